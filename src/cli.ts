@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startService, type Service } from './main.js';
+import { openStore } from './store/index.js';
+
+/** Stops the service gracefully on SIGTERM/SIGINT: accepted rows are written before exit. */
+function stopOnSignals(service: Service): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    service.log.info({ signal }, 'draining');
+    service.close().then(
+      () => process.exit(0),
+      (err) => {
+        service.log.error({ err }, 'error while draining');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function config() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`syncwatch: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const program = new Command('syncwatch').description('Health, failures and value of SaaS integrations, over ClickHouse');
+
+program
+  .command('serve')
+  .description('run the service (HTTP API, OTLP ingest)')
+  .option('-p, --port <port>', 'HTTP port (PORT)')
+  .action(async (opts: { port?: string }) => {
+    const cfg = config();
+    if (opts.port !== undefined) cfg.port = Number(opts.port);
+    stopOnSignals(await startService(cfg));
+  });
+
+program
+  .command('migrate')
+  .description('apply schema migrations to the configured store and exit')
+  .action(async () => {
+    const cfg = config();
+    const driver = await openStore(cfg);
+    await driver.close();
+    console.log(`schema is up to date (${driver.kind} store)`);
+  });
+
+program
+  .command('demo')
+  .description('run the service on the embedded store and feed it a simulated workload')
+  .option('-p, --port <port>', 'HTTP port (PORT)')
+  .option('--days <n>', 'days of history to simulate', '7')
+  .action(async (opts: { port?: string; days: string }) => {
+    const { runDemo } = await import('./demo/index.js');
+    const cfg = config();
+    if (opts.port !== undefined) cfg.port = Number(opts.port);
+    const service = await runDemo(cfg, { days: Number(opts.days) });
+    stopOnSignals(service);
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  const log = createLogger('error');
+  log.error({ err }, 'syncwatch failed');
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+// The only module that reads process.env (STYLE.md): everything else receives a Config.
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4318),
+  HOST: z.string().default('0.0.0.0'),
+  SYNCWATCH_DATA_DIR: z.string().default('./data'),
+  CLICKHOUSE_URL: optionalString.pipe(z.url().optional()),
+  CLICKHOUSE_USER: optionalString,
+  CLICKHOUSE_PASSWORD: optionalString,
+  CLICKHOUSE_DATABASE: optionalString,
+  SYNCWATCH_ADMIN_KEY: optionalString,
+  SYNCWATCH_INGEST_KEY: optionalString,
+  SYNCWATCH_CONFIG: optionalString,
+  SYNCWATCH_ALERT_RULES: z.string().default('./alert-rules'),
+  SMTP_URL: optionalString,
+  SYNCWATCH_EMAIL_FROM: optionalString,
+  SYNCWATCH_OPS_EMAIL: optionalString,
+  DD_API_KEY: optionalString,
+  DD_SITE: z.string().default('datadoghq.com'),
+  SYNCWATCH_DATADOG_URL: optionalString,
+  SYNCWATCH_WEBHOOK_ALLOW: z.string().default(''),
+  SYNCWATCH_PUBLIC_URL: z.url().default('http://localhost:4318'),
+  SYNCWATCH_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  SYNCWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SYNCWATCH_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  SYNCWATCH_BATCH_ROWS: z.coerce.number().int().positive().default(20_000),
+  SYNCWATCH_BATCH_MS: z.coerce.number().int().positive().default(1_000),
+  SYNCWATCH_SPOOL_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+});
+
+const keySchema = z.object({
+  key: z.string().min(16, 'API keys must be at least 16 characters'),
+  role: z.enum(['admin', 'ingest', 'tenant']),
+  tenants: z.array(z.string()).optional(),
+});
+
+/** The optional YAML file (SYNCWATCH_CONFIG): things that do not fit in environment variables. */
+const fileSchema = z
+  .object({
+    keys: z.array(keySchema).default([]),
+  })
+  .passthrough();
+
+export type ApiKeyConfig = z.infer<typeof keySchema>;
+
+/** The one validated configuration object of a syncwatch process. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  clickhouse: { url?: string; user?: string; password?: string; database: string };
+  keys: ApiKeyConfig[];
+  alertRulesDir: string;
+  smtp: { url?: string; from: string; opsEmail?: string };
+  datadog: { apiKey?: string; site: string; url?: string };
+  webhookAllow: string[];
+  publicUrl: string;
+  role: 'all' | 'api' | 'worker';
+  logLevel: string;
+  ingest: { maxBodyBytes: number; batchRows: number; batchMs: number; spoolMaxBytes: number };
+  /** The raw YAML file sections, for capabilities that read their own (validated there). */
+  file: Record<string, unknown>;
+}
+
+/** Thrown at start when configuration is invalid; the message names the variable or file path. */
+export class ConfigError extends Error {}
+
+function formatIssues(error: z.ZodError, where: string): string {
+  return error.issues.map((i) => `${where}${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** Parses and validates configuration from the environment and the optional YAML file. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error, '')}`);
+  const e = parsed.data;
+
+  let file: z.infer<typeof fileSchema> = { keys: [] };
+  if (e.SYNCWATCH_CONFIG) {
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(e.SYNCWATCH_CONFIG, 'utf8')) ?? {};
+    } catch (err) {
+      throw new ConfigError(`SYNCWATCH_CONFIG (${e.SYNCWATCH_CONFIG}): ${(err as Error).message}`);
+    }
+    const f = fileSchema.safeParse(raw);
+    if (!f.success) throw new ConfigError(`SYNCWATCH_CONFIG (${e.SYNCWATCH_CONFIG}): ${formatIssues(f.error, '')}`);
+    file = f.data;
+  }
+
+  const keys: ApiKeyConfig[] = [...file.keys];
+  if (e.SYNCWATCH_ADMIN_KEY) keys.push({ key: e.SYNCWATCH_ADMIN_KEY, role: 'admin' });
+  if (e.SYNCWATCH_INGEST_KEY) keys.push({ key: e.SYNCWATCH_INGEST_KEY, role: 'ingest' });
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.SYNCWATCH_DATA_DIR),
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE ?? 'default',
+    },
+    keys,
+    alertRulesDir: path.resolve(e.SYNCWATCH_ALERT_RULES),
+    smtp: { url: e.SMTP_URL, from: e.SYNCWATCH_EMAIL_FROM ?? 'syncwatch@localhost', opsEmail: e.SYNCWATCH_OPS_EMAIL },
+    datadog: { apiKey: e.DD_API_KEY, site: e.DD_SITE, url: e.SYNCWATCH_DATADOG_URL },
+    webhookAllow: e.SYNCWATCH_WEBHOOK_ALLOW.split(',').map((s) => s.trim()).filter(Boolean),
+    publicUrl: e.SYNCWATCH_PUBLIC_URL.replace(/\/$/, ''),
+    role: e.SYNCWATCH_ROLE,
+    logLevel: e.SYNCWATCH_LOG_LEVEL,
+    ingest: {
+      maxBodyBytes: e.SYNCWATCH_MAX_BODY_BYTES,
+      batchRows: e.SYNCWATCH_BATCH_ROWS,
+      batchMs: e.SYNCWATCH_BATCH_MS,
+      spoolMaxBytes: e.SYNCWATCH_SPOOL_MAX_BYTES,
+    },
+    file,
+  };
+}

@@ -1,0 +1,66 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { ApiKeyConfig } from '../config.js';
+import { forbidden, unauthorized } from '../errors.js';
+
+export type Role = 'admin' | 'ingest' | 'tenant';
+
+/** What a request's key allows, put on `res.locals.principal`. */
+export interface Principal {
+  role: Role;
+  /** Tenants the key is limited to; null = all. */
+  tenants: ReadonlySet<string> | null;
+}
+
+interface StoredKey {
+  hash: Buffer;
+  principal: Principal;
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest();
+
+/** Keys are kept only as SHA-256 hashes and compared in constant time. */
+export class KeyRing {
+  private readonly keys: StoredKey[];
+
+  constructor(keys: readonly ApiKeyConfig[]) {
+    this.keys = keys.map((k) => ({
+      hash: hashKey(k.key),
+      principal: { role: k.role, tenants: k.tenants ? new Set(k.tenants) : null },
+    }));
+  }
+
+  /** With no keys configured the API is open (local demo); every request is admin. */
+  get open(): boolean {
+    return this.keys.length === 0;
+  }
+
+  find(presented: string): Principal | null {
+    const h = hashKey(presented);
+    let match: Principal | null = null;
+    for (const k of this.keys) if (timingSafeEqual(k.hash, h)) match = k.principal;
+    return match;
+  }
+}
+
+const ADMIN: Principal = { role: 'admin', tenants: null };
+
+/** Middleware: the request must carry a key with one of these roles. */
+export function requireRole(ring: KeyRing, ...roles: Role[]) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (ring.open) {
+      res.locals.principal = ADMIN;
+      return next();
+    }
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) return next(unauthorized());
+    const principal = ring.find(m[1]);
+    if (!principal) return next(unauthorized('the API key is not valid'));
+    if (principal.role !== 'admin' && !roles.includes(principal.role)) {
+      return next(forbidden(`this key's role (${principal.role}) may not do this; needs ${roles.join(' or ')}`));
+    }
+    res.locals.principal = principal;
+    next();
+  };
+}

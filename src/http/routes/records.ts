@@ -1,0 +1,21 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { getRecordAttempts, type Driver } from '../../store/index.js';
+import { parseQuery } from '../validate.js';
+
+const recordQuery = z.object({
+  tenant: z.string().min(1, 'is required'),
+  record_id: z.string().min(1, 'is required').max(256),
+  integration: z.string().min(1).optional(),
+});
+
+/** GET /v1/records: every attempt to move one record, oldest first. */
+export function recordsRouter(driver: Driver, guard: RequestHandler): Router {
+  const router = Router();
+  router.get('/v1/records', guard, async (req, res) => {
+    const q = parseQuery(recordQuery, { tenant: req.query.tenant, record_id: req.query.record_id, integration: req.query.integration });
+    const attempts = await getRecordAttempts(driver, { tenant: q.tenant, recordId: q.record_id, integration: q.integration });
+    res.json({ tenant: q.tenant, record_id: q.record_id, attempts });
+  });
+  return router;
+}

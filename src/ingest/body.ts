@@ -1,0 +1,54 @@
+import { AppError, badRequest } from '../errors.js';
+
+/** Most events one request may carry; larger batches must be split by the client. */
+export const MAX_EVENTS_PER_REQUEST = 100_000;
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+function jsonError(text: string, err: Error, prefix = ''): AppError {
+  const pos = /position (\d+)/.exec(err.message);
+  const where = pos ? ` at ${lineAndColumn(text, Number(pos[1]))}` : '';
+  return badRequest('invalid_json', `${prefix}body is not valid JSON${where}: ${err.message}`);
+}
+
+/**
+ * Parses a /v1/events body: a JSON array (or one object), or NDJSON when the content
+ * type says so. A body that cannot be parsed at all is a 400 that says where.
+ */
+export function parseEventsBody(body: Buffer, contentType: string): unknown[] {
+  const text = body.toString('utf8');
+  let items: unknown[];
+  if (/ndjson|jsonl|json-seq/i.test(contentType)) {
+    items = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (line === '') continue;
+      try {
+        items.push(JSON.parse(line));
+      } catch (err) {
+        throw badRequest('invalid_json', `line ${i + 1} is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+  } else {
+    if (text.trim() === '') throw badRequest('empty_body', 'body is empty: send a JSON array of events');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw jsonError(text, err as Error);
+    }
+    if (Array.isArray(parsed)) items = parsed;
+    else if (parsed !== null && typeof parsed === 'object') items = [parsed];
+    else throw badRequest('invalid_body', 'body must be a JSON array of events (or NDJSON with Content-Type: application/x-ndjson)');
+  }
+  if (items.length > MAX_EVENTS_PER_REQUEST) {
+    throw new AppError('too_many_events', `a request may carry at most ${MAX_EVENTS_PER_REQUEST} events; split the batch`, 413);
+  }
+  return items;
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Driver } from '../store/index.js';
+import { Batcher } from './batcher.js';
+import { defaultClassificationFile, loadClassificationRules, type ClassificationRules } from './classify.js';
+import { toEventRows, type Rejection } from './events.js';
+import { decodeTraceRequest } from './otlp/decode.js';
+import { ATTR, mapSpans } from './spans.js';
+
+export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
+export { EVENT_TYPES, LIMITS, type IntegrationEvent, type Rejection } from './events.js';
+export { OtlpDecodeError, encodeTraceResponse } from './otlp/decode.js';
+export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
+export { ATTR } from './spans.js';
+export type { Batcher, BatcherStats } from './batcher.js';
+export * from './types.js';
+
+/** Tenants a key may write for; `null` means any tenant. */
+export type TenantScope = ReadonlySet<string> | null;
+
+/** The ingest pipeline: validate → normalise → classify → spool → batch into the store. */
+export interface Ingest {
+  readonly batcher: Batcher;
+  readonly rules: ClassificationRules;
+  /** Accepts parsed event items; valid ones are durable when this resolves. */
+  acceptEvents(items: unknown[], scope: TenantScope): Promise<{ accepted: number; rejected: Rejection[] }>;
+  /** Accepts an OTLP trace request body; throws OtlpDecodeError when it cannot be decoded at all. */
+  acceptTraces(body: Buffer, encoding: 'protobuf' | 'json', scope: TenantScope): Promise<{ accepted: number; rejected: { spanId: string; error: string }[] }>;
+  close(): Promise<void>;
+}
+
+/** Builds the ingest pipeline over a store. */
+export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger): Ingest {
+  const rules = loadClassificationRules(resolveClassificationFile(config.alertRulesDir));
+  const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest }, log);
+  return {
+    batcher,
+    rules,
+    async acceptEvents(items, scope) {
+      const { rows, rejected } = toEventRows(items, rules, scope);
+      if (rows.length > 0) await batcher.accept({ events: rows, spans: [] });
+      return { accepted: rows.length, rejected };
+    },
+    async acceptTraces(body, encoding, scope) {
+      const decoded = decodeTraceRequest(body, encoding);
+      const outOfScope: { spanId: string; error: string }[] = [];
+      const spans = scope
+        ? decoded.filter((s) => {
+            const tenant = s.attributes[ATTR.tenant] ?? s.resourceAttributes[ATTR.tenant];
+            if (tenant === undefined || scope.has(tenant)) return true;
+            outOfScope.push({ spanId: s.spanId, error: `this key may not write for tenant "${tenant}"` });
+            return false;
+          })
+        : decoded;
+      const { spanRows, eventRows, rejected } = mapSpans(spans, rules);
+      if (spanRows.length > 0) await batcher.accept({ events: eventRows, spans: spanRows });
+      return { accepted: spanRows.length, rejected: [...outOfScope, ...rejected] };
+    },
+    close: () => batcher.close(),
+  };
+}
+
+/** The classification rules in the rules directory, else the shipped default. */
+function resolveClassificationFile(rulesDir: string): string {
+  const candidate = path.join(rulesDir, 'classification.yaml');
+  try {
+    loadClassificationRules(candidate);
+    return candidate;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test((err as Error).message)) return defaultClassificationFile();
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+import type { DecodedSpan } from '../types.js';
+import { attributesToRecord } from './attributes.js';
+import { OtlpDecodeError } from './errors.js';
+import { decodeJsonRequest } from './json.js';
+import type { OtlpTraceRequest } from './model.js';
+import { decodeProtobufRequest, otlpType } from './protobuf.js';
+
+export { OtlpDecodeError } from './errors.js';
+
+/** The two OTLP/HTTP body encodings: `application/x-protobuf` and `application/json`. */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** How many spans of a request were refused, and why; null when all were accepted. */
+export type OtlpPartialSuccess = { rejectedSpans: number; errorMessage: string } | null;
+
+// Names as the Collector's ClickHouse exporter writes them (traceutil.SpanKindStr / StatusCodeStr).
+// Enum values newer than this table are stored as the unspecified/unset value rather than
+// rejecting a whole batch from a newer SDK.
+const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
+const STATUS_CODE_NAMES = ['Unset', 'Ok', 'Error'];
+
+/**
+ * Decodes an OTLP/HTTP ExportTraceServiceRequest body (already decompressed) into spans.
+ * Any malformed body throws OtlpDecodeError, whose message says what is wrong and where;
+ * no other error escapes, whatever the bytes.
+ */
+export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding): DecodedSpan[] {
+  try {
+    const request = encoding === 'json' ? decodeJsonRequest(body) : decodeProtobufRequest(body);
+    return toDecodedSpans(request);
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw err;
+    // Pathological input (e.g. values nested thousands deep) can exhaust the stack.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new OtlpDecodeError(`body could not be decoded as an OTLP ${encoding} trace request: ${reason}`);
+  }
+}
+
+/** The ExportTraceServiceResponse body: empty when everything was accepted. */
+export function encodeTraceResponse(partial: OtlpPartialSuccess, encoding: OtlpEncoding): Buffer {
+  if (encoding === 'json') {
+    const body = partial
+      ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }
+      : {};
+    return Buffer.from(JSON.stringify(body));
+  }
+  const type = otlpType('ExportTraceServiceResponse');
+  const message = type.create(partial ? { partialSuccess: partial } : {});
+  return Buffer.from(type.encode(message).finish());
+}
+
+function toDecodedSpans(request: OtlpTraceRequest): DecodedSpan[] {
+  const spans: DecodedSpan[] = [];
+  for (const rs of request.resourceSpans) {
+    const resourceAttributes = attributesToRecord(rs.resourceAttributes);
+    // Like the exporter: `service.name` rendered as any other attribute value.
+    const serviceName = Object.hasOwn(resourceAttributes, 'service.name') ? resourceAttributes['service.name'] : '';
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) {
+        spans.push({
+          traceId: span.traceId,
+          spanId: span.spanId,
+          parentSpanId: span.parentSpanId,
+          traceState: span.traceState,
+          name: span.name,
+          kind: SPAN_KIND_NAMES[span.kind] ?? SPAN_KIND_NAMES[0],
+          startTimeUnixNano: span.startTimeUnixNano,
+          endTimeUnixNano: span.endTimeUnixNano,
+          attributes: attributesToRecord(span.attributes),
+          resourceAttributes: { ...resourceAttributes },
+          serviceName,
+          scopeName: ss.scopeName,
+          scopeVersion: ss.scopeVersion,
+          statusCode: STATUS_CODE_NAMES[span.statusCode] ?? STATUS_CODE_NAMES[0],
+          statusMessage: span.statusMessage,
+          events: span.events.map((e) => ({
+            timeUnixNano: e.timeUnixNano,
+            name: e.name,
+            attributes: attributesToRecord(e.attributes),
+          })),
+          links: span.links.map((l) => ({
+            traceId: l.traceId,
+            spanId: l.spanId,
+            traceState: l.traceState,
+            attributes: attributesToRecord(l.attributes),
+          })),
+        });
+      }
+    }
+  }
+  return spans;
+}

@@ -1,0 +1,53 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { createIngest, type Ingest } from './ingest/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { openStore, type Driver } from './store/index.js';
+
+/** A running syncwatch process. */
+export interface Service {
+  url: string;
+  port: number;
+  server: Server;
+  driver: Driver;
+  ingest: Ingest;
+  log: Logger;
+  /** Graceful stop: no new requests, in-flight ones finish, everything accepted is written. */
+  close(): Promise<void>;
+}
+
+/** Starts syncwatch: config → store (migrated) → ingest → HTTP app. */
+export async function startService(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Service> {
+  const driver = await openStore(config);
+  const metrics = createMetrics();
+  const ingest = createIngest(driver, config, log);
+  metrics.gauge('syncwatch_spool_backlog_segments', 'Spool segments waiting for the store', () => ingest.batcher.backlogSegments());
+  metrics.gauge('syncwatch_store_flush_failures', 'Store writes that failed (rows kept in the spool)', () => ingest.batcher.stats.flushFailures);
+  metrics.gauge('syncwatch_ingest_duplicates_dropped', 'Re-sent events and spans dropped as duplicates', () => ingest.batcher.stats.duplicatesDropped);
+
+  const app = createApp({ config, driver, ingest, metrics, log });
+  const server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
+  // Replay whatever a previous process left in the spool.
+  void ingest.batcher.flush().catch(() => {});
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await stopped;
+      await ingest.close();
+      await driver.close();
+      log.info('syncwatch stopped');
+    })());
+  return { url, port, server, driver, ingest, log, close };
+}

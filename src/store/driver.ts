@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+
+/** A named, parameterised query. Values are always bound server-side with `{name:Type}` placeholders. */
+export interface Query<T> {
+  /** Short name for logs and metrics, e.g. `records.lookup`. */
+  name: string;
+  sql: string;
+  params?: Record<string, unknown>;
+  /** Rows are checked (and camel-cased, if the schema does it) against this schema. */
+  schema?: z.ZodType<T>;
+}
+
+/** The whole surface the rest of syncwatch sees of ClickHouse (STYLE.md: about Unkey's size). */
+export interface Driver {
+  readonly kind: 'embedded' | 'remote';
+  query<T = Record<string, unknown>>(q: Query<T>): Promise<T[]>;
+  /** Inserts rows given as objects keyed by column name (JSONEachRow). */
+  insert(table: string, rows: readonly object[]): Promise<void>;
+  /** Runs DDL or other statements that return nothing. */
+  command(sql: string): Promise<void>;
+  /** Cheap liveness probe. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A query that failed in the store: never turned into an empty result (STYLE.md). */
+export class StoreError extends Error {
+  constructor(
+    readonly queryName: string,
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(`${queryName}: ${message}`);
+    this.name = 'StoreError';
+  }
+}
+
+/** Parses JSONEachRow text and checks each row against the query's schema. */
+export function parseRows<T>(q: Query<T>, text: string): T[] {
+  const rows: T[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const raw: unknown = JSON.parse(line);
+    if (!q.schema) {
+      rows.push(raw as T);
+      continue;
+    }
+    const parsed = q.schema.safeParse(raw);
+    if (!parsed.success) throw new StoreError(q.name, `unexpected row shape: ${parsed.error.message}`);
+    rows.push(parsed.data);
+  }
+  return rows;
+}

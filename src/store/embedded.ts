@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { Session } from 'chdb';
+import { parseRows, StoreError, type Driver, type Query } from './driver.js';
+
+/**
+ * ClickHouse in-process through chDB. Only the async calls are used: the sync ones
+ * block the event loop for the whole query. chDB allows one data directory per process.
+ */
+export class EmbeddedDriver implements Driver {
+  readonly kind = 'embedded' as const;
+  private readonly session: Session;
+  private closed = false;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.session = new Session(dataDir);
+  }
+
+  async query<T>(q: Query<T>): Promise<T[]> {
+    let text: string;
+    try {
+      const result = q.params
+        ? await this.session.queryBindAsync(q.sql, q.params, { format: 'JSONEachRow' })
+        : await this.session.queryAsync(q.sql, { format: 'JSONEachRow' });
+      text = result.text();
+    } catch (err) {
+      throw new StoreError(q.name, (err as Error).message, err);
+    }
+    return parseRows(q, text);
+  }
+
+  async insert(table: string, rows: readonly object[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One JSONEachRow buffer: the engine's parser does the work, and JS builds no per-row objects.
+    let payload = '';
+    for (const row of rows) payload += JSON.stringify(row) + '\n';
+    try {
+      await this.session.insert({ table, values: Buffer.from(payload), format: 'JSONEachRow' });
+    } catch (err) {
+      throw new StoreError(`insert ${table}`, (err as Error).message, err);
+    }
+  }
+
+  async command(sql: string): Promise<void> {
+    try {
+      await this.session.queryAsync(sql);
+    } catch (err) {
+      throw new StoreError('command', (err as Error).message, err);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.close();
+  }
+}

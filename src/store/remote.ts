@@ -1,0 +1,64 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { parseRows, StoreError, type Driver, type Query } from './driver.js';
+
+/** Connection settings of a remote ClickHouse server or cluster (CLICKHOUSE_* variables). */
+export interface RemoteOptions {
+  url: string;
+  user?: string;
+  password?: string;
+  database: string;
+}
+
+/** ClickHouse over HTTP through the official `@clickhouse/client`. */
+export class RemoteDriver implements Driver {
+  readonly kind = 'remote' as const;
+  private readonly client: ClickHouseClient;
+
+  constructor(opts: RemoteOptions) {
+    this.client = createClient({
+      url: opts.url,
+      username: opts.user ?? 'default',
+      password: opts.password ?? '',
+      database: opts.database,
+      request_timeout: 60_000,
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+  }
+
+  async query<T>(q: Query<T>): Promise<T[]> {
+    let text: string;
+    try {
+      const rs = await this.client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
+      text = await rs.text();
+    } catch (err) {
+      throw new StoreError(q.name, (err as Error).message, err);
+    }
+    return parseRows(q, text);
+  }
+
+  async insert(table: string, rows: readonly object[]): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+    } catch (err) {
+      throw new StoreError(`insert ${table}`, (err as Error).message, err);
+    }
+  }
+
+  async command(sql: string): Promise<void> {
+    try {
+      await this.client.command({ query: sql });
+    } catch (err) {
+      throw new StoreError('command', (err as Error).message, err);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    const r = await this.client.ping();
+    return r.success;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
