@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startService, type Service } from '../../src/main.js';
+
+/** A syncwatch on loopback over a fresh embedded store in a temp dir. */
+export interface TestService extends Service {
+  config: Config;
+  dataDir: string;
+  /** Stops the service and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts syncwatch for a test. `env` is merged over a quiet default environment; pass
+ * `SYNCWATCH_DATA_DIR` to reuse a directory across restarts (then `stop` keeps it).
+ */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const ownDir = env.SYNCWATCH_DATA_DIR === undefined;
+  const dataDir = env.SYNCWATCH_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'syncwatch-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SYNCWATCH_LOG_LEVEL: 'silent',
+    SYNCWATCH_BATCH_MS: '100',
+    ...env,
+    SYNCWATCH_DATA_DIR: dataDir,
+  });
+  const service = await startService(config, createLogger(config.logLevel));
+  return {
+    ...service,
+    config,
+    dataDir,
+    async stop() {
+      await service.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
