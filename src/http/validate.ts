@@ -7,5 +7,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.ou
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const name = issue.path.join('.') || 'query';
-  throw badRequest('invalid_parameter', `${name}: ${issue.message}`);
+  const message = issue.message.replace(/^Invalid input: expected \w+, received undefined$/, 'is required');
+  throw badRequest('invalid_parameter', `${name}: ${message}`);
 }

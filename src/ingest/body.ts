@@ -1,3 +1,4 @@
+import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { AppError, badRequest } from '../errors.js';
 
 /** Most events one request may carry; larger batches must be split by the client. */
@@ -10,10 +11,13 @@ function lineAndColumn(text: string, position: number): string {
   return `line ${line}, column ${column}`;
 }
 
-function jsonError(text: string, err: Error, prefix = ''): AppError {
-  const pos = /position (\d+)/.exec(err.message);
-  const where = pos ? ` at ${lineAndColumn(text, Number(pos[1]))}` : '';
-  return badRequest('invalid_json', `${prefix}body is not valid JSON${where}: ${err.message}`);
+/** JSON.parse does not always say where it failed; jsonc-parser (strict mode) finds the offset. */
+function jsonError(text: string): AppError {
+  const errors: ParseError[] = [];
+  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  const where = first ? ` at ${lineAndColumn(text, first.offset)}: ${printParseErrorCode(first.error)}` : '';
+  return badRequest('invalid_json', `body is not valid JSON${where}`);
 }
 
 /**
@@ -40,8 +44,8 @@ export function parseEventsBody(body: Buffer, contentType: string): unknown[] {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
-    } catch (err) {
-      throw jsonError(text, err as Error);
+    } catch {
+      throw jsonError(text);
     }
     if (Array.isArray(parsed)) items = parsed;
     else if (parsed !== null && typeof parsed === 'object') items = [parsed];

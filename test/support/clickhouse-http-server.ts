@@ -1,8 +1,7 @@
 /**
- * Test-only ClickHouse HTTP endpoint over the embedded engine (chdb), so the remote
- * store driver can be exercised through the real `@clickhouse/client` without a server.
- * Run: `tsx test/support/clickhouse-http-server.ts <dataDir>` → prints `LISTENING <port>`.
- * chdb allows one data directory per process, hence a script of its own.
+ * Test-only ClickHouse HTTP endpoint over the embedded engine (chdb), so the remote driver
+ * runs through the real `@clickhouse/client`. chdb allows one data directory per process,
+ * hence a script: `tsx test/support/clickhouse-http-server.ts <dataDir>` → `LISTENING <port>`.
  */
 import http from 'node:http';
 import zlib from 'node:zlib';
@@ -14,7 +13,8 @@ import { Session, version, type RawInsertFormat } from 'chdb';
 const HTTP_PARAMS = new Set(['query', 'database', 'default_format', 'query_id', 'session_id',
   'session_timeout', 'session_check', 'user', 'password', 'role', 'compress', 'decompress',
   'buffer_size', 'wait_end_of_query', 'enable_http_compression', 'http_zlib_compression_level',
-  'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'http_response_buffer_size']);
+  'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'http_response_buffer_size',
+  'readonly']); // readonly via SET could never be reset, so it is not applied
 const RAW_INSERT_FORMATS = new Set(['JSONEachRow', 'JSONCompactEachRow', 'CSV', 'CSVWithNames',
   'TSV', 'TabSeparated', 'TSVWithNames', 'TabSeparatedWithNames']);
 const INSERT_RE = /^\s*INSERT\s+INTO\s+(\w+(?:\.\w+)?)\s*(?:\(([\w\s,`]*)\))?\s*FORMAT\s+(\w+)\s*$/i;
@@ -34,8 +34,7 @@ class TupleParam {
   constructor(readonly values: unknown[]) {}
 }
 
-interface Outcome { body: Buffer; format: string; readRows: number; readBytes: number;
-  writtenRows: number; writtenBytes: number; elapsedNs: number }
+interface Outcome { body: Buffer; format: string; summary: Record<string, number> }
 
 const session = new Session(process.argv[2]);
 let currentDatabase = 'default';
@@ -63,8 +62,7 @@ function unescapeText(s: string): string {
 /** Parses the client's Array/Map/Tuple literal back into JS values chdb re-serialises alike. */
 function parseLiteral(text: string): unknown {
   let i = 0;
-  const fail = (why: string) =>
-    new ShimError(457, 'BAD_QUERY_PARAMETER', `Cannot parse parameter value ${text}: ${why}`);
+  const fail = (why: string) => new ShimError(457, 'BAD_QUERY_PARAMETER', `Cannot parse ${text}: ${why}`);
   const skip = () => { while (/\s/.test(text[i] ?? '')) i++; };
   const expect = (c: string) => { skip(); if (text[i++] !== c) throw fail(`expected ${c} at ${i - 1}`); };
   const quoted = (): string => {
@@ -134,14 +132,9 @@ async function execute(fields: URLSearchParams, body: Buffer): Promise<Outcome> 
   const params: Record<string, unknown> = {};
   const settings: [string, string][] = [];
   for (const [key, value] of fields) {
-    if (key.startsWith('param_')) {
-      const name = key.slice(6);
-      if (!/^\w+$/.test(name)) throw new ShimError(456, 'UNKNOWN_QUERY_PARAMETER', `Bad parameter name '${name}'`);
-      params[name] = bindValue(value, sql, name);
-    } else if (!HTTP_PARAMS.has(key)) settings.push([key, value]);
-  }
-  for (const [key] of settings) {
     if (!/^\w+$/.test(key)) throw new ShimError(115, 'UNKNOWN_SETTING', `Unknown setting '${key}'`);
+    if (key.startsWith('param_')) params[key.slice(6)] = bindValue(value, sql, key.slice(6));
+    else if (!HTTP_PARAMS.has(key)) settings.push([key, value]);
   }
   const defaultFormat = fields.get('default_format') || 'TabSeparated';
   const database = fields.get('database') || 'default';
@@ -160,16 +153,16 @@ async function execute(fields: URLSearchParams, body: Buffer): Promise<Outcome> 
     if (insert && body.length && Object.keys(params).length === 0 && RAW_INSERT_FORMATS.has(insert[3])
       && (columns ?? []).every((c) => /^\w+$/.test(c))) {
       const summary = await session.insert({ table: insert[1], columns, format: insert[3] as RawInsertFormat, values: body });
-      return { body: Buffer.alloc(0), format: defaultFormat, readRows: 0, readBytes: 0,
-        writtenRows: summary.rowsWritten, writtenBytes: summary.bytesWritten, elapsedNs: summary.elapsed * 1e9 };
+      return { body: Buffer.alloc(0), format: defaultFormat, summary: { written_rows: summary.rowsWritten,
+        written_bytes: summary.bytesWritten, elapsed_ns: summary.elapsed * 1e9 } };
     }
     const options = { format: defaultFormat };
     const result = Object.keys(params).length
       ? await session.queryBindAsync(sql, params, options)
       : await session.queryAsync(sql, options);
     const trailing = /^\s*INSERT\b/i.test(sql) ? undefined : /\bFORMAT\s+(\w+)\s*;?\s*$/i.exec(sql)?.[1];
-    return { body: Buffer.from(result.bytes()), format: trailing ?? defaultFormat, readRows: result.rowsRead,
-      readBytes: result.bytesRead, writtenRows: 0, writtenBytes: 0, elapsedNs: result.elapsed * 1e9 };
+    return { body: Buffer.from(result.bytes()), format: trailing ?? defaultFormat, summary: {
+      read_rows: result.rowsRead, read_bytes: result.bytesRead, elapsed_ns: result.elapsed * 1e9 } };
   } finally {
     for (const key of applied) await session.queryAsync(`SET ${key} = DEFAULT`).catch(() => undefined);
   }
@@ -186,17 +179,15 @@ function readMultipart(body: Buffer, contentType: string, fields: URLSearchParam
   }
 }
 
+const DECODERS: Record<string, (b: Buffer) => Promise<Buffer>> = { gzip: promisify(zlib.gunzip),
+  br: promisify(zlib.brotliDecompress), identity: async (b) => b };
+
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
-  switch (req.headers['content-encoding']) {
-    case undefined: case 'identity': return raw;
-    case 'gzip': return promisify(zlib.gunzip)(raw);
-    case 'deflate': return promisify(zlib.inflate)(raw);
-    case 'br': return promisify(zlib.brotliDecompress)(raw);
-    default: throw new ShimError(1001, 'STD_EXCEPTION', `Unknown Content-Encoding ${req.headers['content-encoding']}`);
-  }
+  const decode = DECODERS[req.headers['content-encoding'] ?? 'identity'];
+  if (!decode) throw new ShimError(1001, 'STD_EXCEPTION', `Unknown encoding ${req.headers['content-encoding']}`);
+  return decode(Buffer.concat(chunks));
 }
 
 /** Accepts any user; with SHIM_PASSWORD set, the password must match it. */
@@ -213,10 +204,10 @@ function checkAuth(req: http.IncomingMessage, url: URL): void {
 }
 
 async function respond(req: http.IncomingMessage, res: http.ServerResponse, out: Outcome, gzipOk: boolean) {
-  const summary = { read_rows: out.readRows, read_bytes: out.readBytes, written_rows: out.writtenRows,
-    written_bytes: out.writtenBytes, total_rows_to_read: out.readRows, result_rows: 0,
-    result_bytes: out.body.length, elapsed_ns: Math.round(out.elapsedNs) };
-  res.setHeader('X-ClickHouse-Summary', JSON.stringify(summary, (_, v) => typeof v === 'number' ? String(v) : v));
+  // result_rows stays 0: the engine reports rows read, not rows returned.
+  const summary = { read_rows: 0, read_bytes: 0, written_rows: 0, written_bytes: 0, total_rows_to_read: 0,
+    result_rows: 0, result_bytes: out.body.length, ...out.summary };
+  res.setHeader('X-ClickHouse-Summary', JSON.stringify(summary, (_, v) => typeof v === 'number' ? String(Math.round(v)) : v));
   res.setHeader('X-ClickHouse-Format', out.format);
   res.setHeader('Content-Type', `${out.format.startsWith('JSON') ? 'application/json' : 'text/plain'}; charset=UTF-8`);
   if (gzipOk && /\bgzip\b/.test(String(req.headers['accept-encoding'])) && out.body.length) {
@@ -232,9 +223,8 @@ function respondError(res: http.ServerResponse, error: unknown): void {
   const code = error instanceof ShimError ? error.code : Number(/^Code: (\d+)\./.exec(message)?.[1] ?? 1001);
   const text = error instanceof ShimError ? `Code: ${code}. DB::Exception: ${message}. (${error.type})`
     : /^Code: \d+\./.test(message) ? message : `Code: 1001. DB::Exception: ${message}. (STD_EXCEPTION)`;
-  const status = error instanceof ShimError && error.status
-    ? error.status : STATUS_400.has(code) ? 400 : STATUS_404.has(code) ? 404 : 500;
-  res.statusCode = status;
+  const status = error instanceof ShimError ? error.status : undefined;
+  res.statusCode = status ?? (STATUS_400.has(code) ? 400 : STATUS_404.has(code) ? 404 : 500);
   res.setHeader('X-ClickHouse-Exception-Code', String(code));
   res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
   res.end(`${text} (version ${ENGINE_VERSION})\n`);
@@ -242,7 +232,7 @@ function respondError(res: http.ServerResponse, error: unknown): void {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://shim');
-  if (url.pathname.endsWith('/ping') || url.pathname.endsWith('/replicas_status')) {
+  if (url.pathname.endsWith('/ping')) {
     res.end('Ok.\n');
     return;
   }
@@ -277,8 +267,7 @@ function shutdown(): void {
     process.exit(0);
   });
 }
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown).on('SIGINT', shutdown);
 // A parent that dies without stop() (a crashed test run) must not leave us orphaned.
 const parentPid = process.ppid;
 setInterval(() => { if (process.ppid !== parentPid) shutdown(); }, 1000).unref();

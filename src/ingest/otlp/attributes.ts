@@ -1,3 +1,4 @@
+import { OtlpDecodeError } from './errors.js';
 import type { OtlpKeyValue, OtlpValue } from './model.js';
 
 /*
@@ -7,8 +8,17 @@ import type { OtlpKeyValue, OtlpValue } from './model.js';
  * Go's strconv and encoding/json output, quirks included.
  */
 
+/**
+ * How deeply arrays and maps may nest inside one attribute value. Real attributes nest a few
+ * levels; the limit keeps hostile bodies from exhausting the stack while decoding or rendering.
+ */
+export const MAX_VALUE_DEPTH = 64;
+
 /** Thrown inside JSON rendering where Go's json.Marshal would fail (NaN, ±Inf). */
 class UnsupportedJsonValue extends Error {}
+
+/** Thrown inside JSON rendering when a value nests deeper than MAX_VALUE_DEPTH. */
+class TooDeep extends Error {}
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const GO_HTML_ESCAPES = /[<>&\u2028\u2029]/g;
@@ -33,7 +43,7 @@ export function valueAsString(value: OtlpValue): string {
     case 'array':
     case 'kvlist':
       try {
-        return goJson(value);
+        return goJson(value, 1);
       } catch (err) {
         // json.Marshal fails on NaN/Inf and AsString ignores the error: the result is empty.
         if (err instanceof UnsupportedJsonValue) return '';
@@ -42,10 +52,20 @@ export function valueAsString(value: OtlpValue): string {
   }
 }
 
-/** Attributes as a key → string map; a repeated key keeps its last value, as the exporter's map does. */
-export function attributesToRecord(attributes: OtlpKeyValue[]): Record<string, string> {
+/**
+ * Attributes as a key → string map; a repeated key keeps its last value, as the exporter's map
+ * does. `path` (e.g. `resourceSpans[0].resource.attributes`) locates them for error messages.
+ */
+export function attributesToRecord(attributes: OtlpKeyValue[], path: string): Record<string, string> {
   const record: Record<string, string> = {};
-  for (const { key, value } of attributes) setOwn(record, key, valueAsString(value));
+  attributes.forEach(({ key, value }, i) => {
+    try {
+      setOwn(record, key, valueAsString(value));
+    } catch (err) {
+      if (!(err instanceof TooDeep)) throw err;
+      throw new OtlpDecodeError(`${path}[${i}].value: nested more than ${MAX_VALUE_DEPTH} levels deep`);
+    }
+  });
   return record;
 }
 
@@ -71,8 +91,9 @@ function goSpecialFloat(n: number): string {
   return n > 0 ? '+Inf' : '-Inf';
 }
 
-/** Compact JSON as Go's json.Marshal writes `Value.AsRaw()`. */
-function goJson(value: OtlpValue): string {
+/** Compact JSON as Go's json.Marshal writes `Value.AsRaw()`; `depth` is 1 for the attribute itself. */
+function goJson(value: OtlpValue, depth: number): string {
+  if (depth > MAX_VALUE_DEPTH) throw new TooDeep();
   switch (value.type) {
     case 'empty':
       return 'null';
@@ -89,13 +110,13 @@ function goJson(value: OtlpValue): string {
       // AsRaw copies into a nil slice, so empty bytes are a nil []byte, which Go marshals as null.
       return value.value.length === 0 ? 'null' : `"${Buffer.from(value.value).toString('base64')}"`;
     case 'array':
-      return `[${value.values.map(goJson).join(',')}]`;
+      return `[${value.values.map((v) => goJson(v, depth + 1)).join(',')}]`;
     case 'kvlist': {
       // AsRaw builds a Go map (last duplicate wins); json.Marshal sorts map keys bytewise.
       const entries = new Map<string, OtlpValue>();
       for (const kv of value.values) entries.set(kv.key, kv.value);
       const keys = [...entries.keys()].sort(compareUtf8);
-      return `{${keys.map((k) => `${goQuote(k)}:${goJson(entries.get(k)!)}`).join(',')}}`;
+      return `{${keys.map((k) => `${goQuote(k)}:${goJson(entries.get(k)!, depth + 1)}`).join(',')}}`;
     }
   }
 }

@@ -51,12 +51,13 @@ export function encodeTraceResponse(partial: OtlpPartialSuccess, encoding: OtlpE
 
 function toDecodedSpans(request: OtlpTraceRequest): DecodedSpan[] {
   const spans: DecodedSpan[] = [];
-  for (const rs of request.resourceSpans) {
-    const resourceAttributes = attributesToRecord(rs.resourceAttributes);
+  request.resourceSpans.forEach((rs, i) => {
+    const resourceAttributes = attributesToRecord(rs.resourceAttributes, `resourceSpans[${i}].resource.attributes`);
     // Like the exporter: `service.name` rendered as any other attribute value.
     const serviceName = Object.hasOwn(resourceAttributes, 'service.name') ? resourceAttributes['service.name'] : '';
-    for (const ss of rs.scopeSpans) {
-      for (const span of ss.spans) {
+    rs.scopeSpans.forEach((ss, j) => {
+      ss.spans.forEach((span, k) => {
+        const path = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
         spans.push({
           traceId: span.traceId,
           spanId: span.spanId,
@@ -66,27 +67,27 @@ function toDecodedSpans(request: OtlpTraceRequest): DecodedSpan[] {
           kind: SPAN_KIND_NAMES[span.kind] ?? SPAN_KIND_NAMES[0],
           startTimeUnixNano: span.startTimeUnixNano,
           endTimeUnixNano: span.endTimeUnixNano,
-          attributes: attributesToRecord(span.attributes),
+          attributes: attributesToRecord(span.attributes, `${path}.attributes`),
           resourceAttributes: { ...resourceAttributes },
           serviceName,
           scopeName: ss.scopeName,
           scopeVersion: ss.scopeVersion,
           statusCode: STATUS_CODE_NAMES[span.statusCode] ?? STATUS_CODE_NAMES[0],
           statusMessage: span.statusMessage,
-          events: span.events.map((e) => ({
+          events: span.events.map((e, n) => ({
             timeUnixNano: e.timeUnixNano,
             name: e.name,
-            attributes: attributesToRecord(e.attributes),
+            attributes: attributesToRecord(e.attributes, `${path}.events[${n}].attributes`),
           })),
-          links: span.links.map((l) => ({
+          links: span.links.map((l, n) => ({
             traceId: l.traceId,
             spanId: l.spanId,
             traceState: l.traceState,
-            attributes: attributesToRecord(l.attributes),
+            attributes: attributesToRecord(l.attributes, `${path}.links[${n}].attributes`),
           })),
         });
-      }
-    }
-  }
+      });
+    });
+  });
   return spans;
 }

@@ -15,6 +15,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+
 const MAX_UINT64 = (1n << 64n) - 1n;
 const MIN_INT64 = -(1n << 63n);
 const MAX_INT64 = (1n << 63n) - 1n;
+// zod validates recursively, so deeper documents are refused before it runs. Each nested
+// AnyValue costs three JSON levels, so this admits MAX_VALUE_DEPTH values under the ~10 levels
+// of request structure, and the attribute renderer then gives the precise error.
+const MAX_JSON_DEPTH = 256;
 
 const str = z.string().nullish().transform((s) => s ?? '');
 
@@ -159,6 +163,7 @@ export function decodeJsonRequest(body: Uint8Array): OtlpTraceRequest {
   } catch (err) {
     throw new OtlpDecodeError(`body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  assertShallow(data);
   const parsed = request.safeParse(data, { error: describeIssue });
   if (!parsed.success) {
     const [first, ...rest] = parsed.error.issues;
@@ -179,6 +184,22 @@ export function decodeJsonRequest(body: Uint8Array): OtlpTraceRequest {
       })),
     })),
   };
+}
+
+/** Refuses documents nested deeper than MAX_JSON_DEPTH, walking without recursion. */
+function assertShallow(root: unknown): void {
+  const values: unknown[] = [root];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw new OtlpDecodeError(`body: JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      values.push(child);
+      depths.push(depth + 1);
+    }
+  }
 }
 
 /** "expected an object, got array" rather than zod's generic wording. */

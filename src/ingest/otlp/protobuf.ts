@@ -25,6 +25,9 @@ export function decodeProtobufRequest(body: Uint8Array): OtlpTraceRequest {
   try {
     message = otlpType('ExportTraceServiceRequest').decode(body) as unknown as Message;
   } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new OtlpDecodeError('body: protobuf messages nested too deeply to decode');
+    }
     const reason = err instanceof Error ? err.message : String(err);
     throw new OtlpDecodeError(`body is not a protobuf ExportTraceServiceRequest: ${reason}`);
   }
