@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs';
 import { decodeTraceRequest, OtlpDecodeError, type OtlpEncoding } from '../../src/ingest/otlp/decode.js';
@@ -36,10 +36,11 @@ function jsonWithSpan(span: Record<string, unknown>): string {
   return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [ok] }, { spans }] }] });
 }
 
+const varint = (n: number) => Buffer.from(protobuf.Writer.create().uint32(n).finish());
+
 /** Protobuf field `field` (wire type 2) holding `payload`. */
 function lengthDelimited(field: number, payload: Buffer): Buffer {
-  const length = Request.encode({}).uint32(payload.length).finish();
-  return Buffer.concat([Buffer.from([(field << 3) | 2]), Buffer.from(length), payload]);
+  return Buffer.concat([Buffer.from([(field << 3) | 2]), varint(payload.length), payload]);
 }
 
 /**
@@ -48,23 +49,32 @@ function lengthDelimited(field: number, payload: Buffer): Buffer {
  */
 function protobufWithNestedValue(depth: number): Buffer {
   // AnyValue{array_value(5): ArrayValue{values(1): …}}, innermost an empty AnyValue.
-  const sizes = [0];
-  const varintSize = (n: number) => Request.encode({}).uint32(n).finish().length;
+  // Sizes are computed inside out, then the headers written outside in.
+  const valueSizes = [0];
   const arraySizes: number[] = [];
   for (let d = 1; d < depth; d++) {
-    const arraySize = 1 + varintSize(sizes[d - 1]) + sizes[d - 1];
-    arraySizes.push(arraySize);
-    sizes.push(1 + varintSize(arraySize) + arraySize);
+    arraySizes.push(1 + varint(valueSizes[d - 1]).length + valueSizes[d - 1]);
+    valueSizes.push(1 + varint(arraySizes[d - 1]).length + arraySizes[d - 1]);
   }
-  const parts: Uint8Array[] = [];
+  const parts: Buffer[] = [];
   for (let d = depth - 1; d >= 1; d--) {
-    parts.push(Buffer.from([0x2a]), Request.encode({}).uint32(arraySizes[d - 1]).finish());
-    parts.push(Buffer.from([0x0a]), Request.encode({}).uint32(sizes[d - 1]).finish());
+    parts.push(Buffer.from([0x2a]), varint(arraySizes[d - 1]), Buffer.from([0x0a]), varint(valueSizes[d - 1]));
   }
   const value = Buffer.concat(parts);
   const keyValue = Buffer.concat([lengthDelimited(1, Buffer.from('deep')), lengthDelimited(2, value)]);
   const span = Buffer.concat([lengthDelimited(1, Buffer.alloc(16, 1)), lengthDelimited(2, Buffer.alloc(8, 2)), lengthDelimited(9, keyValue)]);
   return lengthDelimited(1, lengthDelimited(2, lengthDelimited(2, span)));
+}
+
+/** Every copy of `root` with one value (object member or array item) replaced by `replacement`. */
+function* withOneValueReplaced(root: unknown, replacement: unknown): Generator<unknown> {
+  if (root === null || typeof root !== 'object') return;
+  for (const key of Object.keys(root)) {
+    const child = (root as Record<string, unknown>)[key];
+    const copy = (value: unknown) => (Array.isArray(root) ? root.map((v, i) => (String(i) === key ? value : v)) : { ...root, [key]: value });
+    yield copy(replacement);
+    for (const mutated of withOneValueReplaced(child, replacement)) yield copy(mutated);
+  }
 }
 
 /** Deterministic pseudo-random bytes (mulberry32), so a failure can be replayed. */
@@ -80,12 +90,13 @@ function randomBytes(seed: number, length: number): Buffer {
   return out;
 }
 
-async function exportedRunSpan(): Promise<Buffer> {
+async function exportedRunSpan(encoding: OtlpEncoding = 'protobuf'): Promise<Buffer> {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const span = provider.getTracer('runner').startSpan('orders.export', { attributes: { 'record.id': 'ORD-1' } });
   span.end();
-  const body = Buffer.from(ProtobufTraceSerializer.serializeRequest([...exporter.getFinishedSpans()])!);
+  const serializer = encoding === 'json' ? JsonTraceSerializer : ProtobufTraceSerializer;
+  const body = Buffer.from(serializer.serializeRequest([...exporter.getFinishedSpans()])!);
   await provider.shutdown();
   return body;
 }
@@ -113,9 +124,9 @@ describe('rejecting malformed OTLP protobuf bodies', () => {
     assertRejected(protobufWithIds(Buffer.alloc(16, 1), Buffer.alloc(0)), 'protobuf', /spans\[3\]\.spanId: expected 8 bytes, got 0$/);
   });
 
-  it('rejects attribute values nested deeper than 64 levels, naming the attribute', () => {
-    assert.equal(decodeTraceRequest(protobufWithNestedValue(64), 'protobuf').length, 1);
-    assertRejected(protobufWithNestedValue(65), 'protobuf', /^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.attributes\[0\]\.value: nested more than 64 levels deep$/);
+  it('accepts attribute values nested 32 levels deep and rejects deeper ones, naming the attribute', () => {
+    assert.equal(decodeTraceRequest(protobufWithNestedValue(32), 'protobuf').length, 1);
+    assertRejected(protobufWithNestedValue(33), 'protobuf', /^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.attributes\[0\]\.value: nested more than 32 levels deep$/);
   });
 
   it('rejects messages nested thousands deep instead of exhausting the stack', () => {
@@ -141,8 +152,23 @@ describe('rejecting malformed OTLP protobuf bodies', () => {
 });
 
 describe('rejecting malformed OTLP/JSON bodies', () => {
-  it('rejects a body that is not JSON, with the parser position', () => {
-    assertRejected('{"resourceSpans": [}', 'json', /^body is not valid JSON: .*position 19/);
+  it('never throws anything but OtlpDecodeError, whatever value sits where', async () => {
+    const exported = JSON.parse((await exportedRunSpan('json')).toString());
+    const replacements = [null, true, -1, 1.5, 2 ** 64, '', 'x', '18446744073709551616', [], [null], {}, { stringValue: 1 }];
+    for (const replacement of replacements) {
+      for (const mutated of withOneValueReplaced(exported, replacement)) {
+        try {
+          assert.ok(Array.isArray(decodeTraceRequest(Buffer.from(JSON.stringify(mutated)), 'json')));
+        } catch (err) {
+          assert.ok(err instanceof OtlpDecodeError, `${JSON.stringify(mutated)}: ${String(err)}`);
+          assert.match(err.message, /^(body|resourceSpans)/);
+        }
+      }
+    }
+  });
+
+  it('rejects a body that is not JSON, with the parser\'s reason', () => {
+    assertRejected('{"resourceSpans": [}', 'json', /^body is not valid JSON: Unexpected token/);
   });
 
   it('rejects JSON that is not an object', () => {
@@ -175,17 +201,16 @@ describe('rejecting malformed OTLP/JSON bodies', () => {
     assertRejected(jsonWithSpan({ attributes }), 'json', /spans\[3\]\.attributes\[0\]\.value: expected one value field, got stringValue and intValue$/);
   });
 
-  it('accepts attribute values nested 64 levels deep and rejects deeper ones, naming the attribute', () => {
+  it('accepts attribute values nested 32 levels deep and rejects deeper ones, naming the attribute', () => {
     const nested = (depth: number) => '{"arrayValue":{"values":['.repeat(depth - 1) + '{"intValue":1}' + ']}}'.repeat(depth - 1);
     const withValue = (depth: number) => jsonWithSpan({ attributes: [{ key: 'deep', value: JSON.parse(nested(depth)) }] });
-    const [span] = decodeTraceRequest(Buffer.from(withValue(64)), 'json').slice(-1);
-    assert.equal(span.attributes.deep, '['.repeat(63) + '1' + ']'.repeat(63));
-    assertRejected(withValue(65), 'json', /^resourceSpans\[0\]\.scopeSpans\[1\]\.spans\[3\]\.attributes\[0\]\.value: nested more than 64 levels deep$/);
+    const [span] = decodeTraceRequest(Buffer.from(withValue(32)), 'json').slice(-1);
+    assert.equal(span.attributes.deep, '['.repeat(31) + '1' + ']'.repeat(31));
+    assertRejected(withValue(33), 'json', /^resourceSpans\[0\]\.scopeSpans\[1\]\.spans\[3\]\.attributes\[0\]\.value: nested more than 32 levels deep$/);
   });
 
   it('rejects a document nested thousands deep instead of exhausting the stack', () => {
     const depth = 100_000;
-    assertRejected('{"a":['.repeat(depth) + ']}'.repeat(depth), 'json', /^body: JSON nested more than 256 levels deep$/);
+    assertRejected('{"a":['.repeat(depth) + ']}'.repeat(depth), 'json', /^body: JSON nested more than 128 levels deep$/);
   });
-});
 });

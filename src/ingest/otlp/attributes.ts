@@ -11,8 +11,10 @@ import type { OtlpKeyValue, OtlpValue } from './model.js';
 /**
  * How deeply arrays and maps may nest inside one attribute value. Real attributes nest a few
  * levels; the limit keeps hostile bodies from exhausting the stack while decoding or rendering.
+ * It sits below what protobufjs's recursion limit (100 messages, two per level) lets through,
+ * so both encodings accept the same values.
  */
-export const MAX_VALUE_DEPTH = 64;
+export const MAX_VALUE_DEPTH = 32;
 
 /** Thrown inside JSON rendering where Go's json.Marshal would fail (NaN, ±Inf). */
 class UnsupportedJsonValue extends Error {}

@@ -18,7 +18,7 @@ const MAX_INT64 = (1n << 63n) - 1n;
 // zod validates recursively, so deeper documents are refused before it runs. Each nested
 // AnyValue costs three JSON levels, so this admits MAX_VALUE_DEPTH values under the ~10 levels
 // of request structure, and the attribute renderer then gives the precise error.
-const MAX_JSON_DEPTH = 256;
+const MAX_JSON_DEPTH = 128;
 
 const str = z.string().nullish().transform((s) => s ?? '');
 

@@ -25,7 +25,8 @@ export function decodeProtobufRequest(body: Uint8Array): OtlpTraceRequest {
   try {
     message = otlpType('ExportTraceServiceRequest').decode(body) as unknown as Message;
   } catch (err) {
-    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    // protobufjs stops at 100 nested messages ("max depth exceeded"); deeper input is hostile.
+    if (err instanceof Error && /max depth exceeded|call stack/i.test(err.message)) {
       throw new OtlpDecodeError('body: protobuf messages nested too deeply to decode');
     }
     const reason = err instanceof Error ? err.message : String(err);
