@@ -4,13 +4,22 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '../support/remote-db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = 'admin-key-durability-0123456789';
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+// Against a real server (CLICKHOUSE_URL set) both processes of a test share one fresh database.
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+before(async () => {
+  db = await createTestDatabase();
+});
+after(async () => {
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  await db.drop();
+});
 
 interface Proc {
   child: ChildProcess;
@@ -21,7 +30,7 @@ interface Proc {
 async function serve(dataDir: string, batchMs: number): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_BATCH_MS: String(batchMs), SYNCWATCH_LOG_LEVEL: 'info' },
+    env: { ...process.env, ...db.env, PORT: '0', HOST: '127.0.0.1', SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_BATCH_MS: String(batchMs), SYNCWATCH_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService, type Service } from '../../src/main.js';
+import { createTestDatabase } from './remote-db.js';
 
 /** A syncwatch on loopback over a fresh embedded store in a temp dir. */
 export interface TestService extends Service {
@@ -19,12 +20,15 @@ export interface TestService extends Service {
  */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
   const ownDir = env.SYNCWATCH_DATA_DIR === undefined;
+  // With CLICKHOUSE_URL in the environment the suite runs against that server, in a database of its own.
+  const db = env.CLICKHOUSE_URL ? { env: {}, drop: async () => {} } : await createTestDatabase();
   const dataDir = env.SYNCWATCH_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'syncwatch-test-'));
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     SYNCWATCH_LOG_LEVEL: 'silent',
     SYNCWATCH_BATCH_MS: '100',
+    ...db.env,
     ...env,
     SYNCWATCH_DATA_DIR: dataDir,
   });
@@ -35,6 +39,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     dataDir,
     async stop() {
       await service.close();
+      await db.drop();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

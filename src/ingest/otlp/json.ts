@@ -44,7 +44,7 @@ function optionalInt64(signed: boolean) {
     if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
     else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) n = BigInt(v);
     if (n === undefined || n < min || n > max) {
-      ctx.issues.push({ code: 'custom', message, input: v });
+      ctx.issues.push({ code: 'custom', message: `${message}, got ${describeValue(v)}`, input: v });
       return z.NEVER;
     }
     return n;
@@ -60,7 +60,7 @@ function protoEnum(names: string[], typeName: string) {
     if (v == null) return 0;
     if (typeof v === 'number' && Number.isInteger(v)) return v;
     if (typeof v === 'string' && names.includes(v)) return names.indexOf(v);
-    ctx.issues.push({ code: 'custom', message, input: v });
+    ctx.issues.push({ code: 'custom', message: `${message}, got ${describeValue(v)}`, input: v });
     return z.NEVER;
   });
 }
@@ -73,7 +73,7 @@ const optionalDouble = z.unknown().optional().transform((v, ctx) => {
   if (v === 'Infinity') return Infinity;
   if (v === '-Infinity') return -Infinity;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  ctx.issues.push({ code: 'custom', message: 'expected a number', input: v });
+  ctx.issues.push({ code: 'custom', message: `expected a number, got ${describeValue(v)}`, input: v });
   return z.NEVER;
 });
 
