@@ -1,4 +1,4 @@
-import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Attributes, type Exception, type Span } from '@opentelemetry/api';
 import { OTEL_ATTR, SDK_ATTR } from './attributes.js';
 
 /** The three failure categories (DESIGN.md §1): who can act on a failure. */
@@ -129,7 +129,7 @@ export function failureAttributes(error: unknown, explicit?: FailureInfo): Attri
 /** Marks a span failed: status ERROR with the message, the exception event, and the failure attributes. */
 export function markFailed(span: Span, error: unknown, explicit?: FailureInfo): void {
   const e = asBag(error);
-  span.recordException(e ? (e as { message?: string; name?: string; code?: string; stack?: string }) : String(error));
+  span.recordException(e ? (e as unknown as Exception) : String(error));
   span.setAttributes(failureAttributes(error, explicit));
   span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
 }

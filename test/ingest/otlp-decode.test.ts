@@ -10,7 +10,7 @@ import type { DecodedSpan } from '../../src/ingest/types.js';
 // 2026-01-01T00:00:00Z plus sub-millisecond parts, so nanosecond precision is visible.
 const SECOND = 1_767_225_600;
 const NS = (nanos: number) => BigInt(SECOND) * 1_000_000_000n + BigInt(nanos);
-const LINKED_TRACE = '4BF92F3577B34DA6A3CE929D0E0E4736'.toLowerCase();
+const LINKED_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const LINKED_SPAN = '00f067aa0ba902b7';
 
 class ValidationError extends Error {

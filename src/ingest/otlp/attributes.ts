@@ -26,7 +26,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const GO_HTML_ESCAPES = /[<>&\u2028\u2029]/g;
 
 /** A value rendered like pdata's `AsString()`. */
-export function valueAsString(value: OtlpValue): string {
+function valueAsString(value: OtlpValue): string {
   switch (value.type) {
     case 'empty':
       return '';

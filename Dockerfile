@@ -1,0 +1,32 @@
+# syncwatch: Debian-based (chDB's native library needs glibc, so not Alpine), Node 20.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    PORT=4318 \
+    SYNCWATCH_DATA_DIR=/var/lib/syncwatch \
+    SYNCWATCH_ALERT_RULES=/app/alert-rules
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY alert-rules ./alert-rules
+COPY templates ./templates
+COPY dashboards ./dashboards
+# The embedded store and the ingest spool live on the volume; run as the image's non-root user.
+RUN mkdir -p /var/lib/syncwatch && chown node:node /var/lib/syncwatch
+USER node
+VOLUME ["/var/lib/syncwatch"]
+EXPOSE 4318
+HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:4318/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# SIGTERM drains the ingest batcher before exit; give it time (docker stop -t 30).
+STOPSIGNAL SIGTERM
+CMD ["node", "bin/syncwatch.js", "serve"]
