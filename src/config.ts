@@ -44,12 +44,44 @@ const keySchema = z.object({
   tenants: z.array(z.string()).optional(),
 });
 
+const flowMatch = { integration: z.string().optional(), flow: z.string().optional() };
+
+/** Health thresholds (DESIGN.md §7); every one configurable. */
+const healthSchema = z.strictObject({
+  window_hours: z.number().positive().default(24),
+  degraded_failure_rate: z.number().min(0).max(1).default(0.01),
+  failing_failure_rate: z.number().min(0).max(1).default(0.5),
+  consecutive_failed_runs: z.number().int().positive().default(3),
+  late_factor: z.number().positive().default(1),
+  stale_factor: z.number().positive().default(2),
+  min_cadence_seconds: z.number().int().positive().default(300),
+  /** Configured cadences; otherwise inferred from recent run intervals. */
+  cadences: z.array(z.strictObject({ ...flowMatch, seconds: z.number().int().positive() })).default([]),
+});
+
+/** Value model (DESIGN.md §8): currency conversion and time saved. */
+const valueSchema = z.strictObject({
+  reporting_currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  /** Units of the reporting currency for one unit of each other currency. */
+  rates: z.record(z.string().regex(/^[A-Z]{3}$/), z.number().positive()).default({}),
+  hourly_cost: z.number().nonnegative().default(50),
+  default_minutes_per_record: z.number().nonnegative().default(2),
+  minutes_per_record: z
+    .array(z.strictObject({ ...flowMatch, record_type: z.string().optional(), minutes: z.number().nonnegative() }))
+    .default([]),
+});
+
 /** The optional YAML file (SYNCWATCH_CONFIG): things that do not fit in environment variables. */
 const fileSchema = z
   .object({
     keys: z.array(keySchema).default([]),
+    health: healthSchema.default(healthSchema.parse({})),
+    value: valueSchema.default(valueSchema.parse({})),
   })
   .passthrough();
+
+export type HealthSettings = z.infer<typeof healthSchema>;
+export type ValueSettings = z.infer<typeof valueSchema>;
 
 export type ApiKeyConfig = z.infer<typeof keySchema>;
 
@@ -60,6 +92,8 @@ export interface Config {
   dataDir: string;
   clickhouse: { url?: string; user?: string; password?: string; database: string };
   keys: ApiKeyConfig[];
+  health: HealthSettings;
+  value: ValueSettings;
   alertRulesDir: string;
   smtp: { url?: string; from: string; opsEmail?: string };
   datadog: { apiKey?: string; site: string; url?: string };
@@ -85,7 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error, '')}`);
   const e = parsed.data;
 
-  let file: z.infer<typeof fileSchema> = { keys: [] };
+  let file = fileSchema.parse({});
   if (e.SYNCWATCH_CONFIG) {
     let raw: unknown;
     try {
@@ -113,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       database: e.CLICKHOUSE_DATABASE ?? 'default',
     },
     keys,
+    health: file.health,
+    value: file.value,
     alertRulesDir: path.resolve(e.SYNCWATCH_ALERT_RULES),
     smtp: { url: e.SMTP_URL, from: e.SYNCWATCH_EMAIL_FROM ?? 'syncwatch@localhost', opsEmail: e.SYNCWATCH_OPS_EMAIL },
     datadog: { apiKey: e.DD_API_KEY, site: e.DD_SITE, url: e.SYNCWATCH_DATADOG_URL },

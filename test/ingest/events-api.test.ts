@@ -22,7 +22,7 @@ const postGzip = (body: Buffer) =>
   fetch(`${svc.url}/v1/events`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${INGEST}`, 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
-    body,
+    body: new Uint8Array(body),
   });
 
 const lookup = (tenant: string, recordId: string) =>

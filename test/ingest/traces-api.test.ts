@@ -33,7 +33,7 @@ function makeRunSpans(runId: string): ReadableSpan[] {
 }
 
 const post = (body: Buffer | string, type: string, extra: Record<string, string> = {}) =>
-  fetch(`${svc.url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': type, ...extra }, body });
+  fetch(`${svc.url}/v1/traces`, { method: 'POST', headers: { 'Content-Type': type, ...extra }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 
 async function attemptsOf(recordId: string) {
   await svc.ingest.batcher.flush();

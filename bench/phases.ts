@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import cliProgress from 'cli-progress';
+import { drainPending, Session } from 'chdb';
+import { loadConfig } from '../src/config.js';
+import type { ClassificationRules } from '../src/ingest/index.js';
+import { toEventRows } from '../src/ingest/events.js';
+import { createLogger } from '../src/logger.js';
+import { startService } from '../src/main.js';
+import { EmbeddedDriver, migrate, type EventRow } from '../src/store/index.js';
+
+const INGEST_KEY = 'bench-ingest-key-0123456789abcdef';
+
+/** What phase A measured. */
+export interface EndToEnd {
+  rows: number;
+  seconds: number;
+  peakRssBytes: number;
+  rssBeforeBytes: number;
+  requests: number;
+  duplicatesDropped: number;
+  /** The classification rules the service used, so phase B derives the very same rows. */
+  rules: ClassificationRules;
+}
+
+/** What phase B measured. */
+export interface RawEngine {
+  rows: number;
+  seconds: number;
+  inserts: number;
+}
+
+const countEvents = async (query: (sql: string) => Promise<string>) => Number((await query('SELECT count() FROM events')).trim());
+
+function bar(label: string, total: number): cliProgress.SingleBar {
+  const b = new cliProgress.SingleBar(
+    { format: `${label} |{bar}| {value}/{total} rows | {rate} rows/s | {duration}s`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  b.start(total, 0, { rate: 0 });
+  return b;
+}
+
+/**
+ * Phase A: syncwatch in-process on loopback, the pre-built request bodies POSTed to
+ * /v1/events with bounded concurrency; timed from the first request until every row is
+ * counted in the store. `bodies` are built before timing so the client's own JSON work
+ * is not charged to the service.
+ */
+export async function runEndToEnd(bodies: { body: Buffer; events: number }[], concurrency: number, env: Record<string, string>): Promise<EndToEnd> {
+  const total = bodies.reduce((n, b) => n + b.events, 0);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-a-'));
+  const config = loadConfig({
+    ...env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SYNCWATCH_DATA_DIR: dataDir,
+    SYNCWATCH_LOG_LEVEL: 'silent',
+    SYNCWATCH_INGEST_KEY: INGEST_KEY,
+  });
+  const rssBeforeBytes = process.memoryUsage.rss();
+  const service = await startService(config, createLogger('silent'));
+  let peakRssBytes = rssBeforeBytes;
+  const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss())), 50);
+  const progress = bar('A end-to-end', total);
+  let sent = 0;
+  let next = 0;
+  const t0 = performance.now();
+  try {
+    const worker = async () => {
+      while (next < bodies.length) {
+        const { body, events } = bodies[next++];
+        const res = await fetch(`${service.url}/v1/events`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${INGEST_KEY}`, 'Content-Type': 'application/json' },
+          body,
+        });
+        const result = (await res.json()) as { accepted?: number; rejected?: unknown[] };
+        if (res.status !== 202 || result.accepted !== events) {
+          throw new Error(`POST /v1/events answered ${res.status}: ${JSON.stringify(result).slice(0, 500)}`);
+        }
+        sent += events;
+        progress.update(sent, { rate: Math.round(sent / ((performance.now() - t0) / 1000)) });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    await service.ingest.batcher.flush();
+    const stored = await countEvents(async (sql) => {
+      const rows = await service.driver.query<{ n: string }>({ name: 'bench.count', sql: sql.replace('count()', 'count() AS n') });
+      return String(rows[0].n);
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    if (stored !== total) throw new Error(`phase A: ${stored} rows stored, expected ${total}`);
+    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
+    return { rows: total, seconds, peakRssBytes, rssBeforeBytes, requests: bodies.length, duplicatesDropped: service.ingest.batcher.stats.duplicatesDropped, rules: service.ingest.rules };
+  } finally {
+    clearInterval(sampler);
+    progress.stop();
+    await service.close();
+    await drainPending();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The store rows syncwatch makes of the same bodies (what toEventRows produces), as 20k-row JSONEachRow buffers. */
+export function toRowBuffers(bodies: { body: Buffer }[], rules: ClassificationRules, rowsPerInsert: number): { buffer: Buffer; rows: number }[] {
+  const out: { buffer: Buffer; rows: number }[] = [];
+  let pending: EventRow[] = [];
+  const emit = () => {
+    let payload = '';
+    for (const row of pending) payload += JSON.stringify(row) + '\n';
+    out.push({ buffer: Buffer.from(payload), rows: pending.length });
+    pending = [];
+  };
+  for (const { body } of bodies) {
+    const { rows, rejected } = toEventRows(JSON.parse(body.toString('utf8')) as unknown[], rules);
+    if (rejected.length > 0) throw new Error(`generated events were rejected: ${JSON.stringify(rejected.slice(0, 3))}`);
+    for (const row of rows) {
+      pending.push(row);
+      if (pending.length === rowsPerInsert) emit();
+    }
+  }
+  if (pending.length > 0) emit();
+  return out;
+}
+
+/**
+ * Phase B: the same rows straight into the engine — a fresh chdb data directory with
+ * the same migrations (so the same materialised views fire), then one raw JSONEachRow
+ * insert per buffer, awaited in turn. Timed from the first insert to the count.
+ */
+export async function runRawEngine(buffers: { buffer: Buffer; rows: number }[]): Promise<RawEngine> {
+  const total = buffers.reduce((n, b) => n + b.rows, 0);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-b-'));
+  const driver = new EmbeddedDriver(dataDir);
+  await migrate(driver);
+  await driver.close();
+  await drainPending();
+  const session = new Session(dataDir);
+  const progress = bar('B raw engine ', total);
+  try {
+    let done = 0;
+    const t0 = performance.now();
+    for (const { buffer, rows } of buffers) {
+      await session.insert({ table: 'events', values: buffer, format: 'JSONEachRow' });
+      done += rows;
+      progress.update(done, { rate: Math.round(done / ((performance.now() - t0) / 1000)) });
+    }
+    const stored = await countEvents(async (sql) => (await session.queryAsync(sql, { format: 'TSV' })).text());
+    const seconds = (performance.now() - t0) / 1000;
+    if (stored !== total) throw new Error(`phase B: ${stored} rows stored, expected ${total}`);
+    return { rows: total, seconds, inserts: buffers.length };
+  } finally {
+    progress.stop();
+    session.close();
+    await drainPending();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
