@@ -75,7 +75,7 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
         const res = await fetch(`${service.url}/v1/events`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${INGEST_KEY}`, 'Content-Type': 'application/json' },
-          body,
+          body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
         });
         const result = (await res.json()) as { accepted?: number; rejected?: unknown[] };
         if (res.status !== 202 || result.accepted !== events) {

@@ -88,7 +88,7 @@ export function activeRange(seed: string, c: Target, sc: Scenarios): { from: num
   const is = (t: Target) => t.tenant === c.tenant && t.integration === c.integration;
   let from = sc.windowStart;
   let until = sc.now;
-  if (is(sc.installed)) from = sc.installed.at + HOUR;
+  if (is(sc.installed)) from = sc.installed.at + 2 * HOUR;
   if (is(sc.stale)) {
     from = sc.stale.firstRun;
     until = sc.stale.stoppedAt;

@@ -62,7 +62,7 @@ export function planScenarios(now: number, days: number): Scenarios {
     windowStart,
     outage: { integration: 'netsuite', from: outageFrom, to: outageFrom + 2 * HOUR },
     rateLimit: { integration: 'hubspot', hoursUtc: [9, 17], minutes: 40, failureRate: 0.35 },
-    dataErrors: { tenant: 'globex', integration: 'salesforce', flow: 'orders.export', failureRate: 0.1 },
+    dataErrors: { tenant: 'globex', integration: 'salesforce', flow: 'orders.export', failureRate: 0.06 },
     outOfMemory: { tenant: 'hooli', integration: 'netsuite', flow: 'inventory.import', at: place(today - DAY + 5 * HOUR, 3 * HOUR, 8 * HOUR) },
     authExpiring: { tenant: 'acme', integration: 'hubspot', at: expiringAt, expiresAt: expiringAt + 3 * DAY },
     authExpired: { tenant: 'umbrella', integration: 'quickbooks', at: expiredAt },

@@ -80,10 +80,12 @@ function retryAfterOf(e: Bag): string | undefined {
   return header(asBag(e.response)?.headers, 'retry-after') ?? header(e.headers, 'retry-after');
 }
 
-/** A human message for the span status: the error's message, bounded. */
+/** A human message for the span status: the error's message (and its cause's, e.g. `fetch failed: connect ECONNREFUSED …`), bounded. */
 export function messageOf(error: unknown): string {
   const e = asBag(error);
-  const message = typeof e?.message === 'string' ? e.message : String(error);
+  let message = typeof e?.message === 'string' ? e.message : String(error);
+  const cause = asBag(e?.cause)?.message;
+  if (typeof cause === 'string' && cause !== '' && !message.includes(cause)) message = `${message}: ${cause}`;
   return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message;
 }
 

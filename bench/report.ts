@@ -1,0 +1,71 @@
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { version as chdbVersion } from 'chdb';
+import type { EndToEnd, RawEngine } from './phases.js';
+
+const HEADER = `# Benchmark results
+
+Written by the scripts in \`bench/\` (DESIGN.md §14); newest sections last.
+
+## Ingest: \`npm run bench:ingest\`
+
+\`\`\`
+npm run bench:ingest -- --events 1000000 --batch 5000 --concurrency 4 [--note "what changed"]
+\`\`\`
+
+Generates N deterministic events (8 tenants, 6 integrations, 10 flows, record.synced /
+record.failed with business ids, money values, ~5% failures with error objects, each with
+a client \`id\`), then in one process:
+
+- **A, end to end**: syncwatch in-process (fresh temp data dir, loopback HTTP, an ingest
+  key) receives them as JSON arrays of \`--batch\` events on \`POST /v1/events\`, at most
+  \`--concurrency\` requests in flight. Timed from the first request until
+  \`SELECT count() FROM events\` equals N. Includes everything a request pays for:
+  parsing, validation, classification, the spool append + fsync before the 202,
+  de-duplication against \`event_ids\`, the \`events\` insert (and its materialised view)
+  and the \`event_ids\` insert.
+- **B, raw engine**: the same store rows (what \`toEventRows\` makes of the same bodies)
+  inserted straight into \`events\` of a fresh, identically migrated chdb data dir, as
+  JSONEachRow buffers of 20 000 rows, one insert at a time.
+
+**Ratio = A / B**: the share of the embedded engine's own insert rate that the service
+delivers end to end with its guarantees (durable acknowledgement, exact de-duplication,
+validation). Target ≥ 0.5. Peak RSS is the whole bench process during A (it includes the
+pre-built request bodies, shown as "RSS before A").
+`;
+
+const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
+const rate = (rows: number, seconds: number) => Math.round(rows / seconds);
+
+/** Machine, runtime and engine versions for the record. */
+export async function describeEnvironment(engineVersion: () => Promise<string>): Promise<Record<string, string>> {
+  const v = chdbVersion();
+  return {
+    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    chdb: `${v.chdb} (libchdb ${v.libchdb}, ClickHouse ${await engineVersion()})`,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+/** The numbers of one run as `label: value` lines (printed and written to RESULTS.md). */
+export function summarise(a: EndToEnd, b: RawEngine, opts: { batch: number; concurrency: number; batchRows: string }): [string, string][] {
+  const rateA = rate(a.rows, a.seconds);
+  const rateB = rate(b.rows, b.seconds);
+  return [
+    ['events', `${a.rows.toLocaleString('en-US')} (${a.requests} requests of ${opts.batch}, concurrency ${opts.concurrency}, SYNCWATCH_BATCH_ROWS ${opts.batchRows})`],
+    ['A end to end', `${rateA.toLocaleString('en-US')} rows/s (${a.seconds.toFixed(2)} s)`],
+    ['B raw engine', `${rateB.toLocaleString('en-US')} rows/s (${b.seconds.toFixed(2)} s, ${b.inserts} inserts)`],
+    ['ratio A/B', (rateA / rateB).toFixed(2)],
+    ['peak RSS during A', `${mib(a.peakRssBytes)} (RSS before A: ${mib(a.rssBeforeBytes)})`],
+    ['duplicates dropped', String(a.duplicatesDropped)],
+  ];
+}
+
+/** Appends a dated section to RESULTS.md, creating the file with its header first. */
+export function appendResults(file: string, env: Record<string, string>, lines: [string, string][], note: string | undefined): void {
+  if (!existsSync(file)) writeFileSync(file, HEADER);
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const body = [...lines, ...Object.entries(env)].map(([k, v]) => `| ${k} | ${v} |`).join('\n');
+  appendFileSync(file, `\n### ${date} — ingest${note ? `: ${note}` : ''}\n\n| | |\n| --- | --- |\n${body}\n`);
+}
