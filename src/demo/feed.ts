@@ -12,6 +12,8 @@ export interface FeedOptions {
   batchSize?: number;
   /** Show a progress bar on stderr. */
   progress?: boolean;
+  /** Awaited after the last request, while the bar says so (e.g. until accepted rows are in the store). */
+  settle?: () => Promise<void>;
 }
 
 /** What the API answered. */
@@ -55,7 +57,7 @@ export async function feedWorkload(events: readonly IntegrationEvent[], traces: 
   const bar = options.progress
     ? new cliProgress.SingleBar(
         {
-          format: 'seeding  {bar} {percentage}% | {value}/{total} events | {duration_formatted}',
+          format: 'seeding  {bar} {percentage}% | {value}/{total} events | {duration_formatted} {phase}',
           stream: process.stderr,
           hideCursor: true,
           fps: 5,
@@ -63,7 +65,7 @@ export async function feedWorkload(events: readonly IntegrationEvent[], traces: 
         cliProgress.Presets.shades_classic,
       )
     : null;
-  bar?.start(events.length + spanCount, 0);
+  bar?.start(events.length + spanCount, 0, { phase: '' });
   try {
     for (let i = 0; i < events.length; i += batchSize) {
       const batch = events.slice(i, i + batchSize);
@@ -76,6 +78,11 @@ export async function feedWorkload(events: readonly IntegrationEvent[], traces: 
       const answer = (await post(`${options.url}/v1/traces`, options.ingestKey, traces)) as { partialSuccess?: { rejectedSpans?: number | string } };
       result.acceptedSpans = spanCount - Number(answer.partialSuccess?.rejectedSpans ?? 0);
       bar?.increment(spanCount);
+    }
+    if (options.settle) {
+      bar?.update({ phase: '(writing to the store)' });
+      await options.settle();
+      bar?.update({ phase: '' });
     }
   } finally {
     bar?.stop();

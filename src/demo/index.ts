@@ -80,13 +80,13 @@ export async function runDemo(config: Config, options: DemoOptions = {}): Promis
       url: selfUrl(service, cfg.host),
       ingestKey: ingest.key,
       progress: options.progress ?? process.stderr.isTTY === true,
+      // Accepted means durable; flushing makes it visible to queries before the banner says "try this".
+      settle: () => service.ingest.batcher.flush(),
     });
     if (fed.rejected.length > 0) {
       const first = fed.rejected[0];
       throw new Error(`the API refused ${fed.rejected.length} demo events (first: #${first.index}: ${first.error})`);
     }
-    // Accepted means durable; flushing makes it visible to queries before the banner says "try this".
-    await service.ingest.batcher.flush();
     const runs = events.filter((e) => e.type === 'run.started');
     const summary: DemoSummary = {
       url: service.url,

@@ -49,7 +49,9 @@ export async function findStoredEventKeys(driver: Driver, rows: readonly { tenan
   const ids = [...new Set(rows.map((r) => r.event_id))];
   const stored = await driver.query({
     name: 'event_ids.find',
-    sql: 'SELECT event_id, tenant FROM event_ids WHERE event_id IN {ids:Array(String)}',
+    // `IN (SELECT arrayJoin(...))` builds a set once and uses the primary key; a literal
+    // `IN {ids:Array(String)}` was measured ~75x slower in chDB at 40k stored ids.
+    sql: 'SELECT event_id, tenant FROM event_ids WHERE event_id IN (SELECT arrayJoin({ids:Array(String)}))',
     params: { ids },
     schema: idRow,
   });
