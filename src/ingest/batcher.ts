@@ -43,7 +43,10 @@ export class Batcher {
     private readonly log: Logger,
   ) {
     this.spool = new Spool(opts.spoolDir);
-    this.timer = setInterval(() => void this.flush().catch(() => {}), opts.batchMs);
+    // The timer respects the back-off after a failed write; an explicit flush() does not.
+    this.timer = setInterval(() => {
+      if (Date.now() >= this.retryAt) void this.flush().catch(() => {});
+    }, opts.batchMs);
     this.timer.unref();
   }
 
@@ -64,11 +67,14 @@ export class Batcher {
     if (waiting >= this.opts.batchRows) {
       // While a slow flush runs, park full segments on disk rather than holding them in memory.
       if (this.flushing && waiting >= this.opts.batchRows * 2) this.spool.park(await this.spool.rotate());
-      else void this.flush().catch(() => {});
+      else if (Date.now() >= this.retryAt) void this.flush().catch(() => {});
     }
   }
 
-  /** Writes everything accepted so far to the store (backlog first). Serialised: one flush at a time. */
+  /**
+   * Writes everything accepted so far to the store (backlog first); rejects when the store
+   * did not take it (the rows stay in the spool). Serialised: one flush at a time.
+   */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => this.flush());
     this.flushing = this.flushOnce().finally(() => {
@@ -78,7 +84,6 @@ export class Batcher {
   }
 
   private async flushOnce(): Promise<void> {
-    if (Date.now() < this.retryAt) return;
     try {
       while (this.spool.backlog.length > 0) {
         const { file } = this.spool.backlog[0];
@@ -137,7 +142,6 @@ export class Batcher {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    this.retryAt = 0;
     try {
       await this.flush();
     } catch {

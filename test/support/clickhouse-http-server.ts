@@ -230,7 +230,8 @@ function respondError(res: http.ServerResponse, error: unknown): void {
   res.end(`${text} (version ${ENGINE_VERSION})\n`);
 }
 
-const server = http.createServer((req, res) => {
+// Query parameters travel in the URL; a real server takes URIs up to 1 MiB (http_max_uri_size).
+const server = http.createServer({ maxHeaderSize: 1024 * 1024 + 16 * 1024 }, (req, res) => {
   const url = new URL(req.url ?? '/', 'http://shim');
   if (url.pathname.endsWith('/ping')) {
     res.end('Ok.\n');

@@ -1,0 +1,30 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { ValueSettings } from '../../config.js';
+import { getAdoption } from '../../insights/index.js';
+import { rangeParams, resolveRange } from '../../insights/window.js';
+import type { Driver } from '../../store/index.js';
+import { parseQuery } from '../validate.js';
+
+const DEFAULT_WINDOW_MS = 30 * 86_400_000;
+
+const adoptionQuery = z.object({
+  ...rangeParams,
+  integration: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(128, 'must be at most 128 characters')
+    .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters')
+    .optional(),
+});
+
+/** GET /v1/adoption: per integration funnel, installs, active connections, churn, volume, and a ranking. */
+export function adoptionRouter(driver: Driver, value: Pick<ValueSettings, 'reporting_currency' | 'rates'>, guard: RequestHandler): Router {
+  const router = Router();
+  router.get('/v1/adoption', guard, async (req, res) => {
+    const q = parseQuery(adoptionQuery, { from: req.query.from, to: req.query.to, window: req.query.window, integration: req.query.integration });
+    const range = resolveRange(q, DEFAULT_WINDOW_MS);
+    res.json(await getAdoption(driver, { range, integration: q.integration }, value));
+  });
+  return router;
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { toChTime, type Driver } from '../store/index.js';
+import type { TimeRange } from './window.js';
+
+/** The adoption funnel, in order: each step and the event that records it. */
+export const FUNNEL_STEPS = [
+  { step: 'viewed', event: 'integration.viewed' },
+  { step: 'install_started', event: 'integration.install_started' },
+  { step: 'authorized', event: 'integration.authorized' },
+  { step: 'configured', event: 'integration.configured' },
+  { step: 'enabled', event: 'integration.enabled' },
+  { step: 'first_successful_sync', event: 'run.succeeded' },
+] as const;
+
+export type FunnelStepName = (typeof FUNNEL_STEPS)[number]['step'];
+
+/** Lifecycle events that set a connection's state; the latest one (as of `to`) decides churn. */
+export const STATE_EVENTS = ['integration.enabled', 'integration.disabled', 'integration.uninstalled'];
+export const CHURNED_STATES = ['integration.disabled', 'integration.uninstalled'];
+
+/** Index of the step that counts as "installed". */
+export const ENABLED_STEP = 4;
+
+const LAST = FUNNEL_STEPS.length - 1;
+// Times are epoch milliseconds (Int64) from here on: integer comparisons and differences
+// keep the query cheap to plan and the medians exact. NEVER stands for "not recorded".
+const NEVER = 'toInt64(253402300799999)'; // 9999-12-31T23:59:59.999Z
+const indices = FUNNEL_STEPS.map((_, i) => i);
+const steps = indices.slice(1);
+const list = (xs: number[], f: (i: number) => string) => xs.map(f).join(', ');
+
+// f<i>: the first recorded event of step i before `to`.
+const firstTimes = list(indices, (i) => `min(if(type = {step${i}:String}, ms, ${NEVER})) AS f${i}`);
+// r<i>: when step i was reached: its own first event, or the first later step if that came
+// earlier (a skipped step is passed when the next recorded one is reached), so r0 <= … <= r5.
+const reachTimes = list([...indices].reverse(), (i) => (i === LAST ? `f${i} AS r${i}` : `least(f${i}, r${i + 1}) AS r${i}`));
+// p<i>: step i reached within the period; t<i>: and timed (both it and the step before recorded).
+const periodFlags = list(indices, (i) => `r${i} >= {from:Int64} AND r${i} < {to:Int64} AS p${i}`);
+const timedFlags = list(steps, (i) => `p${i} AND f${i - 1} < ${NEVER} AND f${i} < ${NEVER} AS t${i}`);
+
+const count = z.coerce.number();
+const funnelRow = z
+  .object({
+    integration: z.string(),
+    reached: z.array(count),
+    timed: z.array(count),
+    // NaN (no rows) may come back as null or as a string, depending on the server's JSON settings.
+    median_ms: z.array(z.unknown()),
+    installs_total: count,
+    churned: count,
+    churned_in_period: count,
+  })
+  .transform((r) => ({
+    integration: r.integration,
+    reached: r.reached,
+    /** Median ms from the previous step, per step (index 0, the first step, is always null). */
+    medianMs: [null, ...r.median_ms.map((m, i) => (r.timed[i] > 0 ? Number(m) : null))],
+    installsTotal: r.installs_total,
+    churned: r.churned,
+    churnedInPeriod: r.churned_in_period,
+  }));
+
+/** Funnel and lifecycle figures of one integration, straight from the rollups. */
+export type FunnelStats = z.output<typeof funnelRow>;
+
+/**
+ * Per integration: connections that reached each funnel step in the period, median time
+ * from the previous step, installs as of `to`, and churn (latest state as of `to`).
+ * Reads adoption_lifecycle and adoption_first_success: O(connections), not O(events).
+ */
+export async function getFunnelStats(driver: Driver, q: { range: TimeRange; integration?: string }): Promise<FunnelStats[]> {
+  const where = ["ts < {toTime:DateTime64(3, 'UTC')}"];
+  const whereFirst = ["first_success_at < {toTime:DateTime64(3, 'UTC')}"];
+  if (q.integration) {
+    where.push('integration = {integration:String}');
+    whereFirst.push('integration = {integration:String}');
+  }
+  const stepParams = Object.fromEntries(FUNNEL_STEPS.map((s, i) => [`step${i}`, s.event]));
+  return driver.query({
+    name: 'adoption.funnel',
+    sql: `SELECT integration,
+                 [${list(indices, (i) => `countIf(p${i})`)}] AS reached,
+                 [${list(steps, (i) => `countIf(t${i})`)}] AS timed,
+                 [${list(steps, (i) => `quantileExactInclusiveIf(0.5)(r${i} - r${i - 1}, t${i})`)}] AS median_ms,
+                 countIf(r${ENABLED_STEP} < ${NEVER}) AS installs_total,
+                 countIf(is_churned) AS churned,
+                 countIf(is_churned AND state_at >= {from:Int64}) AS churned_in_period
+          FROM (
+            SELECT integration, state IN {churnedStates:Array(String)} AS is_churned, state_at,
+                   ${reachTimes}, ${periodFlags}, ${timedFlags}
+            FROM (
+              SELECT integration, tenant, connection, ${firstTimes},
+                     argMaxIf(type, (ms, event_id), type IN {stateEvents:Array(String)}) AS state,
+                     maxIf(ms, type IN {stateEvents:Array(String)}) AS state_at
+              FROM (
+                SELECT integration, tenant, connection, toUnixTimestamp64Milli(ts) AS ms, type, event_id
+                FROM adoption_lifecycle WHERE ${where.join(' AND ')}
+                UNION ALL
+                SELECT integration, tenant, connection, toUnixTimestamp64Milli(first_success_at) AS ms, {step${LAST}:String} AS type, '' AS event_id
+                FROM adoption_first_success WHERE ${whereFirst.join(' AND ')}
+              )
+              GROUP BY integration, tenant, connection
+            )
+          )
+          GROUP BY integration
+          ORDER BY integration`,
+    params: {
+      from: q.range.from.getTime(),
+      to: q.range.to.getTime(),
+      toTime: toChTime(q.range.to.getTime()),
+      integration: q.integration ?? '',
+      stateEvents: STATE_EVENTS,
+      churnedStates: CHURNED_STATES,
+      ...stepParams,
+    },
+    schema: funnelRow,
+  });
+}
