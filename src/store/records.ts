@@ -54,3 +54,45 @@ export async function getRecordAttempts(
     schema: attemptRow,
   });
 }
+
+const statusRow = z
+  .object({
+    attempts: z.coerce.number(),
+    latest: z.string(),
+    last_failed: z.string().nullable(),
+    last_synced: z.string().nullable(),
+  })
+  .transform((r) => {
+    const lastFailed = r.last_failed === null ? null : fromChTime(r.last_failed);
+    const lastSynced = r.last_synced === null ? null : fromChTime(r.last_synced);
+    return {
+      status: r.attempts > 0 ? (r.latest as 'synced' | 'failed' | 'skipped') : null,
+      resolvedByLaterSync: lastFailed !== null && lastSynced !== null && lastSynced > lastFailed,
+      lastSyncedAt: lastSynced,
+      lastFailedAt: lastFailed,
+    };
+  });
+
+/** Where a record stands now, from all its attempts (not only the ones a lookup lists). */
+export type RecordStatus = z.infer<typeof statusRow>;
+
+/**
+ * The current status of a record: the outcome of its latest attempt (by event time, so
+ * late-arriving events do not reorder it), and whether a failure was cleared by a later sync.
+ */
+export async function getRecordStatus(driver: Driver, q: { tenant: string; recordId: string; integration?: string }): Promise<RecordStatus> {
+  const where = ['tenant = {tenant:String}', 'record_id = {recordId:String}'];
+  if (q.integration) where.push('integration = {integration:String}');
+  const rows = await driver.query({
+    name: 'records.status',
+    sql: `SELECT count() AS attempts,
+                 argMax(status, (ts, event_id)) AS latest,
+                 maxOrNullIf(ts, status = 'failed') AS last_failed,
+                 maxOrNullIf(ts, status = 'synced') AS last_synced
+          FROM record_attempts
+          WHERE ${where.join(' AND ')}`,
+    params: { tenant: q.tenant, recordId: q.recordId, integration: q.integration ?? '' },
+    schema: statusRow,
+  });
+  return rows[0];
+}

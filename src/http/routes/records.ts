@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { getRecordAttempts, type Driver } from '../../store/index.js';
+import { getRecordStatus } from '../../store/records.js';
 import { parseQuery } from '../validate.js';
 
 const recordQuery = z.object({
@@ -9,13 +10,25 @@ const recordQuery = z.object({
   integration: z.string().min(1).optional(),
 });
 
-/** GET /v1/records: every attempt to move one record, oldest first. */
+/**
+ * GET /v1/records: every attempt to move one record, oldest first, and where it stands
+ * now — the latest attempt's status, and whether a failure was cleared by a later sync.
+ */
 export function recordsRouter(driver: Driver, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/records', guard, async (req, res) => {
     const q = parseQuery(recordQuery, { tenant: req.query.tenant, record_id: req.query.record_id, integration: req.query.integration });
-    const attempts = await getRecordAttempts(driver, { tenant: q.tenant, recordId: q.record_id, integration: q.integration });
-    res.json({ tenant: q.tenant, record_id: q.record_id, attempts });
+    const lookup = { tenant: q.tenant, recordId: q.record_id, integration: q.integration };
+    const [attempts, current] = await Promise.all([getRecordAttempts(driver, lookup), getRecordStatus(driver, lookup)]);
+    res.json({
+      tenant: q.tenant,
+      record_id: q.record_id,
+      status: current.status,
+      resolved_by_later_sync: current.resolvedByLaterSync,
+      last_synced_at: current.lastSyncedAt,
+      last_failed_at: current.lastFailedAt,
+      attempts,
+    });
   });
   return router;
 }

@@ -1,0 +1,41 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { HealthSettings } from '../../config.js';
+import { describeWindow, getHealth } from '../../insights/index.js';
+import { rangeParams, resolveRange } from '../../insights/window.js';
+import type { Driver } from '../../store/index.js';
+import { parseQuery } from '../validate.js';
+
+const name = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+
+const healthQuery = z.object({
+  tenant: name.optional(),
+  integration: name.optional(),
+  flow: name.optional(),
+  ...rangeParams,
+});
+
+/** GET /v1/health: status, reasons and figures per connection, with its flows. */
+export function healthRouter(driver: Driver, settings: HealthSettings, guard: RequestHandler): Router {
+  const router = Router();
+  router.get('/v1/health', guard, async (req, res) => {
+    const q = parseQuery(healthQuery, {
+      tenant: req.query.tenant,
+      integration: req.query.integration,
+      flow: req.query.flow,
+      from: req.query.from,
+      to: req.query.to,
+      window: req.query.window,
+    });
+    const range = resolveRange(q, settings.window_hours * 3_600_000);
+    const connections = await getHealth(driver, settings, {
+      tenant: q.tenant,
+      integration: q.integration,
+      flow: q.flow,
+      range,
+      windowLabel: describeWindow(q, range, settings.window_hours),
+    });
+    res.json({ window: { from: range.from.toISOString(), to: range.to.toISOString() }, connections });
+  });
+  return router;
+}

@@ -1,0 +1,192 @@
+import type { HealthSettings } from '../config.js';
+import type { FlowCounts } from './health-stats.js';
+import type { ConnectionState, FlowState, RecentRun } from './health-state.js';
+
+/** DESIGN.md §7 statuses. */
+export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
+
+/** Why a status is what it is: a stable machine code and a sentence a person can act on. */
+export interface Reason {
+  code: string;
+  message: string;
+  /** The flow the reason comes from, on a connection's reasons. */
+  flow?: string;
+}
+
+/** Worst first; `disabled` always wins, `unknown` loses to anything known. */
+const SEVERITY: Record<HealthStatus, number> = { disabled: 5, failing: 4, stale: 3, degraded: 2, healthy: 1, unknown: 0 };
+
+/** The worse of two statuses. */
+export const worse = (a: HealthStatus, b: HealthStatus): HealthStatus => (SEVERITY[b] > SEVERITY[a] ? b : a);
+
+/** flow_state keeps the 20 latest runs, so "the last N runs failed" can look that far back. */
+export const MAX_CONSECUTIVE_RUNS = 20;
+/** Cadence is inferred from the intervals between this many latest runs (DESIGN.md §7). */
+const CADENCE_SAMPLE = 10;
+
+/** The expected cadence of a flow, and where it came from. */
+export interface Cadence {
+  seconds: number | null;
+  source: 'configured' | 'inferred' | null;
+}
+
+/** A configured cadence for the flow: the most specific match wins (integration and flow, then either). */
+export function configuredCadence(settings: HealthSettings, integration: string, flow: string): number | null {
+  let best: { score: number; seconds: number } | null = null;
+  for (const c of settings.cadences) {
+    if (c.integration !== undefined && c.integration !== integration) continue;
+    if (c.flow !== undefined && c.flow !== flow) continue;
+    const score = (c.integration !== undefined ? 2 : 0) + (c.flow !== undefined ? 1 : 0);
+    if (!best || score > best.score) best = { score, seconds: c.seconds };
+  }
+  return best?.seconds ?? null;
+}
+
+/** Median of the intervals between the latest 11 ended runs (10 intervals), in seconds; null with fewer than 2 runs. */
+export function inferCadence(recentRuns: readonly RecentRun[]): number | null {
+  const ends = recentRuns.slice(0, CADENCE_SAMPLE + 1).map((r) => r.endedAt);
+  const gaps: number[] = [];
+  for (let i = 1; i < ends.length; i++) gaps.push(ends[i - 1] - ends[i]);
+  if (gaps.length === 0) return null;
+  gaps.sort((a, b) => a - b);
+  const mid = gaps.length >> 1;
+  const median = gaps.length % 2 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
+  return Math.max(1, Math.round(median / 1000));
+}
+
+/** Configured cadence, else inferred from recent runs. */
+export function cadenceOf(settings: HealthSettings, state: FlowState): Cadence {
+  const configured = configuredCadence(settings, state.integration, state.flow);
+  if (configured !== null) return { seconds: configured, source: 'configured' };
+  const inferred = inferCadence(state.recentRuns);
+  return inferred === null ? { seconds: null, source: null } : { seconds: inferred, source: 'inferred' };
+}
+
+/** "3d 4h", "2h 5m", "45m", "30s": durations as people say them. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h ? `${d}d ${h}h` : `${d}d`;
+  if (h > 0) return m ? `${h}h ${m}m` : `${h}h`;
+  if (m > 0) return `${m}m`;
+  return `${s}s`;
+}
+
+const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
+const iso = (ms: number) => new Date(ms).toISOString();
+const describeFailure = (f: { category: string; code: string; message: string } | null) =>
+  f ? `${f.category} · ${f.code}${f.message ? `: ${f.message}` : ''}` : 'no error given';
+
+/** What the status of one flow is judged from. */
+export interface FlowFacts {
+  state: FlowState;
+  counts: FlowCounts;
+  connection: Pick<ConnectionState, 'lifecycle' | 'auth'>;
+  settings: HealthSettings;
+  now: number;
+  /** How the window reads in a sentence, e.g. "in the last 24h". */
+  windowLabel: string;
+}
+
+/** The status of a connection from its latest lifecycle event alone: disabled or not. */
+export function disabledReason(connection: Pick<ConnectionState, 'lifecycle'>): Reason | null {
+  const l = connection.lifecycle;
+  if (!l || l.type === 'integration.enabled') return null;
+  return l.type === 'integration.uninstalled'
+    ? { code: 'uninstalled', message: `the connection was uninstalled at ${iso(l.at)}` }
+    : { code: 'disabled', message: `the connection was disabled at ${iso(l.at)}` };
+}
+
+/** An authorisation that expired and was not refreshed or re-authorised since. */
+export function authReason(connection: Pick<ConnectionState, 'auth'>): Reason | null {
+  const a = connection.auth;
+  if (a?.type !== 'auth.expired') return null;
+  return { code: 'auth_expired', message: `the connection's authorisation expired at ${iso(a.at)}; it must be re-authorised` };
+}
+
+/** Applies DESIGN.md §7 to one flow: its status and every reason that holds. */
+export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason[]; cadence: Cadence } {
+  const { state, counts, settings, now } = f;
+  const cadence = cadenceOf(settings, state);
+  const disabled = disabledReason(f.connection);
+  if (disabled) return { status: 'disabled', reasons: [disabled], cadence };
+
+  const found: { status: HealthStatus; reason: Reason }[] = [];
+  const add = (status: HealthStatus, code: string, message: string) => found.push({ status, reason: { code, message } });
+  const runs = state.recentRuns;
+  const latest = runs[0];
+
+  // failing
+  const n = Math.min(settings.consecutive_failed_runs, MAX_CONSECUTIVE_RUNS);
+  let streak = 0;
+  while (streak < runs.length && runs[streak].outcome === 'failed') streak++;
+  const consecutive = streak >= n;
+  if (consecutive) add('failing', 'consecutive_failed_runs', `last ${streak} runs failed`);
+  const endpointRun = latest?.outcome === 'failed' && latest.failure?.category === 'endpoint';
+  const endpointRecord = state.lastRecord?.status === 'failed' && state.lastRecord.failure?.category === 'endpoint';
+  if (endpointRun) add('failing', 'endpoint_failure', `the latest run failed with an endpoint error (${describeFailure(latest.failure)})`);
+  else if (endpointRecord) add('failing', 'endpoint_failure', `the latest record failed with an endpoint error (${describeFailure(state.lastRecord!.failure)})`);
+  const auth = authReason(f.connection);
+  if (auth) add('failing', auth.code, auth.message);
+  const attempts = counts.records.synced + counts.records.failed;
+  const failureRate = attempts > 0 ? counts.records.failed / attempts : 0;
+  const rateText = `${percent(failureRate)} of record attempts failed ${f.windowLabel} (${counts.records.failed} of ${attempts})`;
+  if (attempts > 0 && failureRate >= settings.failing_failure_rate) add('failing', 'record_failure_rate_high', rateText);
+
+  // stale and late: only judged when the cadence is known
+  if (cadence.seconds !== null) {
+    const cadenceMs = cadence.seconds * 1000;
+    const every = `runs are expected every ${formatDuration(cadenceMs)}`;
+    const staleAfter = settings.stale_factor * Math.max(cadenceMs, settings.min_cadence_seconds * 1000);
+    const since = state.lastSuccessAt ?? state.firstSeenAt;
+    if (now - since > staleAfter) {
+      const what = state.lastSuccessAt === null ? 'no successful run yet, in' : 'no successful run for';
+      add('stale', 'no_recent_success', `${what} ${formatDuration(now - since)}; ${every}`);
+    }
+    if (state.lastRunAt !== null && now - state.lastRunAt > settings.late_factor * cadenceMs) {
+      add('degraded', 'late', `no run for ${formatDuration(now - state.lastRunAt)}; ${every}`);
+    }
+  }
+
+  // degraded
+  if (attempts > 0 && failureRate >= settings.degraded_failure_rate && failureRate < settings.failing_failure_rate) {
+    add('degraded', 'record_failure_rate', rateText);
+  }
+  if (counts.failures.data > 0) {
+    add('degraded', 'data_failures', `${counts.failures.data} data failure${counts.failures.data === 1 ? '' : 's'} ${f.windowLabel} (records the tenant can fix: validation, mapping, conflicts)`);
+  }
+  if (latest?.outcome === 'failed' && !consecutive && !endpointRun) {
+    add('degraded', 'latest_run_failed', `the latest run failed (${describeFailure(latest.failure)})`);
+  }
+
+  const status = found.reduce<HealthStatus>((s, r) => worse(s, r.status), 'healthy');
+  return { status, reasons: found.sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status]).map((r) => r.reason), cadence };
+}
+
+/**
+ * A connection's status is the worst of its flows' (disabled wins); its reasons are
+ * those of the flows at that status, named by flow. With no flows it is `unknown`,
+ * unless it is disabled or its authorisation expired.
+ */
+export function judgeConnection(
+  connection: Pick<ConnectionState, 'lifecycle' | 'auth'>,
+  flows: readonly { flow: string; status: HealthStatus; reasons: Reason[] }[],
+): { status: HealthStatus; reasons: Reason[] } {
+  const disabled = disabledReason(connection);
+  if (disabled) return { status: 'disabled', reasons: [disabled] };
+  const auth = authReason(connection);
+  if (flows.length === 0) {
+    if (auth) return { status: 'failing', reasons: [auth] };
+    return { status: 'unknown', reasons: [{ code: 'no_data', message: 'no runs or records reported yet' }] };
+  }
+  const status = flows.reduce<HealthStatus>((s, f) => worse(s, f.status), 'unknown');
+  const reasons: Reason[] = [];
+  if (auth && status === 'failing') reasons.push(auth);
+  for (const f of flows) {
+    if (f.status !== status) continue;
+    for (const r of f.reasons) if (r.code !== 'auth_expired') reasons.push({ ...r, message: `${f.flow}: ${r.message}`, flow: f.flow });
+  }
+  return { status, reasons };
+}
