@@ -1,0 +1,59 @@
+import type { FailureCategory } from '../ingest/types.js';
+
+/** Who an alert is for (DESIGN.md §6): data → tenant; endpoint → operator (+ tenant when only they can act); infra → operator. */
+export type Audience = 'tenant' | 'operator';
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** Labels routes match on; the fingerprint is derived from rule + tenant + integration + flow. */
+export interface AlertLabels {
+  rule: string;
+  severity: Severity;
+  category: FailureCategory | 'health' | 'success';
+  code: string;
+  audience: Audience[];
+  tenant: string;
+  integration: string;
+  flow: string;
+}
+
+/** What one evaluation says about one (rule, tenant, integration, flow): is the condition true now. */
+export interface Observation {
+  fingerprint: string;
+  labels: AlertLabels;
+  active: boolean;
+  /** One sentence for subjects and summaries, e.g. "12 orders failed validation in the last 15 minutes". */
+  summary: string;
+  /** What the reader can do (data: fix these records; auth: re-authorise; endpoint: nothing, we are on it). */
+  action: string;
+  /** Up to 10 business ids with their failure messages. */
+  records: { id: string; message: string }[];
+  valueAtRisk: { amount: number; currency: string } | null;
+  /** Observed figure and threshold, for operators. */
+  value?: number;
+  threshold?: number;
+  /** Event rules fire once (a high-value record, auth expiring): no resolve notification. */
+  oneShot?: boolean;
+}
+
+export type AlertStatus = 'pending' | 'firing' | 'resolved';
+
+/** One alert: the lifecycle of one fingerprint. Persisted (alert_state), survives restarts. */
+export interface Alert extends Omit<Observation, 'active'> {
+  status: AlertStatus;
+  /** When the condition was first seen true in this episode. */
+  activeSince: number;
+  /** When it started firing (after the hold-down). */
+  firedAt: number | null;
+  resolvedAt: number | null;
+  /** When the condition was last seen false while firing (resolve hold-down). */
+  clearSince: number | null;
+  lastNotifiedAt: number | null;
+  /** Monotonic version for ReplacingMergeTree persistence. */
+  version: number;
+}
+
+/** A state change the router turns into notifications. */
+export interface Transition {
+  alert: Alert;
+  kind: 'firing' | 'resolved' | 'repeat';
+}
