@@ -6,6 +6,7 @@ import { Session } from 'chdb';
 import { Command, InvalidArgumentError } from 'commander';
 import { generateEvents } from './events.js';
 import { runEndToEnd, runRawEngine, toRowBuffers } from './phases.js';
+import { startProfile } from './profile.js';
 import { appendResults, describeEnvironment, summarise } from './report.js';
 
 const RAW_ROWS_PER_INSERT = 20_000;
@@ -24,8 +25,9 @@ const opts = new Command('bench:ingest')
   .option('--concurrency <n>', 'requests in flight', positiveInt, 4)
   .option('--note <text>', 'label for the RESULTS.md section (what changed)')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
+  .option('--profile <file>', 'write a CPU profile of phase A (the service and the client) to this .cpuprofile file')
   .parse()
-  .opts<{ events: number; batch: number; concurrency: number; note?: string; write: boolean }>();
+  .opts<{ events: number; batch: number; concurrency: number; note?: string; write: boolean; profile?: string }>();
 
 // Times start at midnight UTC three days ago: all in the past, same layout every run of a day.
 const day = 24 * 3600 * 1000;
@@ -40,7 +42,9 @@ for (let from = 0; from < opts.events; from += opts.batch) {
 
 // The service reads its batching knobs from the environment like in production (SYNCWATCH_BATCH_ROWS, …).
 const serviceEnv = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('SYNCWATCH_') && v !== undefined)) as Record<string, string>;
+const profiler = opts.profile ? await startProfile() : null;
 const a = await runEndToEnd(bodies, opts.concurrency, serviceEnv);
+if (profiler && opts.profile) await profiler.stop(opts.profile);
 
 const buffers = toRowBuffers(bodies, a.rules, RAW_ROWS_PER_INSERT);
 bodies.length = 0;
@@ -54,7 +58,7 @@ const env = await describeEnvironment(async () => {
     session.close();
   }
 });
-const lines = summarise(a, b, { batch: opts.batch, concurrency: opts.concurrency, batchRows: serviceEnv.SYNCWATCH_BATCH_ROWS ?? 'default' });
+const lines = summarise(a, b, { batch: opts.batch, concurrency: opts.concurrency, batchRows: serviceEnv.SYNCWATCH_BATCH_ROWS ?? 'default', role: serviceEnv.SYNCWATCH_ROLE ?? 'all' });
 const width = Math.max(...[...lines, ...Object.entries(env)].map(([k]) => k.length));
 for (const [k, v] of [...lines, ...Object.entries(env), ['date', new Date().toISOString()]]) console.log(`${k.padEnd(width)}  ${v}`);
 if (opts.write) {

@@ -9,7 +9,7 @@ import type { ClassificationRules } from '../src/ingest/index.js';
 import { toEventRows } from '../src/ingest/events.js';
 import { createLogger } from '../src/logger.js';
 import { startService } from '../src/main.js';
-import { EmbeddedDriver, migrate, type EventRow } from '../src/store/index.js';
+import { EmbeddedDriver, migrate, type Driver, type EventRow, type Query } from '../src/store/index.js';
 
 const INGEST_KEY = 'bench-ingest-key-0123456789abcdef';
 
@@ -18,9 +18,13 @@ export interface EndToEnd {
   rows: number;
   seconds: number;
   peakRssBytes: number;
+  /** Peak V8 heap in use during A (the rest of the RSS is mostly the engine, native buffers and code). */
+  peakHeapBytes: number;
   rssBeforeBytes: number;
   requests: number;
   duplicatesDropped: number;
+  /** Seconds the service spent waiting on the store during A, by operation (insert events, event_ids.find, …). */
+  storeSeconds: Record<string, { seconds: number; calls: number }>;
   /** The classification rules the service used, so phase B derives the very same rows. */
   rules: ClassificationRules;
 }
@@ -33,6 +37,30 @@ export interface RawEngine {
 }
 
 const countEvents = async (query: (sql: string) => Promise<string>) => Number((await query('SELECT count() FROM events')).trim());
+
+/** Wraps the driver's calls to add up the time spent in each (an insert per table, a query per name) and count them. */
+function timeStoreCalls(driver: Driver): Record<string, { seconds: number; calls: number }> {
+  const totals: Record<string, { seconds: number; calls: number }> = {};
+  let depth = 0; // EmbeddedDriver.insert calls insertJson: count the outer call only
+  const timed = async <T>(key: string, call: () => Promise<T>): Promise<T> => {
+    if (depth > 0) return call();
+    depth++;
+    const t0 = performance.now();
+    try {
+      return await call();
+    } finally {
+      depth--;
+      const total = (totals[key] ??= { seconds: 0, calls: 0 });
+      total.seconds += (performance.now() - t0) / 1000;
+      total.calls++;
+    }
+  };
+  const { insert, insertJson, query } = driver;
+  driver.insert = (table, rows) => timed(`insert ${table}`, () => insert.call(driver, table, rows));
+  driver.insertJson = (table, lines) => timed(`insert ${table}`, () => insertJson.call(driver, table, lines));
+  driver.query = <T>(q: Query<T>) => timed(q.name, () => query.call(driver, q) as Promise<T[]>);
+  return totals;
+}
 
 function bar(label: string, total: number): cliProgress.SingleBar {
   const b = new cliProgress.SingleBar(
@@ -62,8 +90,15 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
   });
   const rssBeforeBytes = process.memoryUsage.rss();
   const service = await startService(config, createLogger('silent'));
+  const storeSeconds = timeStoreCalls(service.driver);
   let peakRssBytes = rssBeforeBytes;
-  const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss())), 50);
+  let peakHeapBytes = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakRssBytes = Math.max(peakRssBytes, m.rss);
+    peakHeapBytes = Math.max(peakHeapBytes, m.heapUsed);
+  };
+  const sampler = setInterval(sample, 50);
   const progress = bar('A end-to-end', total);
   let sent = 0;
   let next = 0;
@@ -93,8 +128,8 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
     });
     const seconds = (performance.now() - t0) / 1000;
     if (stored !== total) throw new Error(`phase A: ${stored} rows stored, expected ${total}`);
-    peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
-    return { rows: total, seconds, peakRssBytes, rssBeforeBytes, requests: bodies.length, duplicatesDropped: service.ingest.batcher.stats.duplicatesDropped, rules: service.ingest.rules };
+    sample();
+    return { rows: total, seconds, peakRssBytes, peakHeapBytes, rssBeforeBytes, requests: bodies.length, duplicatesDropped: service.ingest.batcher.stats.duplicatesDropped, storeSeconds, rules: service.ingest.rules };
   } finally {
     clearInterval(sampler);
     progress.stop();

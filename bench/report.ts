@@ -45,19 +45,22 @@ export async function describeEnvironment(engineVersion: () => Promise<string>):
     node: process.version,
     chdb: `${v.chdb} (libchdb ${v.libchdb}, ClickHouse ${await engineVersion()})`,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    // Other processes on the same cores slow both phases (the ratio less so): say how busy the machine was.
+    'load average (1/5/15 min, at the end)': os.loadavg().map((l) => l.toFixed(1)).join(' / '),
   };
 }
 
 /** The numbers of one run as `label: value` lines (printed and written to RESULTS.md). */
-export function summarise(a: EndToEnd, b: RawEngine, opts: { batch: number; concurrency: number; batchRows: string }): [string, string][] {
+export function summarise(a: EndToEnd, b: RawEngine, opts: { batch: number; concurrency: number; batchRows: string; role: string }): [string, string][] {
   const rateA = rate(a.rows, a.seconds);
   const rateB = rate(b.rows, b.seconds);
   return [
-    ['events', `${a.rows.toLocaleString('en-US')} (${a.requests} requests of ${opts.batch}, concurrency ${opts.concurrency}, SYNCWATCH_BATCH_ROWS ${opts.batchRows})`],
+    ['events', `${a.rows.toLocaleString('en-US')} (${a.requests} requests of ${opts.batch}, concurrency ${opts.concurrency}, SYNCWATCH_BATCH_ROWS ${opts.batchRows}, role ${opts.role})`],
     ['A end to end', `${rateA.toLocaleString('en-US')} rows/s (${a.seconds.toFixed(2)} s)`],
     ['B raw engine', `${rateB.toLocaleString('en-US')} rows/s (${b.seconds.toFixed(2)} s, ${b.inserts} inserts)`],
     ['ratio A/B', (rateA / rateB).toFixed(2)],
-    ['peak RSS during A', `${mib(a.peakRssBytes)} (RSS before A: ${mib(a.rssBeforeBytes)})`],
+    ['peak RSS during A', `${mib(a.peakRssBytes)} (RSS before A: ${mib(a.rssBeforeBytes)}; peak JS heap: ${mib(a.peakHeapBytes)})`],
+    ['A store time', Object.entries(a.storeSeconds).filter(([k]) => k !== 'bench.count').map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s (${v.calls}×)`).join(', ')],
     ['duplicates dropped', String(a.duplicatesDropped)],
   ];
 }

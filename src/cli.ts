@@ -70,6 +70,21 @@ program
     stopOnSignals(service);
   });
 
+const rules = program.command('rules').description('alert rules (alert-rules/*.yaml)');
+rules
+  .command('check [dir]')
+  .description('validate the alert rule files of a directory (default SYNCWATCH_ALERT_RULES); exits 1 on any error')
+  .action(async (dir: string | undefined) => {
+    const { checkAlertRules, formatRuleError } = await import('./alerts/index.js');
+    const { rules: checked, files, errors } = checkAlertRules(dir ?? config().alertRulesDir);
+    if (errors.length > 0) {
+      for (const e of errors) console.error(formatRuleError(e));
+      console.error(`${errors.length} error${errors.length === 1 ? '' : 's'} in alert rules`);
+      process.exit(1);
+    }
+    console.log(`ok: ${checked.length} rules in ${files.length} files`);
+  });
+
 program.parseAsync(process.argv).catch((err: Error) => {
   const log = createLogger('error');
   log.error({ err }, 'syncwatch failed');

@@ -1,11 +1,14 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startAlerting, type Alerting, type AlertingOptions } from './alerts/index.js';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createIngest, type Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
 import { openStore, type Driver } from './store/index.js';
 
 /** A running syncwatch process. */
@@ -15,13 +18,22 @@ export interface Service {
   server: Server;
   driver: Driver;
   ingest: Ingest;
+  notifier: Notifier;
+  alerting: Alerting;
   log: Logger;
   /** Graceful stop: no new requests, in-flight ones finish, everything accepted is written. */
   close(): Promise<void>;
 }
 
-/** Starts syncwatch: config → store (migrated) → ingest → HTTP app. */
-export async function startService(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Service> {
+/** What tests (and embedders) may swap: the clock, notification tuning. */
+export interface ServiceOptions {
+  clock?: Clock;
+  notify?: NotifierOptions;
+  alerts?: AlertingOptions;
+}
+
+/** Starts syncwatch: config → store (migrated) → ingest → notifier → HTTP app. */
+export async function startService(config: Config, log: Logger = createLogger(config.logLevel), options: ServiceOptions = {}): Promise<Service> {
   const driver = await openStore(config);
   const metrics = createMetrics();
   const ingest = createIngest(driver, config, log);
@@ -29,13 +41,20 @@ export async function startService(config: Config, log: Logger = createLogger(co
   metrics.gauge('syncwatch_store_flush_failures', 'Store writes that failed (rows kept in the spool)', () => ingest.batcher.stats.flushFailures);
   metrics.gauge('syncwatch_ingest_duplicates_dropped', 'Re-sent events and spans dropped as duplicates', () => ingest.batcher.stats.duplicatesDropped);
 
-  const app = createApp({ config, driver, ingest, metrics, log });
+  const notifier = createNotifier({ config, driver, clock: options.clock ?? systemClock, log, options: options.notify });
+  metrics.gauge('syncwatch_notifications_pending', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
+
+  const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
+
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
   log.info({ url, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
+  // Only worker processes dispatch notifications (DESIGN.md §12); pending ones resume here.
+  if (config.role !== 'api') await notifier.start();
   // Replay whatever a previous process left in the spool.
   void ingest.batcher.flush().catch(() => {});
 
@@ -45,9 +64,11 @@ export async function startService(config: Config, log: Logger = createLogger(co
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await stopped;
+      await alerting.stop();
+      await notifier.stop();
       await ingest.close();
       await driver.close();
       log.info('syncwatch stopped');
     })());
-  return { url, port, server, driver, ingest, log, close };
+  return { url, port, server, driver, ingest, notifier, alerting, log, close };
 }

@@ -3,12 +3,23 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Ingest } from '../ingest/index.js';
 import type { Metrics } from '../metrics.js';
+import type { Notifier } from '../notify/index.js';
 import type { Driver } from '../store/index.js';
 import { KeyRing, requireRole } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { ingestRouter } from './routes/ingest.js';
+import { adoptionRouter } from './routes/adoption.js';
 import { recordsRouter } from './routes/records.js';
+import { healthRouter } from './routes/health.js';
+import { runsRouter } from './routes/runs.js';
+import { failuresRouter } from './routes/failures.js';
+import { valueRouter } from './routes/value.js';
 import { systemRouter } from './routes/system.js';
+import { notificationsRouter } from './routes/notifications.js';
+import { alertsRouter } from './routes/alerts.js';
+import { silencesRouter } from './routes/silences.js';
+import { subscriptionsRouter } from './routes/subscriptions.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** What the HTTP layer needs from the rest of the process. */
 export interface AppDeps {
@@ -17,10 +28,14 @@ export interface AppDeps {
   ingest: Ingest;
   metrics: Metrics;
   log: Logger;
+  /** The notify capability; without it the /v1/notifications routes are absent. */
+  notifier?: Notifier;
+  /** Time for silences, subscriptions and alert listings (tests move it by hand). */
+  clock?: Clock;
 }
 
 /** Builds the express app: thin routes over the capabilities, one error middleware. */
-export function createApp({ config, driver, ingest, metrics, log }: AppDeps): Express {
+export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -30,6 +45,16 @@ export function createApp({ config, driver, ingest, metrics, log }: AppDeps): Ex
   app.use(systemRouter(driver, ingest, metrics));
   app.use(ingestRouter(ingest, metrics, config.ingest.maxBodyBytes, requireRole(keys, 'ingest')));
   app.use(recordsRouter(driver, requireRole(keys, 'admin')));
+  app.use(healthRouter(driver, config.health, requireRole(keys, 'admin')));
+  app.use(runsRouter(driver, requireRole(keys, 'admin')));
+  app.use(failuresRouter(driver, requireRole(keys, 'admin')));
+  app.use(valueRouter(driver, config.value, requireRole(keys, 'admin')));
+  app.use(adoptionRouter(driver, config.value, requireRole(keys, 'admin')));
+  if (notifier) app.use(notificationsRouter(notifier, requireRole(keys, 'admin')));
+  const now = () => clock.now();
+  app.use(alertsRouter(driver, { now }, requireRole(keys, 'admin')));
+  app.use(silencesRouter(driver, { now }, requireRole(keys, 'admin')));
+  app.use(subscriptionsRouter(driver, { webhookAllow: config.webhookAllow, now }, requireRole(keys, 'tenant')));
   app.use(notFoundHandler);
   app.use(errorHandler(log, metrics));
   return app;

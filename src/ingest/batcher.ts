@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.js';
-import { eventKey, findStoredEventKeys, insertEventIds, insertEvents, insertSpans, toChTime, type Driver, type EventRow } from '../store/index.js';
-import { batchSize, readSegment, Spool, type Batch, type Segment } from './spool.js';
+import { eventKey, findStoredEventKeys, insertEventIds, insertEventJson, insertSpanJson, toChTime, type Driver } from '../store/index.js';
+import { batchSize, encodeBatch, readSegment, Spool, type Batch, type RowBatch, type Segment, type SpooledRow } from './spool.js';
 
 /** Batcher settings (config.ingest). */
 export interface BatcherOptions {
@@ -20,7 +20,12 @@ export interface BatcherStats {
   flushFailures: number;
 }
 
-const spanKey = (traceId: string, spanId: string) => eventKey('', `otel:${traceId}${spanId}`);
+/**
+ * While a flush runs, rows keep arriving; up to this many times batchRows wait in memory
+ * (as their JSON text, ~0.5 KB a row) for the next flush, which takes them all in one
+ * insert. Beyond that, full segments are parked on disk and replayed later.
+ */
+const MAX_WAITING_BATCHES = 4;
 
 /**
  * Between the API and the store: acknowledges a request once its rows are in the
@@ -33,6 +38,8 @@ export class Batcher {
   private readonly spool: Spool;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  /** The one flush queued behind the running one: every flush() call made meanwhile shares it. */
+  private followUp: Promise<void> | null = null;
   private retryAt = 0;
   private failures = 0;
   private closed = false;
@@ -56,18 +63,22 @@ export class Batcher {
   }
 
   /** Durably accepts rows: resolves once they are on disk; refuses with 503 when the spool is full. */
-  async accept(batch: Batch): Promise<void> {
+  async accept(rows: RowBatch): Promise<void> {
     if (this.closed) throw unavailable('syncwatch is shutting down; retry shortly', 5);
     if (this.spool.diskBytes() >= this.opts.spoolMaxBytes) {
       throw unavailable('the store is not keeping up and the spool is full; retry later', 30);
     }
-    await this.spool.current.append(batch);
+    // Each row is serialised once, here: the spool line and, later, the insert reuse the text.
+    const { batch, line } = encodeBatch(rows);
+    await this.spool.current.append(batch, line);
     this.stats.acceptedRows += batchSize(batch);
     const waiting = batchSize(this.spool.current.rows);
     if (waiting >= this.opts.batchRows) {
-      // While a slow flush runs, park full segments on disk rather than holding them in memory.
-      if (this.flushing && waiting >= this.opts.batchRows * 2) this.spool.park(await this.spool.rotate());
-      else if (Date.now() >= this.retryAt) void this.flush().catch(() => {});
+      // While a slow flush runs, or the store is down (backing off), park full segments on
+      // disk rather than holding them in memory.
+      const backingOff = Date.now() < this.retryAt;
+      if ((this.flushing || backingOff) && waiting >= this.opts.batchRows * MAX_WAITING_BATCHES) this.spool.park(await this.spool.rotate());
+      else if (!backingOff) void this.flush().catch(() => {});
     }
   }
 
@@ -76,7 +87,16 @@ export class Batcher {
    * did not take it (the rows stay in the spool). Serialised: one flush at a time.
    */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flush());
+    if (this.flushing) {
+      // Coalesced: one follow-up flush takes everything accepted meanwhile, in one insert,
+      // rather than one small flush per call queued behind the running one.
+      this.followUp ??= this.flushing
+        .finally(() => {
+          this.followUp = null;
+        })
+        .then(() => this.flush());
+      return this.followUp;
+    }
     this.flushing = this.flushOnce().finally(() => {
       this.flushing = null;
     });
@@ -110,30 +130,33 @@ export class Batcher {
     }
   }
 
-  /** Inserts rows not already stored: events and spans are de-duplicated by id. */
+  /**
+   * Inserts rows not already stored: events and spans are de-duplicated by (tenant, id),
+   * within the batch and against event_ids. Only ids that could be stored are looked up:
+   * an id generated for this request is new (on replay from disk every id is looked up).
+   */
   private async write(batch: Batch): Promise<void> {
+    const rows = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
+    const stored = await findStoredEventKeys(
+      this.driver,
+      rows.filter((r) => r.lookup).map((r) => ({ tenant: r.tenant, event_id: r.eventId })),
+    );
     const seen = new Set<string>();
-    const keyed = [
-      ...batch.events.map((r) => ({ key: eventKey(r.tenant, r.event_id), tenant: r.tenant, event_id: r.event_id })),
-      ...batch.spans.map((s) => ({ key: spanKey(s.TraceId, s.SpanId), tenant: '', event_id: `otel:${s.TraceId}${s.SpanId}` })),
-    ];
-    const stored = await findStoredEventKeys(this.driver, keyed);
-    const fresh = (key: string) => {
+    const fresh = (r: SpooledRow) => {
+      if (!r.lookup) return true;
+      const key = eventKey(r.tenant, r.eventId);
       if (stored.has(key) || seen.has(key)) return false;
       seen.add(key);
       return true;
     };
-    const events: EventRow[] = batch.events.filter((r) => fresh(eventKey(r.tenant, r.event_id)));
-    const spans = batch.spans.filter((s) => fresh(spanKey(s.TraceId, s.SpanId)));
+    const events = batch.events.filter(fresh);
+    const spans = batch.spans.filter(fresh);
     this.stats.duplicatesDropped += batchSize(batch) - events.length - spans.length;
-    if (events.length > 0) await insertEvents(this.driver, events);
-    if (spans.length > 0) await insertSpans(this.driver, spans);
+    if (events.length > 0) await insertEventJson(this.driver, events.map((r) => r.json));
+    if (spans.length > 0) await insertSpanJson(this.driver, spans.map((r) => r.json));
     // Ids last: a crash before this line re-inserts on replay (ReplacingMergeTree absorbs it); never loses.
     const now = toChTime(Date.now());
-    await insertEventIds(this.driver, [
-      ...events.map((r) => ({ event_id: r.event_id, tenant: r.tenant, received_at: now })),
-      ...spans.map((s) => ({ event_id: `otel:${s.TraceId}${s.SpanId}`, tenant: '', received_at: now })),
-    ]);
+    await insertEventIds(this.driver, [...events, ...spans].map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: now })));
     this.stats.storedEvents += events.length;
     this.stats.storedSpans += spans.length;
   }

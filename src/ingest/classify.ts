@@ -143,7 +143,7 @@ function someMatch(patterns: RegExp[], value: string | undefined): boolean {
 type Issue = z.core.$ZodIssue;
 
 /** Line of the deepest YAML node on the issue's path (or of the unknown key it names). */
-function lineOf(doc: Document, lineCounter: LineCounter, issue: Issue): number {
+export function lineOf(doc: Document, lineCounter: LineCounter, issue: Issue): number {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   for (let depth = path.length; depth >= 0; depth--) {
     const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
@@ -159,7 +159,7 @@ function lineOf(doc: Document, lineCounter: LineCounter, issue: Issue): number {
 }
 
 /** Human name of where the issue is, e.g. `rule 3 ("auth") match.http_status[0]`. */
-function describePath(doc: Document, path: PropertyKey[]): string {
+export function describePath(doc: Document, path: PropertyKey[]): string {
   if (path[0] !== 'rules' || typeof path[1] !== 'number') return path.map(String).join('.');
   const name = doc.getIn(['rules', path[1], 'name']);
   const rest = path.slice(2).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');

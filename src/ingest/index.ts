@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Driver } from '../store/index.js';
+import type { Driver, EventRow } from '../store/index.js';
 import { Batcher } from './batcher.js';
 import { defaultClassificationFile, loadClassificationRules, type ClassificationRules } from './classify.js';
 import { toEventRows, type Rejection } from './events.js';
@@ -12,6 +12,8 @@ export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
 export { EVENT_TYPES, LIMITS, type IntegrationEvent, type Rejection } from './events.js';
 export { OtlpDecodeError, encodeTraceResponse } from './otlp/decode.js';
 export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
+// YAML rule-file error locations, shared with the alert-rule loader (src/alerts/rules.ts).
+export { lineOf as yamlIssueLine, describePath as describeRulePath } from './classify.js';
 export { ATTR } from './spans.js';
 export type { Batcher, BatcherStats } from './batcher.js';
 export * from './types.js';
@@ -27,19 +29,40 @@ export interface Ingest {
   acceptEvents(items: unknown[], scope: TenantScope): Promise<{ accepted: number; rejected: Rejection[] }>;
   /** Accepts an OTLP trace request body; throws OtlpDecodeError when it cannot be decoded at all. */
   acceptTraces(body: Buffer, encoding: 'protobuf' | 'json', scope: TenantScope): Promise<{ accepted: number; rejected: { spanId: string; error: string }[] }>;
+  /**
+   * Calls `listener` with the event rows of each accepted request, once they are durable
+   * (event rules evaluate them within seconds). A listener that throws or rejects is
+   * logged and never fails ingest. Rows are shared: listeners must not change them.
+   */
+  onAccepted(listener: AcceptedListener): void;
   close(): Promise<void>;
 }
+
+/** Receives the event rows of an accepted request (see Ingest.onAccepted). */
+export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<void>;
 
 /** Builds the ingest pipeline over a store. */
 export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger): Ingest {
   const rules = loadClassificationRules(resolveClassificationFile(config.alertRulesDir));
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest }, log);
+  const listeners: AcceptedListener[] = [];
+  const announce = (rows: readonly EventRow[]) => {
+    for (const listener of listeners) {
+      const failed = (err: unknown) => log.error({ err }, 'an accepted-rows listener failed (ingest is unaffected)');
+      try {
+        void Promise.resolve(listener(rows)).catch(failed);
+      } catch (err) {
+        failed(err);
+      }
+    }
+  };
   return {
     batcher,
     rules,
     async acceptEvents(items, scope) {
-      const { rows, rejected } = toEventRows(items, rules, scope);
-      if (rows.length > 0) await batcher.accept({ events: rows, spans: [] });
+      const { rows, rejected, newIds } = toEventRows(items, rules, scope);
+      if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
+      if (rows.length > 0 && listeners.length > 0) announce(rows);
       return { accepted: rows.length, rejected };
     },
     async acceptTraces(body, encoding, scope) {
@@ -55,8 +78,10 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
         : decoded;
       const { spanRows, eventRows, rejected } = mapSpans(spans, rules);
       if (spanRows.length > 0) await batcher.accept({ events: eventRows, spans: spanRows });
+      if (eventRows.length > 0 && listeners.length > 0) announce(eventRows);
       return { accepted: spanRows.length, rejected: [...outOfScope, ...rejected] };
     },
+    onAccepted: (listener) => void listeners.push(listener),
     close: () => batcher.close(),
   };
 }

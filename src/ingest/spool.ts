@@ -1,19 +1,107 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { EventRow, SpanRow } from '../store/index.js';
+
+/** Rows as ingest hands them to the batcher. */
+export interface RowBatch {
+  events: EventRow[];
+  spans: SpanRow[];
+  /**
+   * Events whose id syncwatch generated for this request (the client sent none): no
+   * stored row can carry such an id yet, so they skip the de-duplication look-up.
+   */
+  newIds?: ReadonlySet<EventRow>;
+}
+
+/**
+ * One accepted row, serialised once: `json` is its text in the spool line and its line
+ * in the JSONEachRow insert. `tenant` and `eventId` are its de-duplication key (spans:
+ * `''` and `otel:<trace><span>`); `lookup` is false when the id cannot be stored yet.
+ */
+export interface SpooledRow {
+  json: string;
+  tenant: string;
+  eventId: string;
+  lookup: boolean;
+}
 
 /** Rows accepted by one or more requests, on their way to the store. */
 export interface Batch {
-  events: EventRow[];
-  spans: SpanRow[];
+  events: SpooledRow[];
+  spans: SpooledRow[];
 }
 
 export const emptyBatch = (): Batch => ({ events: [], spans: [] });
 export const batchSize = (b: Batch) => b.events.length + b.spans.length;
 
+const spanEntry = (s: SpanRow, json: string): SpooledRow => ({ json, tenant: '', eventId: `otel:${s.TraceId}${s.SpanId}`, lookup: true });
+
+/*
+ * Spool line format: one line per accepted request, written and synced before the 202.
+ *
+ *   #2 TAB <events> TAB <spans> TAB <crc32 of the rest's UTF-8> ( TAB <["tenant","id"]> TAB <row JSON> )* LF
+ *
+ * JSON.stringify never emits a raw tab or newline (it escapes them inside strings), so
+ * replay splits a line back into the very row texts the insert needs, without parsing
+ * the rows again; the counts and the checksum tell a complete line from a torn one.
+ * Lines starting with `{` are the earlier format, `{"events":[…],"spans":[…]}`.
+ */
+const HEADER = /^#2\t(\d+)\t(\d+)\t(\d+)/;
+const LF = 0x0a;
+const OPEN_BRACE = 0x7b;
+
+/** Serialises each row once: the spool line and, later, the insert reuse the same text. */
+export function encodeBatch(input: RowBatch): { batch: Batch; line: Buffer } {
+  const events = input.events.map((r) => ({ json: JSON.stringify(r), tenant: r.tenant, eventId: r.event_id, lookup: !input.newIds?.has(r) }));
+  const spans = input.spans.map((s) => spanEntry(s, JSON.stringify(s)));
+  let text = '';
+  for (const r of events) text += `\t${JSON.stringify([r.tenant, r.eventId])}\t${r.json}`;
+  for (const r of spans) text += `\t${JSON.stringify([r.tenant, r.eventId])}\t${r.json}`;
+  // The checksum runs over the bytes that are written anyway (no second UTF-8 encoding).
+  const body = Buffer.from(text);
+  const header = Buffer.from(`#2\t${events.length}\t${spans.length}\t${crc32(body)}`);
+  return { batch: { events, spans }, line: Buffer.concat([header, body, Buffer.of(LF)]) };
+}
+
+/** Decodes one spool line (without its LF); null when it is torn or corrupt (never acknowledged, so skipped). */
+function decodeLine(line: Buffer): Batch | null {
+  if (line[0] === OPEN_BRACE) return decodeFirstFormat(line.toString('utf8'));
+  const header = HEADER.exec(line.subarray(0, 48).toString('latin1'));
+  if (!header) return null;
+  const bytes = line.subarray(header[0].length);
+  if (crc32(bytes) !== Number(header[3])) return null;
+  const fields = bytes.toString('utf8').split('\t');
+  const nEvents = Number(header[1]);
+  if (fields.length !== 1 + 2 * (nEvents + Number(header[2]))) return null;
+  const out = emptyBatch();
+  try {
+    for (let i = 1; i < fields.length; i += 2) {
+      const [tenant, eventId] = JSON.parse(fields[i]) as [string, string];
+      (i <= 2 * nEvents ? out.events : out.spans).push({ json: fields[i + 1], tenant, eventId, lookup: true });
+    }
+  } catch {
+    return null;
+  }
+  return out;
+}
+
+function decodeFirstFormat(line: string): Batch | null {
+  let b: { events: EventRow[]; spans: SpanRow[] };
+  try {
+    b = JSON.parse(line) as { events: EventRow[]; spans: SpanRow[] };
+  } catch {
+    return null;
+  }
+  return {
+    events: b.events.map((r) => ({ json: JSON.stringify(r), tenant: r.tenant, eventId: r.event_id, lookup: true })),
+    spans: b.spans.map((s) => spanEntry(s, JSON.stringify(s))),
+  };
+}
+
 interface Waiter {
-  line: string;
+  line: Buffer;
   batch: Batch;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -34,8 +122,8 @@ export class Segment {
 
   constructor(readonly file: string) {}
 
-  append(batch: Batch): Promise<void> {
-    const line = JSON.stringify(batch) + '\n';
+  /** Appends an encoded batch (see encodeBatch); resolves once it is on disk. */
+  append(batch: Batch, line: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ line, batch, resolve, reject });
       this.writing ??= this.writeLoop();
@@ -49,13 +137,13 @@ export class Segment {
       try {
         this.handle ??= open(this.file, 'a');
         const fh = await this.handle;
-        const data = waiters.map((w) => w.line).join('');
+        const data = waiters.length === 1 ? waiters[0].line : Buffer.concat(waiters.map((w) => w.line));
         await fh.write(data);
         await fh.datasync();
-        this.bytes += Buffer.byteLength(data);
+        this.bytes += data.length;
         for (const w of waiters) {
-          this.rows.events.push(...w.batch.events);
-          this.rows.spans.push(...w.batch.spans);
+          for (const r of w.batch.events) this.rows.events.push(r);
+          for (const s of w.batch.spans) this.rows.spans.push(s);
           w.resolve();
         }
       } catch (err) {
@@ -73,20 +161,24 @@ export class Segment {
   }
 }
 
-/** Reads a segment back; a torn last line (a crash mid-write, never acknowledged) is ignored. */
+/**
+ * Reads a segment back; a torn last line (a crash mid-write, never acknowledged) is
+ * ignored. Every row is looked up again: a crash may have come between inserting a
+ * row and recording its id.
+ */
 export async function readSegment(file: string): Promise<Batch> {
-  const text = await readFile(file, 'utf8');
+  const data = await readFile(file);
   const out = emptyBatch();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    let b: Batch;
-    try {
-      b = JSON.parse(line) as Batch;
-    } catch {
-      continue;
-    }
-    out.events.push(...b.events);
-    out.spans.push(...b.spans);
+  for (let start = 0; start < data.length; ) {
+    let end = data.indexOf(LF, start);
+    if (end < 0) end = data.length; // a torn last line: decodeLine refuses it
+    const line = data.subarray(start, end);
+    start = end + 1;
+    if (line.length === 0) continue;
+    const b = decodeLine(line);
+    if (!b) continue;
+    for (const r of b.events) out.events.push(r);
+    for (const s of b.spans) out.spans.push(s);
   }
   return out;
 }
@@ -102,7 +194,7 @@ export class Spool {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
     this.backlog = readdirSync(dir)
-      .filter((f) => /^seg-\d+\.ndjson$/.test(f))
+      .filter((f) => /^seg-\d+\.(spool|ndjson)$/.test(f)) // .ndjson: segments of the first line format
       .sort()
       .map((f) => ({ file: path.join(dir, f), bytes: statSync(path.join(dir, f)).size }));
     for (const b of this.backlog) this.backlogBytes += b.bytes;
@@ -112,7 +204,7 @@ export class Spool {
   }
 
   private newSegment(): Segment {
-    return new Segment(path.join(this.dir, `seg-${String(this.seq++).padStart(12, '0')}.ndjson`));
+    return new Segment(path.join(this.dir, `seg-${String(this.seq++).padStart(12, '0')}.spool`));
   }
 
   /** Starts a new current segment and returns the previous one, sealed. */

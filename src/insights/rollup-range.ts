@@ -28,9 +28,21 @@ export function splitRange(r: TimeRange, unit: RollupUnit): { head: TimeRange; b
   };
 }
 
+const T = "DateTime64(3, 'UTC')";
+
 /** SQL condition on raw rows' `ts`: inside the head or the tail of a split range. */
-export const RAW_EDGES_SQL = `((ts >= {headFrom:DateTime64(3, 'UTC')} AND ts < {headTo:DateTime64(3, 'UTC')})
-     OR (ts >= {tailFrom:DateTime64(3, 'UTC')} AND ts < {tailTo:DateTime64(3, 'UTC')}))`;
+export const RAW_EDGES_SQL = `((ts >= {headFrom:${T}} AND ts < {headTo:${T}})
+     OR (ts >= {tailFrom:${T}} AND ts < {tailTo:${T}}))`;
+
+/**
+ * {@link RAW_EDGES_SQL} for a table whose key starts with the hour of `ts` (`hourColumn`):
+ * the same rows, with conditions on the hour so the key narrows the read to those hours.
+ */
+export function rawEdgesByHourSql(hourColumn: string): string {
+  const part = (from: string, to: string) =>
+    `(${hourColumn} >= toStartOfHour({${from}:${T}}) AND ${hourColumn} < {${to}:${T}} AND ts >= {${from}:${T}} AND ts < {${to}:${T}})`;
+  return `(${part('headFrom', 'headTo')} OR ${part('tailFrom', 'tailTo')})`;
+}
 
 /** SQL condition on a rollup's bucket column: inside the body of a split range. */
 export function rollupBodySql(column: string, unit: RollupUnit): string {

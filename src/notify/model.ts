@@ -42,3 +42,22 @@ export interface DeliveryContext {
 
 /** Every channel implements this one signature (STYLE.md), registered in one map. */
 export type Channel = (target: Target, message: NotificationMessage, ctx: DeliveryContext) => Promise<DeliveryResult>;
+
+/** The channel types: the keys of the channel registry. */
+export type ChannelType = Target['channel'];
+
+/** The registry: adding a channel is one entry (STYLE.md). */
+export type ChannelRegistry = Record<ChannelType, Channel>;
+
+/** Where a delivery stands: pending (will be tried, maybe again), delivered (2xx/250), dead (given up). */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/**
+ * A record named in an alert. Alerts carry `{id, message}`; when they also carry the
+ * `run` the record failed in, emails and webhooks link that run's report.
+ */
+export interface NotifiedRecord {
+  id: string;
+  message: string;
+  run?: string;
+}

@@ -16,6 +16,8 @@ export interface Driver {
   query<T = Record<string, unknown>>(q: Query<T>): Promise<T[]>;
   /** Inserts rows given as objects keyed by column name (JSONEachRow). */
   insert(table: string, rows: readonly object[]): Promise<void>;
+  /** Inserts rows already serialised: one JSON object per element, keyed by column name (JSONEachRow). */
+  insertJson(table: string, lines: readonly string[]): Promise<void>;
   /** Runs DDL or other statements that return nothing. */
   command(sql: string): Promise<void>;
   /** Cheap liveness probe. */

@@ -30,12 +30,15 @@ export class EmbeddedDriver implements Driver {
   }
 
   async insert(table: string, rows: readonly object[]): Promise<void> {
-    if (rows.length === 0) return;
+    await this.insertJson(table, rows.map((row) => JSON.stringify(row)));
+  }
+
+  async insertJson(table: string, lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
     // One JSONEachRow buffer: the engine's parser does the work, and JS builds no per-row objects.
-    let payload = '';
-    for (const row of rows) payload += JSON.stringify(row) + '\n';
+    const payload = Buffer.from(lines.join('\n') + '\n');
     try {
-      await this.session.insert({ table, values: Buffer.from(payload), format: 'JSONEachRow' });
+      await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }

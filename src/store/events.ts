@@ -32,6 +32,11 @@ export async function insertEvents(driver: Driver, rows: readonly EventRow[]): P
   await driver.insert('events', rows);
 }
 
+/** Inserts event rows already serialised as JSON objects (the ingest spool keeps them that way). */
+export async function insertEventJson(driver: Driver, lines: readonly string[]): Promise<void> {
+  await driver.insertJson('events', lines);
+}
+
 /** Records ids as stored, so re-sends of the same (tenant, id) are recognised and dropped. */
 export async function insertEventIds(driver: Driver, rows: readonly { event_id: string; tenant: string; received_at: string }[]): Promise<void> {
   await driver.insert('event_ids', rows);
@@ -42,20 +47,39 @@ const idRow = z.object({ event_id: z.string(), tenant: z.string() });
 /** Dedup key of an event: ids are unique per tenant, not globally. */
 export const eventKey = (tenant: string, eventId: string) => `${tenant}\u0000${eventId}`;
 
-/** Ids per look-up: bound parameters travel in the URL for a remote server (1 MiB by default). */
-const LOOKUP_CHUNK = 5000;
+/**
+ * Most ids, and id characters, per look-up. A remote server gets the bound parameter in
+ * the URL (1 MiB by default), so the characters bound the query; fewer, larger look-ups
+ * cost less (80k ids take ~550 ms in chunks of 5k and ~320 ms in chunks of 10–20k).
+ */
+const LOOKUP_IDS = 20_000;
+const LOOKUP_CHARS = 256 * 1024;
+
+function* chunkIds(ids: Iterable<string>): Generator<string[]> {
+  let chunk: string[] = [];
+  let chars = 0;
+  for (const id of ids) {
+    if (chunk.length === LOOKUP_IDS || (chunk.length > 0 && chars + id.length > LOOKUP_CHARS)) {
+      yield chunk;
+      chunk = [];
+      chars = 0;
+    }
+    chunk.push(id);
+    chars += id.length;
+  }
+  if (chunk.length > 0) yield chunk;
+}
 
 /** Which of these (tenant, id) pairs are already stored. */
 export async function findStoredEventKeys(driver: Driver, rows: readonly { tenant: string; event_id: string }[]): Promise<Set<string>> {
   const found = new Set<string>();
-  const ids = [...new Set(rows.map((r) => r.event_id))];
-  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+  for (const ids of chunkIds(new Set(rows.map((r) => r.event_id)))) {
     const stored = await driver.query({
       name: 'event_ids.find',
       // `IN (SELECT arrayJoin(...))` builds a set once and uses the primary key; a literal
       // `IN {ids:Array(String)}` was measured ~75x slower in chDB at 40k stored ids.
       sql: 'SELECT event_id, tenant FROM event_ids WHERE event_id IN (SELECT arrayJoin({ids:Array(String)}))',
-      params: { ids: ids.slice(i, i + LOOKUP_CHUNK) },
+      params: { ids },
       schema: idRow,
     });
     for (const r of stored) found.add(eventKey(r.tenant, r.event_id));

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { parseRows, StoreError, type Driver, type Query } from './driver.js';
 
@@ -40,6 +42,23 @@ export class RemoteDriver implements Driver {
     if (rows.length === 0) return;
     try {
       await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+    } catch (err) {
+      throw new StoreError(`insert ${table}`, (err as Error).message, err);
+    }
+  }
+
+  async insertJson(table: string, lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    if (!/^\w+$/.test(table)) throw new StoreError(`insert ${table}`, 'invalid table name');
+    try {
+      // exec with a byte stream sends the already serialised rows as they are (insert()
+      // wants objects for JSON formats and would serialise them again).
+      const res = await this.client.exec({
+        query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+        values: Readable.from([Buffer.from(lines.join('\n') + '\n')], { objectMode: false }),
+      });
+      res.stream.resume();
+      await finished(res.stream);
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }

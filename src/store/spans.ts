@@ -30,3 +30,8 @@ export interface SpanRow {
 export async function insertSpans(driver: Driver, rows: readonly SpanRow[]): Promise<void> {
   await driver.insert('otel_traces', rows);
 }
+
+/** Inserts whole spans already serialised as JSON objects. */
+export async function insertSpanJson(driver: Driver, lines: readonly string[]): Promise<void> {
+  await driver.insertJson('otel_traces', lines);
+}

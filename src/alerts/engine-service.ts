@@ -1,0 +1,71 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Ingest } from '../ingest/index.js';
+import type { Logger } from '../logger.js';
+import { AlertEngine, type AlertOutbox } from './engine.js';
+import { postToInbox } from './engine-inbox.js';
+import { evaluateEvent } from './event-rules.js';
+import { loadAlertsSettings, type AlertsSettings } from './routing-config.js';
+import { watchAlertRules } from './rules-watch.js';
+import { startAlertScheduler, type AlertScheduler } from './scheduler.js';
+import type { LeaseOptions } from './scheduler-lease.js';
+import type { Driver } from '../store/index.js';
+
+/** Test and embedding knobs. */
+export interface AlertingOptions {
+  /** Run the node-cron schedule (default true); tests drive `engine.tick(now)` instead. */
+  schedule?: boolean;
+  lease?: Partial<LeaseOptions>;
+}
+
+/** The alerting capability of a running process. */
+export interface Alerting {
+  settings: AlertsSettings;
+  /** The engine (null in role `api`, which only forwards event-rule observations). */
+  engine: AlertEngine | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires alerting into a process: the `alerts` settings and the rules (both validated
+ * now: a bad file stops the start), the rules' hot reload, the ingest hook for event
+ * rules and, in roles `all` and `worker`, the engine and its schedule.
+ */
+export async function startAlerting(deps: {
+  config: Config;
+  driver: Driver;
+  ingest: Ingest;
+  outbox: AlertOutbox;
+  clock: Clock;
+  log: Logger;
+  options?: AlertingOptions;
+}): Promise<Alerting> {
+  const { config, driver, ingest, clock, log } = deps;
+  const settings = loadAlertsSettings(config);
+  const watcher = watchAlertRules(
+    config.alertRulesDir,
+    (rules) => log.info({ rules: rules.length }, 'alert rules reloaded'),
+    (err) => log.error({ err: err.message }, 'alert rules not reloaded: the last good rules stay in force'),
+  );
+
+  if (config.role === 'api') {
+    // No engine here: what event rules see is handed to the worker holding the lease.
+    ingest.onAccepted((rows) => postToInbox(driver, evaluateEvent(watcher.rules, rows, clock.now()), clock.now()));
+    return { settings, engine: null, stop: async () => watcher.close() };
+  }
+
+  const engine = new AlertEngine({ driver, config, settings, clock, log, rules: () => watcher.rules, outbox: deps.outbox, lease: deps.options?.lease });
+  // In the background: a first claim waits a moment for a concurrent one (see Lease); the start need not.
+  engine.start().catch((err) => log.error({ err }, 'could not take the alerting lease at start; the next tick tries again'));
+  ingest.onAccepted((rows) => engine.onEvents(rows));
+  const scheduler: AlertScheduler | null = deps.options?.schedule === false ? null : startAlertScheduler(engine, settings, log);
+  return {
+    settings,
+    engine,
+    async stop() {
+      watcher.close();
+      if (scheduler) await scheduler.stop();
+      else await engine.stop();
+    },
+  };
+}

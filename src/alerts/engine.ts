@@ -1,0 +1,188 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { NotificationMessage, Target } from '../notify/model.js';
+import type { Driver, EventRow } from '../store/index.js';
+import { InboxReader, postToInbox } from './engine-inbox.js';
+import { evaluateWindowRules, isWindowRule } from './evaluate.js';
+import { evaluateEvent } from './event-rules.js';
+import type { Alert, Observation } from './model.js';
+import type { AlertRule } from './rules-model.js';
+import type { AlertsSettings } from './routing-config.js';
+import { planNotifications, type NotifyLog } from './routing.js';
+import { Lease, type LeaseOptions } from './scheduler-lease.js';
+import { listSilences } from './silences.js';
+import { appendHistory, loadAlerts, loadNotifyLog, saveAlerts, saveNotifyLog } from './state-store.js';
+import { stepAlerts, type RuleTiming, type StatusChange } from './state.js';
+import { getSubscriptions } from './subscriptions.js';
+
+const DAY = 86_400_000;
+
+/** The part of the notifier's outbox the engine uses: idempotent enqueue by message id, and dispatch. */
+export interface AlertOutbox {
+  enqueue(message: NotificationMessage, targets: readonly Target[]): Promise<unknown>;
+  dispatchDue(now?: number): Promise<unknown>;
+}
+
+export interface AlertEngineDeps {
+  driver: Driver;
+  config: Pick<Config, 'health' | 'value'>;
+  settings: AlertsSettings;
+  clock: Clock;
+  log: Logger;
+  /** The rules in force (hot-reloaded). */
+  rules: () => readonly AlertRule[];
+  outbox: AlertOutbox;
+  /** Overrides of the lease (tests shorten the settle wait). */
+  lease?: Partial<LeaseOptions>;
+}
+
+/** What one tick did. */
+export interface TickSummary {
+  leader: boolean;
+  observations: number;
+  transitions: number;
+  messages: number;
+}
+
+/**
+ * Alert evaluation and notification for one worker (DESIGN.md §10, §12): rules →
+ * observations → alert state → routes → outbox → channels. Only the lease holder acts;
+ * everything it decides is written (state first, then the outbox, then the notify log),
+ * and re-read when it takes the lease, so a restart or a hand-over neither re-notifies
+ * nor loses a resolve. Time always comes from the injected clock: tests call `tick(now)`.
+ */
+export class AlertEngine {
+  private alerts = new Map<string, Alert>();
+  private notifyLog: NotifyLog = new Map();
+  private inbox: InboxReader | null = null;
+  private readonly lease: Lease;
+  private queue: Promise<unknown> = Promise.resolve();
+  private starting: Promise<void> | null = null;
+
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.lease = new Lease(deps.driver, { ttlMs: deps.settings.lease.ttlMs, takeoverDelayMs: deps.settings.lease.takeoverDelayMs, ...deps.lease });
+  }
+
+  /** Whether this process held the lease at its last check. */
+  get isLeader(): boolean {
+    return this.lease.isHeld;
+  }
+
+  /** Tries for the lease at once, so event rules act from the first request (events wait for this). */
+  start(): Promise<void> {
+    this.starting ??= this.exclusive(async () => {
+      await this.ensureLeader(this.deps.clock.now());
+    });
+    return this.starting;
+  }
+
+  /** One evaluation: window rules and what other processes posted, then routing and dispatch. */
+  tick(now: number = this.deps.clock.now()): Promise<TickSummary> {
+    return this.exclusive(async () => {
+      if (!(await this.ensureLeader(now))) return { leader: false, observations: 0, transitions: 0, messages: 0 };
+      const rules = this.deps.rules();
+      const posted = (await this.inbox?.read()) ?? [];
+      const evaluated = await evaluateWindowRules(this.deps.driver, rules, now, { health: this.deps.config.health, value: this.deps.config.value });
+      // Every rule but the enabled event rules is judged whole here: deleted and disabled rules resolve their alerts.
+      const eventRules = new Set(rules.filter((r) => r.enabled && !isWindowRule(r)).map((r) => r.name));
+      const covered = new Set([...this.alerts.values()].map((a) => a.labels.rule).filter((r) => !eventRules.has(r)));
+      const summary = await this.apply([...posted, ...evaluated], now, covered);
+      this.prune(now);
+      await this.deps.outbox.dispatchDue(now);
+      return summary;
+    });
+  }
+
+  /** The outbox tick: routing that is due by time alone (group waits, quiet hours ending, digests, repeats), then dispatch. */
+  dispatch(now: number = this.deps.clock.now()): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (!(await this.ensureLeader(now))) return false;
+      await this.route([], now);
+      await this.deps.outbox.dispatchDue(now);
+      return true;
+    });
+  }
+
+  /** Event rules at ingest: applied here when this process leads, else posted to the leader. */
+  async onEvents(rows: readonly EventRow[]): Promise<void> {
+    const now = this.deps.clock.now();
+    const observations = evaluateEvent(this.deps.rules(), rows, now);
+    if (observations.length === 0) return;
+    await this.starting?.catch(() => {});
+    if (!this.lease.isHeld) return postToInbox(this.deps.driver, observations, now);
+    await this.exclusive(async () => {
+      await this.apply(observations, now, new Set());
+      await this.deps.outbox.dispatchDue(now);
+    });
+  }
+
+  /** Gives the lease up so another worker can take over at once. */
+  async stop(): Promise<void> {
+    await this.exclusive(() => this.lease.release(this.deps.clock.now()));
+  }
+
+  /** The alerts in memory (the API reads the store instead; this is for tests and diagnostics). */
+  snapshot(): Alert[] {
+    return [...this.alerts.values()];
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async ensureLeader(now: number): Promise<boolean> {
+    const was = this.lease.isHeld;
+    const held = await this.lease.acquire(now);
+    if (held && !was) {
+      // Newly the leader: another worker may have changed everything since we last looked.
+      this.alerts = await loadAlerts(this.deps.driver, now);
+      this.notifyLog = await loadNotifyLog(this.deps.driver);
+      this.inbox = new InboxReader(this.deps.driver, now - 10 * 60_000);
+      this.deps.log.info({ holder: this.lease.holder, alerts: this.alerts.size }, 'took the alerting lease');
+    } else if (!held && was) {
+      this.deps.log.warn({ holder: this.lease.holder }, 'lost the alerting lease; another worker evaluates now');
+    }
+    return held;
+  }
+
+  private timing = (name: string): RuleTiming => {
+    const rule = this.deps.rules().find((r) => r.name === name);
+    return rule ? { for: rule.forMs, resolve_after: rule.resolveAfterMs } : { for: 0, resolve_after: 0 };
+  };
+
+  private async apply(observations: Observation[], now: number, covered: ReadonlySet<string>): Promise<TickSummary> {
+    const step = stepAlerts(this.alerts, observations, now, this.timing, { covered });
+    // State first: if we stop before the outbox has the messages, the next leader sees firing alerts nobody was told about.
+    await saveAlerts(this.deps.driver, step.changed, now);
+    const messages = await this.route(step.statusChanges, now);
+    return { leader: true, observations: observations.length, transitions: step.transitions.length, messages };
+  }
+
+  private async route(changes: readonly StatusChange[], now: number): Promise<number> {
+    const [subscriptions, silences] = await Promise.all([getSubscriptions(this.deps.driver), listSilences(this.deps.driver, now)]);
+    const plan = planNotifications({ alerts: this.alerts.values(), now, settings: this.deps.settings, subscriptions, silences, log: this.notifyLog });
+    for (const d of plan.deliveries) await this.deps.outbox.enqueue(d.message, d.targets);
+    await saveNotifyLog(this.deps.driver, plan.logUpdates, now);
+    for (const e of plan.logUpdates) this.notifyLog.set(e.key, e);
+    const notified: Alert[] = [];
+    for (const fingerprint of new Set(plan.deliveries.flatMap((d) => d.message.alerts.map((a) => a.fingerprint)))) {
+      const a = this.alerts.get(fingerprint);
+      if (!a || a.lastNotifiedAt === now) continue;
+      const next = { ...a, lastNotifiedAt: now, version: a.version + 1 };
+      this.alerts.set(fingerprint, next);
+      notified.push(next);
+    }
+    await saveAlerts(this.deps.driver, notified, now);
+    await appendHistory(this.deps.driver, changes, plan.deliveries, now);
+    return plan.deliveries.length;
+  }
+
+  /** Keeps memory bounded: resolved alerts older than the routing horizon, and their log entries, are dropped. */
+  private prune(now: number): void {
+    for (const [fp, a] of this.alerts) if (a.status === 'resolved' && (a.resolvedAt ?? 0) < now - 2 * DAY) this.alerts.delete(fp);
+    for (const [key, e] of this.notifyLog) if (e.fingerprint !== '' && !this.alerts.has(e.fingerprint)) this.notifyLog.delete(key);
+  }
+}

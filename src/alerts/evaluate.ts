@@ -1,0 +1,46 @@
+import type { Driver } from '../store/index.js';
+import { EvaluationContext, type EvaluateOptions } from './evaluate-context.js';
+import { addThresholdDetails } from './evaluate-details.js';
+import { judgeConsecutive, judgeStale, judgeThreshold, judgeVolumeDrop } from './evaluate-kinds.js';
+import { toObservation, type Judgement } from './evaluate-observation.js';
+import type { Observation } from './model.js';
+import type { AlertRule, WindowRule } from './rules-model.js';
+
+export type { EvaluateOptions } from './evaluate-context.js';
+export { DetailsCache } from './evaluate-details.js';
+
+/** Rules evaluated on the schedule against the store (every kind but `event`). */
+export const isWindowRule = (rule: AlertRule): rule is WindowRule => rule.kind !== 'event';
+
+async function judge(rule: WindowRule, ctx: EvaluationContext): Promise<Judgement[]> {
+  switch (rule.kind) {
+    case 'threshold': {
+      const judged = await judgeThreshold(rule, ctx);
+      await addThresholdDetails(rule, judged, ctx);
+      return judged;
+    }
+    case 'consecutive_failed_runs':
+      return judgeConsecutive(rule, ctx);
+    case 'stale':
+      return judgeStale(rule, ctx);
+    case 'volume_drop':
+      return judgeVolumeDrop(rule, ctx);
+  }
+}
+
+/**
+ * Evaluates the enabled window rules as of `now`: one Observation per (rule, group) of
+ * every flow the store knows, active or not, so an alert whose condition cleared sees it
+ * clear. Reads the insights' rollups and per-flow state (each read once per evaluation),
+ * never a scan of raw events beyond two edge hours per window. A failed query rejects:
+ * an evaluation that could not read the store must not look like "all clear".
+ */
+export async function evaluateWindowRules(driver: Driver, rules: readonly AlertRule[], now: number, options: EvaluateOptions = {}): Promise<Observation[]> {
+  const ctx = new EvaluationContext(driver, now, options);
+  const observations: Observation[] = [];
+  for (const rule of rules) {
+    if (!rule.enabled || !isWindowRule(rule)) continue;
+    for (const j of await judge(rule, ctx)) observations.push(toObservation(rule, j));
+  }
+  return observations;
+}

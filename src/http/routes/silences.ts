@@ -1,0 +1,30 @@
+import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { createSilence, expireSilence, listSilences, newSilenceSchema, silenceState, silenceView } from '../../alerts/index.js';
+import type { Driver } from '../../store/index.js';
+import { parseQuery } from '../validate.js';
+
+const listQuery = z.object({ state: z.enum(['active', 'pending', 'expired', 'all']).default('all') });
+const idParam = z.object({ id: z.string().min(1).max(64) });
+
+/** POST /v1/silences (create), GET /v1/silences (list), DELETE /v1/silences/:id (expire now). Admin only. */
+export function silencesRouter(driver: Driver, deps: { now: () => number }, guard: RequestHandler): Router {
+  const router = Router();
+  router.get('/v1/silences', guard, async (req, res) => {
+    const q = parseQuery(listQuery, { state: req.query.state });
+    const now = deps.now();
+    const silences = (await listSilences(driver)).filter((s) => q.state === 'all' || silenceState(s, now) === q.state);
+    res.json({ silences: silences.map((s) => silenceView(s, now)) });
+  });
+  router.post('/v1/silences', guard, express.json({ limit: '64kb' }), async (req, res) => {
+    const body = parseQuery(newSilenceSchema, req.body ?? {});
+    const now = deps.now();
+    res.status(201).json(silenceView(await createSilence(driver, body, now), now));
+  });
+  router.delete('/v1/silences/:id', guard, async (req, res) => {
+    const { id } = parseQuery(idParam, { id: req.params.id });
+    const now = deps.now();
+    res.json(silenceView(await expireSilence(driver, id, now), now));
+  });
+  return router;
+}

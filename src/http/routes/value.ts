@@ -1,0 +1,42 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { ValueSettings } from '../../config.js';
+import { getValue, VALUE_GROUPINGS } from '../../insights/index.js';
+import { rangeParams, resolveRange } from '../../insights/window.js';
+import type { Driver } from '../../store/index.js';
+import { parseQuery } from '../validate.js';
+
+const DEFAULT_WINDOW_MS = 30 * 86_400_000;
+
+const ident = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters');
+
+const valueQuery = z.object({
+  ...rangeParams,
+  tenant: ident.optional(),
+  integration: ident.optional(),
+  flow: ident.optional(),
+  group_by: z.enum(VALUE_GROUPINGS, { message: `must be one of ${VALUE_GROUPINGS.join(', ')}` }).optional(),
+});
+
+/** GET /v1/value: money moved, time saved and value at risk, beside the previous period. */
+export function valueRouter(driver: Driver, settings: ValueSettings, guard: RequestHandler): Router {
+  const router = Router();
+  router.get('/v1/value', guard, async (req, res) => {
+    const { from, to, window, group_by, ...filter } = parseQuery(valueQuery, {
+      from: req.query.from,
+      to: req.query.to,
+      window: req.query.window,
+      tenant: req.query.tenant,
+      integration: req.query.integration,
+      flow: req.query.flow,
+      group_by: req.query.group_by,
+    });
+    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
+    res.json(await getValue(driver, { ...filter, range, groupBy: group_by }, settings));
+  });
+  return router;
+}

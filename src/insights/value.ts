@@ -1,0 +1,116 @@
+import type { ValueSettings } from '../config.js';
+import type { Driver } from '../store/index.js';
+import { UNIT_MS } from './rollup-range.js';
+import { computeFigures, type ValueFigures } from './value-model.js';
+import { queryAtRisk, queryMoved, type AtRiskRow, type MovedRow, type ValueFilter } from './value-sql.js';
+import { previousRange, type TimeRange } from './window.js';
+
+export type { Money, ValueFigures } from './value-model.js';
+export type { ValueFilter } from './value-sql.js';
+
+/** How GET /v1/value breaks its figures down. */
+export const VALUE_GROUPINGS = ['integration', 'flow', 'day'] as const;
+export type ValueGroupBy = (typeof VALUE_GROUPINGS)[number];
+
+/** The figures of one group; integration and flow groups carry their previous period too. */
+export type ValueGroup = { integration?: string; flow?: string; day?: string } & ValueFigures & {
+    previous?: ValueFigures;
+  };
+
+/** GET /v1/value's answer: the period's figures, the previous period's, and the groups. */
+export type ValueReport = {
+  from: string;
+  to: string;
+  filters: ValueFilter;
+  reporting_currency: string;
+} & ValueFigures & {
+    previous: { from: string; to: string } & ValueFigures;
+    group_by: ValueGroupBy;
+    groups: ValueGroup[];
+  };
+
+interface Keyed {
+  integration: string;
+  flow: string;
+  day?: string;
+}
+
+/** A group's key and the fields that name it in the answer. */
+function groupOf(r: Keyed, by: ValueGroupBy): { key: string; fields: { integration?: string; flow?: string; day?: string } } {
+  if (by === 'integration') return { key: r.integration, fields: { integration: r.integration } };
+  if (by === 'flow') return { key: `${r.integration}\u0000${r.flow}`, fields: { integration: r.integration, flow: r.flow } };
+  return { key: r.day ?? '', fields: { day: r.day } };
+}
+
+/** Every UTC day the range touches, so a daily chart has no gaps. */
+function daysOf(range: TimeRange): string[] {
+  const days: string[] = [];
+  for (let t = Math.floor(range.from.getTime() / UNIT_MS.day) * UNIT_MS.day; t < range.to.getTime(); t += UNIT_MS.day) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+function buildGroups(
+  by: ValueGroupBy,
+  range: TimeRange,
+  current: { moved: MovedRow[]; atRisk: AtRiskRow[] },
+  previous: { moved: MovedRow[]; atRisk: AtRiskRow[] },
+  settings: ValueSettings,
+): ValueGroup[] {
+  type Rows = { moved: MovedRow[]; atRisk: AtRiskRow[] };
+  type Bucket = { fields: ReturnType<typeof groupOf>['fields']; cur: Rows; prev: Rows };
+  const buckets = new Map<string, Bucket>();
+  const bucket = (r: Keyed) => {
+    const { key, fields } = groupOf(r, by);
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = { fields, cur: { moved: [], atRisk: [] }, prev: { moved: [], atRisk: [] } }));
+    return b;
+  };
+  if (by === 'day') for (const day of daysOf(range)) bucket({ integration: '', flow: '', day });
+  for (const r of current.moved) bucket(r).cur.moved.push(r);
+  if (by !== 'day') {
+    for (const r of current.atRisk) bucket(r).cur.atRisk.push(r);
+    for (const r of previous.moved) bucket(r).prev.moved.push(r);
+    for (const r of previous.atRisk) bucket(r).prev.atRisk.push(r);
+  }
+  return [...buckets.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, b]) =>
+      by === 'day'
+        ? { ...b.fields, ...computeFigures(b.cur.moved, null, settings) }
+        : { ...b.fields, ...computeFigures(b.cur.moved, b.cur.atRisk, settings), previous: computeFigures(b.prev.moved, b.prev.atRisk, settings) },
+    );
+}
+
+/**
+ * The value an integration delivered over a period (DESIGN.md §8): money moved per
+ * currency and converted, records moved, time saved, and value at risk as of the
+ * period's end, beside the same figures for the previous period of equal length, and
+ * broken down by integration, flow or day. Read from the value_stats and record_latest
+ * rollups; only the partial days at the period's edges are read from raw events.
+ */
+export async function getValue(
+  driver: Driver,
+  q: ValueFilter & { range: TimeRange; groupBy?: ValueGroupBy },
+  settings: ValueSettings,
+): Promise<ValueReport> {
+  const { range, groupBy = 'integration', ...filter } = q;
+  const prev = previousRange(range);
+  const [moved, atRisk, prevMoved, prevAtRisk] = await Promise.all([
+    queryMoved(driver, filter, range, groupBy === 'day'),
+    queryAtRisk(driver, filter, range.to),
+    queryMoved(driver, filter, prev, false),
+    queryAtRisk(driver, filter, prev.to),
+  ]);
+  return {
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    filters: filter,
+    reporting_currency: settings.reporting_currency,
+    ...computeFigures(moved, atRisk, settings),
+    previous: { from: prev.from.toISOString(), to: prev.to.toISOString(), ...computeFigures(prevMoved, prevAtRisk, settings) },
+    group_by: groupBy,
+    groups: buildGroups(groupBy, range, { moved, atRisk }, { moved: prevMoved, atRisk: prevAtRisk }, settings),
+  };
+}

@@ -1,0 +1,162 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Alert } from '../alerts/model.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Driver } from '../store/index.js';
+import type { RetryPolicy } from './backoff.js';
+import { createChannels } from './channels.js';
+import { createDatadogClient } from './datadog.js';
+import { DatadogMetricsReporter } from './datadog-metrics.js';
+import type { ChannelRegistry, DeliveryResult, NotificationMessage, Target } from './model.js';
+import { Outbox } from './outbox.js';
+import { createEmailRenderer, type EmailRenderer } from './render.js';
+import { checkWebhookUrl, type HostLookup } from './ssrf.js';
+
+export type * from './model.js';
+export { Outbox, type DispatchSummary } from './outbox.js';
+export type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.js';
+export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy } from './backoff.js';
+export { checkWebhookUrl, isAddressAllowed, WebhookUrlError, type CheckedWebhookUrl, type HostLookup } from './ssrf.js';
+export { signWebhook, webhookHeaders, webhookSigningKey, webhookSecretSchema } from './webhook-sign.js';
+export { targetSchema, publicTarget, deliveryId, redactUrl } from './targets.js';
+export { webhookPayload, viewAlert, subjectOf, statusPageUrl, runReportUrl, type AlertView } from './view.js';
+export { renderEmail } from './email.js';
+export { createEmailRenderer, formatMoney, formatTime, TEMPLATES_DIR, type EmailRenderer } from './render.js';
+export { DatadogMetricsReporter, DATADOG_METRICS, DATADOG_METRIC_NAMES, HEALTH_GAUGE, type DatadogMetricName } from './datadog-metrics.js';
+export { alertEvent, createDatadogClient, type DatadogClient } from './datadog.js';
+
+/** What a message is made from; `id` defaults to one derived from the content (see {@link createMessage}). */
+export interface MessageInput {
+  type: NotificationMessage['type'];
+  alerts: Alert[];
+  audience: NotificationMessage['audience'];
+  tenant: string | null;
+  groupKey: string;
+  createdAt: number;
+  data?: Record<string, unknown>;
+  id?: string;
+}
+
+/**
+ * Builds a NotificationMessage. Without an explicit id, the id is derived from the type,
+ * the group key and each alert's fingerprint and version, so re-building the message for
+ * the same transition (say, after a restart) gives the same id and is not delivered twice.
+ */
+export function createMessage(input: MessageInput): NotificationMessage {
+  const content = [input.type, input.groupKey, ...input.alerts.map((a) => `${a.fingerprint}@${a.version}`)].join('\n');
+  const id = input.id ?? `msg_${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+  return { id, type: input.type, groupKey: input.groupKey, audience: input.audience, tenant: input.tenant, alerts: input.alerts, data: input.data, createdAt: input.createdAt };
+}
+
+/** Tuning for tests and deployments. */
+export interface NotifierOptions {
+  /** How often pending deliveries are dispatched; 0 = never by itself (tests call outbox.dispatchDue). Default 2000. */
+  dispatchEveryMs?: number;
+  /** Send Datadog metric series every minute (when DD_API_KEY is set). Default true. */
+  reportMetrics?: boolean;
+  policy?: Partial<RetryPolicy>;
+  /** Timeout of one delivery attempt. Default 10 s. */
+  timeoutMs?: number;
+  concurrency?: number;
+  templatesDir?: string;
+  lookup?: HostLookup;
+}
+
+/** The notify capability of a running process. */
+export interface Notifier {
+  outbox: Outbox;
+  channels: ChannelRegistry;
+  metricsReporter: DatadogMetricsReporter;
+  renderer: EmailRenderer;
+  /** Loads pending deliveries and starts the dispatch loop and the metrics schedule (worker roles). */
+  start(): Promise<void>;
+  /** Stops the loops, waits for attempts in flight, closes SMTP connections. */
+  stop(): Promise<void>;
+  /**
+   * Dispatch and metric reporting run only while `gate()` is true: with several worker
+   * processes, pass the alerting lease (`() => lease.isHeld`) so one of them sends.
+   */
+  gateDispatch(gate: () => boolean): void;
+  /** Sends a `test` message to a target now (webhook URLs SSRF-checked: throws WebhookUrlError). */
+  sendTest(target: Target): Promise<DeliveryResult & { deliveryId: string; messageId: string }>;
+}
+
+/** Wires channels, the outbox and the Datadog metrics reporter from the config. */
+export function createNotifier(deps: { config: Config; driver: Driver; clock?: Clock; log: Logger; options?: NotifierOptions }): Notifier {
+  const { config, driver, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const options = deps.options ?? {};
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const renderer = createEmailRenderer(options.templatesDir);
+  const datadog = createDatadogClient(config.datadog);
+  const { channels, close } = createChannels({ config, datadog, renderer, timeoutMs, lookup: options.lookup });
+  const outbox = new Outbox({ driver, channels, clock, log, policy: options.policy, timeoutMs, concurrency: options.concurrency });
+  let gate: () => boolean = () => true;
+  const metricsReporter = new DatadogMetricsReporter({ driver, datadog, health: config.health, clock, log, timeoutMs, shouldRun: () => gate() });
+
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let ticking: Promise<void> | null = null;
+  let again = false;
+  // One pass at a time; a kick during a pass runs another right after it.
+  const tick = () => {
+    if (!running || !gate()) return;
+    if (ticking) return void (again = true);
+    ticking = (async () => {
+      do {
+        again = false;
+        try {
+          await outbox.dispatchDue(clock.now());
+        } catch (err) {
+          log.error({ err }, 'notification dispatch failed');
+        }
+      } while (again && running);
+    })().finally(() => (ticking = null));
+  };
+
+  return {
+    outbox,
+    channels,
+    metricsReporter,
+    renderer,
+    async start() {
+      await outbox.load();
+      running = true;
+      const every = options.dispatchEveryMs ?? 2_000;
+      if (every > 0) {
+        timer = setInterval(tick, every);
+        timer.unref();
+        outbox.onEnqueue = () => setImmediate(tick);
+        tick();
+      }
+      if (options.reportMetrics !== false) metricsReporter.start();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearInterval(timer);
+      timer = null;
+      outbox.onEnqueue = null;
+      await metricsReporter.stop();
+      await ticking;
+      await outbox.drain();
+      close();
+    },
+    gateDispatch(fn) {
+      gate = fn;
+    },
+    async sendTest(target) {
+      if (target.channel === 'webhook') await checkWebhookUrl(target.url, config.webhookAllow, options.lookup);
+      const message = createMessage({
+        id: `msg_test_${randomUUID()}`,
+        type: 'test',
+        alerts: [],
+        audience: 'operator',
+        tenant: null,
+        groupKey: 'test',
+        createdAt: clock.now(),
+      });
+      return { ...(await outbox.sendNow(message, target)), messageId: message.id };
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { Alert } from '../alerts/model.js';
+import type { NotificationMessage, NotifiedRecord } from './model.js';
+
+// What every channel says about a message, computed once here so the email, the webhook
+// payload and the Datadog event agree on subject, links and figures.
+
+/** The tenant's status page (DESIGN.md §11). */
+export function statusPageUrl(publicUrl: string, tenant: string): string {
+  return `${publicUrl}/status/${encodeURIComponent(tenant)}`;
+}
+
+/** The run/import report of one run (DESIGN.md §11). */
+export function runReportUrl(publicUrl: string, tenant: string, run: string): string {
+  return `${publicUrl}/v1/runs/${encodeURIComponent(run)}/report?tenant=${encodeURIComponent(tenant)}`;
+}
+
+/** One alert as channels present it: snake_case, ISO times, links resolved. */
+export interface AlertView {
+  fingerprint: string;
+  rule: string;
+  severity: Alert['labels']['severity'];
+  category: Alert['labels']['category'];
+  code: string;
+  tenant: string;
+  integration: string;
+  flow: string;
+  status: Alert['status'];
+  summary: string;
+  action: string;
+  started_at: string;
+  resolved_at: string | null;
+  value_at_risk: { amount: number; currency: string } | null;
+  records: { id: string; message: string; run?: string; run_report_url?: string }[];
+  status_page_url: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The view of one alert. */
+export function viewAlert(alert: Alert, publicUrl: string): AlertView {
+  const { labels } = alert;
+  return {
+    fingerprint: alert.fingerprint,
+    rule: labels.rule,
+    severity: labels.severity,
+    category: labels.category,
+    code: labels.code,
+    tenant: labels.tenant,
+    integration: labels.integration,
+    flow: labels.flow,
+    status: alert.status,
+    summary: alert.summary,
+    action: alert.action,
+    started_at: iso(alert.firedAt ?? alert.activeSince),
+    resolved_at: alert.resolvedAt === null ? null : iso(alert.resolvedAt),
+    value_at_risk: alert.valueAtRisk,
+    records: (alert.records as NotifiedRecord[]).map((r) => ({
+      id: r.id,
+      message: r.message,
+      ...(r.run ? { run: r.run, run_report_url: runReportUrl(publicUrl, labels.tenant, r.run) } : {}),
+    })),
+    status_page_url: statusPageUrl(publicUrl, labels.tenant),
+  };
+}
+
+const distinct = <T>(xs: T[]) => [...new Set(xs)];
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
+
+/** Who and where, for a subject: "acme · salesforce", "40 tenants · salesforce". */
+export function scopeOf(message: NotificationMessage): string {
+  const tenants = distinct(message.alerts.map((a) => a.labels.tenant));
+  const integrations = distinct(message.alerts.map((a) => a.labels.integration));
+  const who = tenants.length === 1 ? tenants[0] : tenants.length === 0 ? (message.tenant ?? 'syncwatch') : `${tenants.length} tenants`;
+  const where = integrations.length === 1 ? integrations[0] : integrations.length === 0 ? '' : `${integrations.length} integrations`;
+  return where ? `${who} · ${where}` : who;
+}
+
+/** The subject line: tenant, integration and what happened. */
+export function subjectOf(message: NotificationMessage): string {
+  const first = message.alerts[0];
+  const more = message.alerts.length > 1 ? ` (+${message.alerts.length - 1} more)` : '';
+  let subject: string;
+  switch (message.type) {
+    case 'test':
+      subject = '[syncwatch] Test notification';
+      break;
+    case 'alert.digest':
+      subject = `[syncwatch] ${message.tenant ?? scopeOf(message)}: digest of ${message.alerts.length} alert${message.alerts.length === 1 ? '' : 's'}`;
+      break;
+    case 'alert.resolved':
+      subject = `[syncwatch] Resolved: ${scopeOf(message)}: ${first?.summary ?? 'alert resolved'}${more}`;
+      break;
+    case 'alert.firing':
+      subject = `[syncwatch] ${scopeOf(message)}: ${first?.summary ?? 'alert'}${more}`;
+      break;
+    default:
+      subject = `[syncwatch] ${message.tenant ?? 'report'}: ${String(message.data?.title ?? message.type)}`;
+  }
+  return oneLine(subject).slice(0, 250);
+}
+
+/** The status page a message links to first: its tenant's, or its first alert's tenant's. */
+export function primaryStatusPage(message: NotificationMessage, publicUrl: string): string | null {
+  const tenant = message.tenant ?? message.alerts[0]?.labels.tenant;
+  return tenant ? statusPageUrl(publicUrl, tenant) : null;
+}
+
+/**
+ * The webhook body (docs/notify.md#payload): `alerts` always, and `alert` too when the
+ * message carries exactly one, so simple receivers need not loop.
+ */
+export function webhookPayload(message: NotificationMessage, publicUrl: string): Record<string, unknown> {
+  const alerts = message.alerts.map((a) => viewAlert(a, publicUrl));
+  return {
+    type: message.type,
+    id: message.id,
+    created_at: iso(message.createdAt),
+    audience: message.audience,
+    tenant: message.tenant,
+    summary: subjectOf(message).replace(/^\[syncwatch\] /, ''),
+    status_page_url: primaryStatusPage(message, publicUrl),
+    ...(alerts.length === 1 ? { alert: alerts[0] } : {}),
+    alerts,
+    ...(message.data ? { data: message.data } : {}),
+  };
+}
