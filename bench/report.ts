@@ -22,7 +22,7 @@ a client \`id\`), then in one process:
   \`--concurrency\` requests in flight. Timed from the first request until
   \`SELECT count() FROM events\` equals N. Includes everything a request pays for:
   parsing, validation, classification, the spool append + fsync before the 202,
-  de-duplication against \`event_ids\`, the \`events\` insert (and its materialised view)
+  de-duplication against \`event_ids\`, the \`events\` insert (and its materialised views)
   and the \`event_ids\` insert.
 - **B, raw engine**: the same store rows (what \`toEventRows\` makes of the same bodies)
   inserted straight into \`events\` of a fresh, identically migrated chdb data dir, as
