@@ -46,6 +46,10 @@ export async function startService(config: Config, log: Logger = createLogger(co
 
   const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
 
+  // One dispatcher at a time (DESIGN.md §12): with an engine here, deliveries and metric
+  // series go out only while this process holds the alerting lease.
+  const engine = alerting.engine;
+  if (engine) notifier.gateDispatch(() => engine.isLeader);
   const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');

@@ -1,0 +1,244 @@
+// Query latency of the insight functions (health, failures, runs, run report, value,
+// adoption) over N synthetic events in a fresh, fully migrated embedded store (issue 3,
+// item 9). The functions are called directly, not over HTTP: this measures the query
+// layer (SQL + result shaping), not routing or JSON serialisation. Results are appended
+// to bench/RESULTS.md.
+//
+//   tsx bench/queries.ts --events 10000000 --repeat 30 [--keep] [--note "..."]
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../src/config.js';
+import { getAdoption, getFailures, getHealth, getRunReport, getValue, listRuns } from '../src/insights/index.js';
+import { EmbeddedDriver, migrate } from '../src/store/index.js';
+import { describeEnvironment } from './report.js';
+
+const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+const TARGET_P95_MS = 200;
+const CHUNK = 1_000_000;
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+
+const opts = new Command('bench:queries')
+  .description('latency of the insight queries over N synthetic events in a fresh embedded store')
+  .option('--events <n>', 'events to load', positiveInt, 10_000_000)
+  .option('--repeat <n>', 'timed calls per query (after one warm-up call)', positiveInt, 30)
+  .option('--tenant <name>', 'tenant the per-tenant queries ask about', 't07')
+  .option('--keep', 'keep the temp data dir (its path is printed)')
+  .option('--note <text>', 'label for the RESULTS.md section')
+  .option('--no-write', 'print only; do not append to bench/RESULTS.md')
+  .parse()
+  .opts<{ events: number; repeat: number; tenant: string; keep?: boolean; note?: string; write: boolean }>();
+
+const loadStart = os.loadavg();
+const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
+process.stderr.write(`load average at start: ${fmtLoad(loadStart)}\n`);
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'syncwatch-bench-queries-'));
+const driver = new EmbeddedDriver(path.join(dataDir, 'clickhouse'));
+process.stderr.write(`data dir ${dataDir}\n`);
+
+// ---- synthetic data -------------------------------------------------------------------
+// 20 tenants × 4 integrations (one connection each) × 2 flows = 160 flows. Events come
+// in runs of RUN_LEN: run.started, RUN_LEN-2 record events, run.succeeded|failed. Run k
+// belongs to flow k % 160 and starts at T0 + k × step, so runs are spread evenly over the
+// last 60 days (each flow runs about every 160 × step). Record ids repeat across runs of
+// a flow (retries), values come in USD/EUR/GBP, ~5% of records fail, ~3% are skipped,
+// ~8% of runs fail; failures carry a category and a code.
+const DAY = 86_400_000;
+const RUN_LEN = 52;
+const TENANTS = 20;
+const INTEGRATIONS = ['salesforce', 'quickbooks', 'hubspot', 'netsuite'];
+const FLOWS = ['orders.export', 'contacts.import'];
+const FLOWS_TOTAL = TENANTS * INTEGRATIONS.length * FLOWS.length;
+const nowMs = Date.now();
+const t0Ms = nowMs - 60 * DAY;
+const lifecycleCount = TENANTS * INTEGRATIONS.length * 6 + TENANTS * INTEGRATIONS.length; // see insertLifecycle
+const generated = Math.max(0, opts.events - lifecycleCount);
+const runs = Math.ceil(generated / RUN_LEN);
+const stepMs = Math.floor((60 * DAY - 3_600_000) / Math.max(1, runs)); // the last run starts an hour ago
+const arr = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+
+const eventsSql = (offset: number, count: number) => `
+INSERT INTO events
+SELECT
+  concat('e-', toString(number)) AS event_id,
+  multiIf(pos = 0, 'run.started',
+          pos = ${RUN_LEN - 1}, if(run_failed, 'run.failed', 'run.succeeded'),
+          r < 0.05, 'record.failed', r < 0.08, 'record.skipped', 'record.synced') AS type,
+  toDateTime64(${t0Ms / 1000} + (k * ${stepMs} + pos * 150) / 1000, 3, 'UTC') AS ts,
+  ts + toIntervalMillisecond(200 + cityHash64(number, 11) % 3000) AS received_at,
+  concat('t', leftPad(toString(ti), 2, '0')) AS tenant,
+  ${arr(INTEGRATIONS)}[ii + 1] AS integration,
+  concat(tenant, '-', integration) AS connection,
+  ${arr(FLOWS)}[fi + 1] AS flow,
+  concat('run-', toString(k)) AS run,
+  if(type LIKE 'record.%', concat(if(fi = 0, 'SO-', 'C-'), toString(cityHash64(k % ${FLOWS_TOTAL}, pos, intDiv(k, ${FLOWS_TOTAL * 4})) % 20000)), '') AS record_id,
+  if(type LIKE 'record.%', if(fi = 0, 'order', 'contact'), '') AS record_type,
+  if(type LIKE 'record.%' AND fi = 0, round((cityHash64(number, 5) % 500000) / 100, 2), 0) AS record_value,
+  if(type LIKE 'record.%' AND fi = 0, 1, 0) AS has_value,
+  if(has_value = 1, multiIf(cur < 70, 'USD', cur < 90, 'EUR', 'GBP'), '') AS currency,
+  if(type IN ('record.failed', 'run.failed'), ['infra', 'endpoint', 'data'][cityHash64(number, 7) % 3 + 1], '') AS failure_category,
+  multiIf(failure_category = 'infra', ['timeout', 'connection_reset'][cityHash64(number, 8) % 2 + 1],
+          failure_category = 'endpoint', ['rate_limited', 'http_500', 'unauthorized'][cityHash64(number, 8) % 3 + 1],
+          failure_category = 'data', ['validation_failed', 'missing_field', 'duplicate'][cityHash64(number, 8) % 3 + 1], '') AS failure_code,
+  if(failure_category = '', '', concat(failure_code, ': could not sync ', record_id)) AS message,
+  if(failure_category = 'endpoint', [429, 500, 401][cityHash64(number, 8) % 3 + 1], 0) AS http_status,
+  if(type IN ('run.succeeded', 'run.failed'), ${RUN_LEN - 2}, 0) AS records_total,
+  if(type IN ('run.succeeded', 'run.failed'), ${(RUN_LEN - 1) * 150}, 0) AS duration_ms,
+  map() AS attributes,
+  'event' AS source
+FROM (
+  SELECT number, intDiv(number, ${RUN_LEN}) AS k, number % ${RUN_LEN} AS pos,
+    k % ${FLOWS_TOTAL} AS f, intDiv(f, ${INTEGRATIONS.length * FLOWS.length}) AS ti,
+    intDiv(f % ${INTEGRATIONS.length * FLOWS.length}, ${FLOWS.length}) AS ii, f % ${FLOWS.length} AS fi,
+    (cityHash64(number, 1) % 1000) / 1000 AS r, cityHash64(k, 2) % 100 < 8 AS run_failed,
+    cityHash64(number, 6) % 100 AS cur
+  FROM numbers(${offset}, ${count})
+)`;
+
+// The adoption funnel per connection: viewed → install_started → authorized → configured →
+// enabled, before its first run; every 5th connection is later disabled (churn), and one
+// extra prospect connection per tenant and integration only viewed and started installing.
+async function insertLifecycle(): Promise<number> {
+  const rows: string[] = [];
+  const steps = ['integration.viewed', 'integration.install_started', 'integration.authorized', 'integration.configured', 'integration.enabled'];
+  let n = 0;
+  const q = (s: string) => `'${s}'`;
+  const at = (ms: number) => `toDateTime64(${ms / 1000}, 3, 'UTC')`;
+  for (let t = 0; t < TENANTS; t++) {
+    for (let i = 0; i < INTEGRATIONS.length; i++) {
+      const tenant = `t${String(t).padStart(2, '0')}`;
+      const integ = INTEGRATIONS[i];
+      const conn = `${tenant}-${integ}`;
+      const start = t0Ms - (t * 4 + i + 1) * 3_600_000;
+      steps.forEach((type, s) => rows.push(`(${q(`lc-${n++}`)}, ${q(type)}, ${at(start + s * 600_000)}, ${q(tenant)}, ${q(integ)}, ${q(conn)})`));
+      const late = (t * INTEGRATIONS.length + i) % 5 === 0;
+      rows.push(`(${q(`lc-${n++}`)}, ${q(late ? 'integration.disabled' : 'integration.viewed')}, ${at(nowMs - (late ? 2 : 20) * DAY - t * 3_600_000)}, ${q(tenant)}, ${q(integ)}, ${q(conn)})`);
+      const prospect = `${conn}-2`;
+      rows.push(`(${q(`lc-${n++}`)}, ${q(i % 2 ? 'integration.install_started' : 'integration.viewed')}, ${at(nowMs - (10 + t) * DAY)}, ${q(tenant)}, ${q(integ)}, ${q(prospect)})`);
+    }
+  }
+  await driver.command(`INSERT INTO events (event_id, type, ts, received_at, tenant, integration, connection, source)
+    SELECT event_id, type, ts, ts, tenant, integration, connection, 'event' FROM values(
+      'event_id String, type String, ts DateTime64(3, \\'UTC\\'), tenant String, integration String, connection String', ${rows.join(', ')})`);
+  return rows.length;
+}
+
+// ---- load -------------------------------------------------------------------------------
+await migrate(driver);
+const loadT0 = performance.now();
+const lifecycleRows = await insertLifecycle();
+const bar = new cliProgress.SingleBar(
+  { stream: process.stderr, format: 'loading events [{bar}] {percentage}% | {value}/{total} | {duration}s elapsed, eta {eta}s', etaBuffer: 3 },
+  cliProgress.Presets.shades_classic,
+);
+bar.start(generated, 0);
+for (let off = 0; off < generated; off += CHUNK) {
+  const count = Math.min(CHUNK, generated - off);
+  await driver.command(eventsSql(off, count));
+  bar.update(off + count);
+}
+bar.stop();
+const loadSeconds = (performance.now() - loadT0) / 1000;
+const counted = (await driver.query({ name: 'bench.count', sql: 'SELECT count() AS n FROM events' })) as { n: string | number }[];
+const totalEvents = Number(counted[0]?.n ?? 0);
+process.stderr.write(`loaded ${totalEvents.toLocaleString('en-US')} events (${lifecycleRows} lifecycle) in ${loadSeconds.toFixed(1)} s\n`);
+
+// ---- queries ----------------------------------------------------------------------------
+const config = loadConfig({ SYNCWATCH_DATA_DIR: dataDir });
+const valueSettings = { ...config.value, rates: { ...config.value.rates, EUR: config.value.rates?.EUR ?? 1.08, GBP: config.value.rates?.GBP ?? 1.27 } };
+const tenant = opts.tenant;
+const H = 3_600_000;
+const last = (ms: number) => ({ from: new Date(nowMs - ms), to: new Date(nowMs) });
+// One calendar month: the previous full month (value's previous period is the month before).
+const monthStart = new Date(Date.UTC(new Date(nowMs).getUTCFullYear(), new Date(nowMs).getUTCMonth() - 1, 1));
+const monthEnd = new Date(Date.UTC(new Date(nowMs).getUTCFullYear(), new Date(nowMs).getUTCMonth(), 1));
+
+// A finished run of the tenant's last day (last 60 days when N is too small to have one).
+let recent = await listRuns(driver, { tenant, range: last(24 * H), limit: 50 });
+if (recent.length === 0) recent = await listRuns(driver, { tenant, range: last(60 * 24 * H), limit: 50 });
+const reportRun = recent.find((r) => r.outcome !== 'running')?.run ?? recent[0]?.run;
+if (!reportRun) throw new Error(`no runs for ${tenant} in the last 60 days: the generator is wrong`);
+
+const cases: [string, () => Promise<unknown>][] = [
+  [`health, ${tenant}'s connections, 24h`, () => getHealth(driver, config.health, { tenant, range: last(24 * H), windowLabel: 'last 24h' })],
+  ['health, all tenants, 24h', () => getHealth(driver, config.health, { range: last(24 * H), windowLabel: 'last 24h' })],
+  [`failures, ${tenant}, 24h`, () => getFailures(driver, { tenant, range: last(24 * H) })],
+  [`failures, ${tenant}, 7d`, () => getFailures(driver, { tenant, range: last(7 * 24 * H) })],
+  [`runs list, ${tenant}, 24h, limit 50`, () => listRuns(driver, { tenant, range: last(24 * H), limit: 50 })],
+  [`run report, ${tenant} ${reportRun}`, () => getRunReport(driver, { tenant, run: reportRun, limit: 10_000 })],
+  [`value, ${tenant}, ${monthStart.toISOString().slice(0, 7)} (+ previous month)`, () => getValue(driver, { tenant, range: { from: monthStart, to: monthEnd } }, valueSettings)],
+  ['adoption funnel, all integrations, 30d', () => getAdoption(driver, { range: last(30 * 24 * H) }, valueSettings)],
+];
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+type Row = { name: string; median: number; p95: number; max: number };
+const rows: Row[] = [];
+for (const [name, fn] of cases) {
+  await fn(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < opts.repeat; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const row = { name, median: quantile(times, 0.5), p95: quantile(times, 0.95), max: times[times.length - 1] };
+  rows.push(row);
+  process.stderr.write(`${name}: median ${row.median.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms\n`);
+}
+
+// ---- report -----------------------------------------------------------------------------
+const loadEnd = os.loadavg();
+const env = await describeEnvironment(async () => {
+  const r = (await driver.query({ name: 'bench.version', sql: 'SELECT version() AS v' })) as { v: string }[];
+  return String(r[0]?.v ?? 'unknown');
+});
+delete env['load average (1/5/15 min, at the end)'];
+await driver.close();
+if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+else process.stderr.write(`kept ${dataDir}\n`);
+
+const busy = Math.max(loadStart[0], loadEnd[0]) > os.cpus().length * 0.5;
+const info: [string, string][] = [
+  ['events', `${totalEvents.toLocaleString('en-US')} requested ${opts.events.toLocaleString('en-US')} (${TENANTS} tenants, ${INTEGRATIONS.length} integrations × ${FLOWS.length} flows, runs of ${RUN_LEN} events, last 60 days; ${lifecycleRows} lifecycle events)`],
+  ['load time', `${loadSeconds.toFixed(1)} s (${Math.round(totalEvents / loadSeconds).toLocaleString('en-US')} rows/s; INSERT … SELECT FROM numbers() in chunks of ${CHUNK.toLocaleString('en-US')}, all migrations and materialised views)`],
+  ['repeat', `${opts.repeat} timed calls per query after 1 warm-up, sequential`],
+  ...Object.entries(env),
+  ['load average (1/5/15 min)', `start ${fmtLoad(loadStart)}; end ${fmtLoad(loadEnd)}${busy ? ' — machine was shared with other work; latencies are pessimistic' : ''}`],
+  ['date', new Date().toISOString()],
+];
+const ms = (x: number) => x.toFixed(1);
+const table = [
+  '| query | median ms | p95 ms | max ms | p95 < 200 ms |',
+  '| --- | ---: | ---: | ---: | --- |',
+  ...rows.map((r) => `| ${r.name} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.max)} | ${r.p95 < TARGET_P95_MS ? 'yes' : '**no**'} |`),
+].join('\n');
+const width = Math.max(...info.map(([k]) => k.length));
+for (const [k, v] of info) console.log(`${k.padEnd(width)}  ${v}`);
+console.log(`\n${table}`);
+const over = rows.filter((r) => r.p95 >= TARGET_P95_MS);
+console.log(over.length ? `\nover target: ${over.map((r) => r.name).join('; ')}` : '\nall queries meet the 200 ms p95 target');
+
+if (opts.write) {
+  if (!existsSync(RESULTS)) writeFileSync(RESULTS, '# Benchmark results\n');
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  appendFileSync(
+    RESULTS,
+    `\n### ${date} — queries${opts.note ? `: ${opts.note}` : ''}\n\n` +
+      'Insight functions called directly on the driver (not over HTTP): the query layer only, ' +
+      'without routing, validation or JSON serialisation. Fresh temp embedded store with all migrations; ' +
+      'events loaded with `INSERT INTO events SELECT … FROM numbers()` so every materialised view is fed as in production.\n\n' +
+      `| | |\n| --- | --- |\n${info.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n\n${table}\n\n` +
+      (over.length ? `Over the 200 ms p95 target: ${over.map((r) => r.name).join('; ')}.\n` : 'Every query meets the 200 ms p95 target.\n'),
+  );
+  console.log(`\nappended to ${RESULTS}`);
+}
