@@ -7,7 +7,9 @@ import { ADMIN, MIN, SECRET, startReceivers, startScenario, waitFor, webhooks, t
 // Tenant-facing scenarios (DESIGN.md §6, §10): the right tenant hears what it can act on,
 // through its own subscription, and nobody else does.
 
-const base = Math.floor(Date.now() / MIN) * MIN;
+// Ten past the hour: the volume-drop rule compares whole clock hours, so its baseline hours
+// must contain the history below whatever the wall-clock time the suite runs at.
+const base = Math.floor(Date.now() / (60 * MIN)) * 60 * MIN - 50 * MIN;
 const DAY = 86_400_000;
 
 const hook = (rx: Receivers, tenant: string) => rx.tenant.get(tenant)!;
