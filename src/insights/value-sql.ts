@@ -100,40 +100,53 @@ export type AtRiskRow = z.output<typeof atRiskRow>;
 /**
  * Records whose latest attempt before `asOf` failed (failed, not synced since), with the
  * value of that failed attempt, per integration, flow (of the failure) and currency.
- * record_latest narrows the records to candidates — failed by `asOf`, and either failed
- * last or touched again since — and their attempts before `asOf` settle it exactly (by
- * event time, then event id) from record_attempts, a primary-key look-up. With `asOf` =
- * now the candidates are the records at risk; for a past `asOf` they add the records
- * that had failed by then and were retried since. record_latest is read with FINAL (a
- * merge in key order, far cheaper than GROUP BY over every record); its filters must
- * then run after the merge, so they must never become PREWHERE.
+ * A record whose last attempt is before `asOf` and whose last failure is strictly newer
+ * than its last sync is answered by record_latest alone (its last_failure holds flow,
+ * currency and value). Records touched at or after `asOf` that had failed by then, and
+ * same-millisecond failure/sync ties, are settled from their attempts before `asOf` in
+ * record_attempts (a primary-key look-up), by event time then event id. With `asOf` = now
+ * that second set is normally empty. record_latest is read with FINAL (a merge in key
+ * order, far cheaper than GROUP BY over every record); its filters must then run after
+ * the merge, so they must never become PREWHERE.
  */
 export function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): Promise<AtRiskRow[]> {
   const where = filterSql(f, null);
-  const flowFilter = f.flow ? 'AND o.2 = {flow:String}' : '';
+  const flowFilter = f.flow ? 'WHERE flow = {flow:String}' : '';
+  const AS_OF = "{asOf:DateTime64(3, 'UTC')}";
   return driver.query({
     name: 'value.at_risk',
-    sql: `SELECT integration, o.2 AS flow, if(o.4 = 1, o.5, '') AS currency,
-                 count() AS records, toString(sum(${MONEY_SQL('o.3')})) AS value
+    sql: `SELECT integration, flow, currency, count() AS records, toString(sum(${MONEY_SQL('value')})) AS value
           FROM (
-            SELECT tenant, integration, record_id,
-                   argMax((status, flow, record_value, has_value, currency), (ts, event_id)) AS o
-            FROM record_attempts
-            WHERE ${and([...where, "status IN ('synced', 'failed')", "ts < {asOf:DateTime64(3, 'UTC')}"])}
-              AND (tenant, record_id, integration) IN (
-                SELECT tenant, record_id, integration
-                FROM record_latest FINAL
-                WHERE ${and([
-                  ...where,
-                  "first_failed_at < {asOf:DateTime64(3, 'UTC')}",
-                  "(last_failed_at >= last_synced_at OR greatest(last_failed_at, last_synced_at) >= {asOf:DateTime64(3, 'UTC')})",
-                ])})
-            GROUP BY tenant, integration, record_id
+            SELECT integration, failure[-4] AS flow, if(failure[-2] = '1', failure[-3], '') AS currency,
+                   toFloat64(failure[-1]) AS value
+            FROM (
+              SELECT integration, splitByChar('\\0', last_failure) AS failure
+              FROM record_latest FINAL
+              WHERE ${and([...where, `last_failed_at < ${AS_OF}`, 'last_failed_at > last_synced_at'])}
+            )
+            UNION ALL
+            SELECT integration, o.2 AS flow, if(o.4 = 1, o.5, '') AS currency, o.3 AS value
+            FROM (
+              SELECT tenant, integration, record_id,
+                     argMax((status, flow, record_value, has_value, currency), (ts, event_id)) AS o
+              FROM record_attempts
+              WHERE ${and([...where, "status IN ('synced', 'failed')", `ts < ${AS_OF}`])}
+                AND (tenant, record_id, integration) IN (
+                  SELECT tenant, record_id, integration
+                  FROM record_latest FINAL
+                  WHERE ${and([
+                    ...where,
+                    `first_failed_at < ${AS_OF}`,
+                    `(greatest(last_failed_at, last_synced_at) >= ${AS_OF} OR last_failed_at = last_synced_at)`,
+                  ])})
+              GROUP BY tenant, integration, record_id
+            )
+            WHERE o.1 = 'failed'
           )
-          WHERE o.1 = 'failed' ${flowFilter}
+          ${flowFilter}
           GROUP BY integration, flow, currency
           ORDER BY integration, flow, currency
-          SETTINGS optimize_aggregation_in_order = 1, optimize_move_to_prewhere_if_final = 0`,
+          SETTINGS optimize_move_to_prewhere_if_final = 0`,
     params: { ...filterParams(f), asOf: toChTime(asOf.getTime()) },
     schema: atRiskRow,
   });

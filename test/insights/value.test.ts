@@ -92,6 +92,13 @@ before(async () => {
     synced(at(5, 1), { id: 'ORD-1', value: 999 }, { tenant: 'globex' }),
     failed(at(5, 2), { id: 'ORD-9', value: 5000 }, { tenant: 'globex' }),
   ]);
+  // hooli: a failure and a sync of the same record in the same millisecond.
+  await send([
+    { ...failed(at(5, 9), { id: 'TIE-1', value: 10 }, { tenant: 'hooli' }), id: 'tie-2' },
+    { ...synced(at(5, 9), { id: 'TIE-1', value: 10 }, { tenant: 'hooli' }), id: 'tie-1' },
+    { ...failed(at(5, 9), { id: 'TIE-2', value: 20 }, { tenant: 'hooli' }), id: 'tie-3' },
+    { ...synced(at(5, 9), { id: 'TIE-2', value: 20 }, { tenant: 'hooli' }), id: 'tie-4' },
+  ]);
 });
 after(async () => {
   await svc.stop();
@@ -198,13 +205,22 @@ describe('GET /v1/value', () => {
     assert.equal(days.body.groups[1].previous, undefined);
   });
 
+  test('a failure and a sync in the same millisecond are ordered by event id', async () => {
+    // TIE-1: the failure's id sorts last, so it is the latest attempt; TIE-2: the sync's does.
+    const res = await value({ tenant: 'hooli', from: at(5), to: at(7) });
+    assert.deepEqual(res.body.value_at_risk.by_currency, { USD: 10 });
+    assert.equal(res.body.value_at_risk.records, 1);
+  });
+
   test('tenants are isolated, and without a tenant every tenant is counted', async () => {
     const globex = await value({ tenant: 'globex', from: at(5), to: at(7) });
     assert.deepEqual(globex.body.money_moved.by_currency, { USD: 999 });
     assert.deepEqual(globex.body.value_at_risk.by_currency, { USD: 5000 });
-    const all = await value({ from: at(5), to: at(7) });
-    assert.deepEqual(all.body.money_moved.by_currency, { EUR: 200, GBP: 0.3, USD: 1494 });
-    assert.equal(all.body.value_at_risk.records, 4);
+    const all = await value({ from: at(5), to: at(7), group_by: 'flow' });
+    const others = all.body.groups.filter((g: { integration: string }) => g.integration === 'salesforce')[0];
+    assert.equal(others.records_moved, 7 + 1 + 2); // acme, globex, hooli
+    assert.deepEqual(all.body.money_moved.by_currency, { EUR: 200, GBP: 0.3, USD: 1494 + 30 });
+    assert.equal(all.body.value_at_risk.records, 4 + 1);
   });
 
   test('no data is zeros, not an error', async () => {

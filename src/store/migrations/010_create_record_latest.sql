@@ -1,11 +1,13 @@
--- When each record last failed, last synced and first failed, per (tenant, integration,
--- record_id): the index behind value at risk (a record is at risk when its latest
--- failure is newer than its latest sync; skips neither put it at risk nor clear it).
--- Plain max/min columns (SimpleAggregateFunction) rather than argMaxState tuples: they
--- merge in any arrival order, scan fast, and only narrow the candidates — the value and
--- currency of a candidate's latest failed attempt, with the event-id tie-break, are read
--- from record_attempts by primary key. first_failed_at lets "at risk as of a past time"
--- skip records that had not failed by then.
+-- What value at risk needs of every record, per (tenant, integration, record_id): when it
+-- first and last failed, when it last synced, and its latest failure (a record is at risk
+-- when its latest failure is newer than its latest sync; skips neither put it at risk nor
+-- clear it). All plain max/min columns (SimpleAggregateFunction), not argMaxState: they
+-- merge in any arrival order and scan fast. last_failure is an argMax by (event time,
+-- event id) written as a max over a string that starts with both — the time as
+-- fixed-width text, then the event id — and ends with the failure's flow, currency,
+-- has_value and value, '\0'-separated (read from the end, so an id cannot shift them).
+-- A record at risk before `asOf` and untouched since is answered from here alone; records
+-- touched since `asOf`, and same-millisecond ties, are settled from record_attempts.
 -- Read with FINAL, which merges in key order (far cheaper than GROUP BY over millions of
 -- records); filters then apply after the merge as long as they are not moved to PREWHERE
 -- (optimize_move_to_prewhere_if_final = 0, set by the query). Scalar columns only: on this
@@ -20,7 +22,8 @@ CREATE TABLE IF NOT EXISTS record_latest (
     record_id String,
     first_failed_at SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
     last_failed_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
-    last_synced_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+    last_synced_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    last_failure SimpleAggregateFunction(max, String)
 ) ENGINE = AggregatingMergeTree
 ORDER BY (tenant, integration, record_id)
 TTL toDateTime(greatest(last_failed_at, last_synced_at)) + toIntervalDay(400);
@@ -30,7 +33,10 @@ SELECT
     tenant, integration, record_id,
     if(type = 'record.failed', toNullable(ts), NULL) AS first_failed_at,
     if(type = 'record.failed', ts, toDateTime64(0, 3, 'UTC')) AS last_failed_at,
-    if(type = 'record.synced', ts, toDateTime64(0, 3, 'UTC')) AS last_synced_at
+    if(type = 'record.synced', ts, toDateTime64(0, 3, 'UTC')) AS last_synced_at,
+    if(type = 'record.failed',
+       concat(toString(ts), event_id, '\0', flow, '\0', currency, '\0', toString(has_value), '\0', toString(record_value)),
+       '') AS last_failure
 FROM events
 WHERE type IN ('record.synced', 'record.failed');
 
@@ -40,6 +46,9 @@ SELECT
     tenant, integration, record_id,
     if(type = 'record.failed', toNullable(ts), NULL) AS first_failed_at,
     if(type = 'record.failed', ts, toDateTime64(0, 3, 'UTC')) AS last_failed_at,
-    if(type = 'record.synced', ts, toDateTime64(0, 3, 'UTC')) AS last_synced_at
+    if(type = 'record.synced', ts, toDateTime64(0, 3, 'UTC')) AS last_synced_at,
+    if(type = 'record.failed',
+       concat(toString(ts), event_id, '\0', flow, '\0', currency, '\0', toString(has_value), '\0', toString(record_value)),
+       '') AS last_failure
 FROM events
 WHERE type IN ('record.synced', 'record.failed') AND (SELECT count() FROM record_latest) = 0;
