@@ -40,7 +40,8 @@ export const LIMITS = {
 const IDENT = /^[^\s\p{Cc}]+$/u;
 const RECORD_ID = /^[^\p{Cc}]+$/u;
 const CURRENCY = /^[A-Z]{3}$/;
-const ident = z
+/** A tenant, integration, flow, run or code: printable, no whitespace, at most 128 characters. */
+export const ident = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')

@@ -9,7 +9,7 @@ import { decodeTraceRequest } from './otlp/decode.js';
 import { ATTR, mapSpans } from './spans.js';
 
 export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
-export { EVENT_TYPES, LIMITS, type IntegrationEvent, type Rejection } from './events.js';
+export { EVENT_TYPES, LIMITS, ident, type IntegrationEvent, type Rejection } from './events.js';
 export { OtlpDecodeError, encodeTraceResponse } from './otlp/decode.js';
 export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
 // YAML rule-file error locations, shared with the alert-rule loader (src/alerts/rules.ts).

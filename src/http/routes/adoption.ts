@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { ident } from '../../ingest/index.js';
 import type { ValueSettings } from '../../config.js';
 import { getAdoption } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
@@ -10,12 +11,7 @@ const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
 const adoptionQuery = z.object({
   ...rangeParams,
-  integration: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(128, 'must be at most 128 characters')
-    .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters')
-    .optional(),
+  integration: ident.optional(),
 });
 
 /** GET /v1/adoption: per integration funnel, installs, active connections, churn, volume, and a ranking. */

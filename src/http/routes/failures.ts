@@ -1,18 +1,12 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { FAILURE_CATEGORIES } from '../../ingest/index.js';
+import { FAILURE_CATEGORIES, ident } from '../../ingest/index.js';
 import { getFailures } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
-
-const ident = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters');
 
 const failuresQuery = z.object({
   ...rangeParams,

@@ -1,18 +1,13 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ValueSettings } from '../../config.js';
+import { ident } from '../../ingest/index.js';
 import { getValue, VALUE_GROUPINGS } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
-
-const ident = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[^\s\p{Cc}]+$/u, 'must not contain whitespace or control characters');
 
 const valueQuery = z.object({
   ...rangeParams,
