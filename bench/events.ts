@@ -1,6 +1,7 @@
 // Deterministic, realistic /v1/events traffic for the ingest benchmark: several tenants,
 // each with a few integrations and flows, runs of record.synced / record.failed events
 // carrying business ids and money values, ~5% failures with error objects.
+import { createRandom } from '../src/demo/random.js';
 
 /** One posted event, as a runner would send it (DESIGN.md §4.2). */
 export type BenchEvent = Record<string, unknown>;
@@ -32,17 +33,8 @@ const ERRORS: Record<string, unknown>[] = [
   { category: 'infra', code: 'worker_oom', message: 'runner killed', exit_code: 137 },
 ];
 
-/** mulberry32: a tiny seeded PRNG, so every run posts the same events. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the demo's generator), so every run produces the same events. */
+const prng = (seed: number): (() => number) => createRandom(seed).next;
 
 /**
  * Generates events `from` (inclusive) to `to` (exclusive) of `total`, with times spread

@@ -6,17 +6,10 @@
  * events posted out of order, and re-sent duplicates.
  */
 
-/** Mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from '../../src/demo/random.js';
+
+/** mulberry32 (the demo's generator), so every run produces the same events. */
+export const prng = (seed: number): (() => number) => createRandom(seed).next;
 
 export type WorkloadEvent = Record<string, unknown> & { id: string; type: string; time: string; tenant: string; integration: string };
 
