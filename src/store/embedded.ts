@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { Session } from 'chdb';
+import { Session, drainPending } from 'chdb';
 import { parseRows, StoreError, type Driver, type Query } from './driver.js';
 
 /**
@@ -60,5 +60,8 @@ export class EmbeddedDriver implements Driver {
     if (this.closed) return;
     this.closed = true;
     this.session.close();
+    // close() returns before the connection is gone while an operation still runs on it;
+    // wait, so a new session (another data directory, or a restart) can open at once.
+    await drainPending();
   }
 }
