@@ -18,7 +18,7 @@ const adoptionQuery = z.object({
 export function adoptionRouter(driver: Driver, value: Pick<ValueSettings, 'reporting_currency' | 'rates'>, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/adoption', guard, async (req, res) => {
-    const q = parseQuery(adoptionQuery, { from: req.query.from, to: req.query.to, window: req.query.window, integration: req.query.integration });
+    const q = parseQuery(adoptionQuery, req.query);
     const range = resolveRange(q, DEFAULT_WINDOW_MS);
     res.json(await getAdoption(driver, { range, integration: q.integration }, value));
   });

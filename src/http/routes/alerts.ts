@@ -39,7 +39,7 @@ function alertJson(a: Alert & { history: HistoryEntry[] }) {
 export function alertsRouter(driver: Driver, deps: { now: () => number }, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/alerts', guard, async (req, res) => {
-    const q = parseQuery(alertsQuery, { status: req.query.status, tenant: req.query.tenant, since: req.query.since, limit: req.query.limit });
+    const q = parseQuery(alertsQuery, req.query);
     const since = q.since ? Date.parse(q.since) : deps.now() - DAY;
     const alerts = await listAlerts(driver, { status: q.status, tenant: q.tenant, since, limit: q.limit });
     res.json({ alerts: alerts.map(alertJson) });

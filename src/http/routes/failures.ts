@@ -22,17 +22,7 @@ const failuresQuery = z.object({
 export function failuresRouter(driver: Driver, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/failures', guard, async (req, res) => {
-    const { from, to, window, ...filter } = parseQuery(failuresQuery, {
-      from: req.query.from,
-      to: req.query.to,
-      window: req.query.window,
-      tenant: req.query.tenant,
-      integration: req.query.integration,
-      flow: req.query.flow,
-      category: req.query.category,
-      code: req.query.code,
-      bucket: req.query.bucket,
-    });
+    const { from, to, window, ...filter } = parseQuery(failuresQuery, req.query);
     const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
     res.json(await getFailures(driver, { ...filter, range }));
   });

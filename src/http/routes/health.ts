@@ -19,14 +19,7 @@ const healthQuery = z.object({
 export function healthRouter(driver: Driver, settings: HealthSettings, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/health', guard, async (req, res) => {
-    const q = parseQuery(healthQuery, {
-      tenant: req.query.tenant,
-      integration: req.query.integration,
-      flow: req.query.flow,
-      from: req.query.from,
-      to: req.query.to,
-      window: req.query.window,
-    });
+    const q = parseQuery(healthQuery, req.query);
     const range = resolveRange(q, settings.window_hours * 3_600_000);
     const connections = await getHealth(driver, settings, {
       tenant: q.tenant,

@@ -41,7 +41,7 @@ export function notificationsRouter(notifier: Notifier, guard: RequestHandler): 
   const router = Router();
 
   router.get('/v1/notifications', guard, async (req, res) => {
-    const q = parseQuery(listQuery, { status: req.query.status, tenant: req.query.tenant, limit: req.query.limit });
+    const q = parseQuery(listQuery, req.query);
     const deliveries = await notifier.outbox.list(q);
     res.json({ deliveries: deliveries.map(deliveryJson) });
   });

@@ -17,7 +17,7 @@ const recordQuery = z.object({
 export function recordsRouter(driver: Driver, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/records', guard, async (req, res) => {
-    const q = parseQuery(recordQuery, { tenant: req.query.tenant, record_id: req.query.record_id, integration: req.query.integration });
+    const q = parseQuery(recordQuery, req.query);
     const lookup = { tenant: q.tenant, recordId: q.record_id, integration: q.integration };
     const [attempts, current] = await Promise.all([getRecordAttempts(driver, lookup), getRecordStatus(driver, lookup)]);
     res.json({

@@ -31,15 +31,7 @@ export function runsRouter(driver: Driver, guard: RequestHandler): Router {
   const router = Router();
 
   router.get('/v1/runs', guard, async (req, res) => {
-    const q = parseQuery(runsQuery, {
-      tenant: req.query.tenant,
-      integration: req.query.integration,
-      flow: req.query.flow,
-      limit: req.query.limit,
-      from: req.query.from,
-      to: req.query.to,
-      window: req.query.window,
-    });
+    const q = parseQuery(runsQuery, req.query);
     const range = resolveRange(q, DEFAULT_RUNS_WINDOW_MS);
     const runs = await listRuns(driver, { tenant: q.tenant, integration: q.integration, flow: q.flow, range, limit: q.limit });
     res.json({ window: { from: range.from.toISOString(), to: range.to.toISOString() }, runs });

@@ -11,7 +11,7 @@ const idParam = z.object({ id: z.string().min(1).max(64) });
 export function silencesRouter(driver: Driver, deps: { now: () => number }, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/silences', guard, async (req, res) => {
-    const q = parseQuery(listQuery, { state: req.query.state });
+    const q = parseQuery(listQuery, req.query);
     const now = deps.now();
     const silences = (await listSilences(driver)).filter((s) => q.state === 'all' || silenceState(s, now) === q.state);
     res.json({ silences: silences.map((s) => silenceView(s, now)) });

@@ -21,15 +21,7 @@ const valueQuery = z.object({
 export function valueRouter(driver: Driver, settings: ValueSettings, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/value', guard, async (req, res) => {
-    const { from, to, window, group_by, ...filter } = parseQuery(valueQuery, {
-      from: req.query.from,
-      to: req.query.to,
-      window: req.query.window,
-      tenant: req.query.tenant,
-      integration: req.query.integration,
-      flow: req.query.flow,
-      group_by: req.query.group_by,
-    });
+    const { from, to, window, group_by, ...filter } = parseQuery(valueQuery, req.query);
     const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
     res.json(await getValue(driver, { ...filter, range, groupBy: group_by }, settings));
   });
