@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -89,11 +90,5 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
 /** The classification rules in the rules directory, else the shipped default. */
 function resolveClassificationFile(rulesDir: string): string {
   const candidate = path.join(rulesDir, 'classification.yaml');
-  try {
-    loadClassificationRules(candidate);
-    return candidate;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT/.test((err as Error).message)) return defaultClassificationFile();
-    throw err;
-  }
+  return existsSync(candidate) ? candidate : defaultClassificationFile();
 }

@@ -119,7 +119,8 @@ export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now =
     if (!role || !tenant || !integration) continue;
 
     const failed = s.statusCode === 'Error';
-    const failure = failed ? classifyFailure(failureSignals(s), rules) : null;
+    const signals = failureSignals(s);
+    const failure = failed ? classifyFailure(signals, rules) : null;
     const valueText = attr(s, ATTR.recordValue);
     const value = valueText === undefined ? NaN : Number(valueText);
     const hasValue = role === 'record' && Number.isFinite(value);
@@ -142,7 +143,7 @@ export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now =
       failure_category: failure?.category ?? '',
       failure_code: failure?.code ?? '',
       message: failure?.message ?? '',
-      http_status: failureSignals(s).httpStatus ?? 0,
+      http_status: signals.httpStatus ?? 0,
       records_total: Number(attr(s, ATTR.recordsTotal) ?? 0) || 0,
       duration_ms: Math.max(0, endMs - Number(s.startTimeUnixNano / 1_000_000n)),
       attributes: {},
