@@ -5,7 +5,13 @@
 // to bench/RESULTS.md.
 //
 //   tsx bench/queries.ts --events 10000000 --repeat 30 [--keep] [--note "..."]
-import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//
+// --data-dir <dir> keeps the store in <dir> and reuses it on the next run (no reload):
+// the events are timestamped relative to the load's clock, which is saved beside the
+// store (bench-meta.json) and used as "now" by later runs, so they time the same windows.
+//   tsx bench/queries.ts --events 10000000 --data-dir /tmp/sw-10m --no-write   # loads once
+//   tsx bench/queries.ts --data-dir /tmp/sw-10m --only value --repeat 10       # re-times
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,18 +38,39 @@ const opts = new Command('bench:queries')
   .option('--repeat <n>', 'timed calls per query (after one warm-up call)', positiveInt, 30)
   .option('--tenant <name>', 'tenant the per-tenant queries ask about', 't07')
   .option('--keep', 'keep the temp data dir (its path is printed)')
+  .option('--data-dir <dir>', 'store to use and keep; loaded only when it holds no bench data yet')
+  .option('--only <regex>', 'time only the queries whose name matches')
   .option('--note <text>', 'label for the RESULTS.md section')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
   .parse()
-  .opts<{ events: number; repeat: number; tenant: string; keep?: boolean; note?: string; write: boolean }>();
+  .opts<{
+    events: number;
+    repeat: number;
+    tenant: string;
+    keep?: boolean;
+    dataDir?: string;
+    only?: string;
+    note?: string;
+    write: boolean;
+  }>();
 
 const loadStart = os.loadavg();
 const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
 process.stderr.write(`load average at start: ${fmtLoad(loadStart)}\n`);
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'syncwatch-bench-queries-'));
+const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : mkdtempSync(path.join(os.tmpdir(), 'syncwatch-bench-queries-'));
+mkdirSync(dataDir, { recursive: true });
+const META = path.join(dataDir, 'bench-meta.json');
+type Meta = { nowMs: number; events: number; loadSeconds: number; lifecycleRows: number };
+const reused: Meta | null = existsSync(META) ? (JSON.parse(readFileSync(META, 'utf8')) as Meta) : null;
+if (!reused && existsSync(path.join(dataDir, 'clickhouse'))) {
+  throw new Error(`${dataDir} holds a store without ${path.basename(META)} (an interrupted load?): delete it or use another --data-dir`);
+}
 const driver = new EmbeddedDriver(path.join(dataDir, 'clickhouse'));
-process.stderr.write(`data dir ${dataDir}\n`);
+process.stderr.write(`data dir ${dataDir}${reused ? ` (reused: ${reused.events.toLocaleString('en-US')} events loaded at ${new Date(reused.nowMs).toISOString()})` : ''}\n`);
+if (reused && opts.events !== reused.events && process.argv.includes('--events')) {
+  throw new Error(`${dataDir} holds ${reused.events} events, not ${opts.events}: use another --data-dir`);
+}
 
 // ---- synthetic data -------------------------------------------------------------------
 // 20 tenants × 4 integrations (one connection each) × 2 flows = 160 flows. Events come
@@ -58,10 +85,11 @@ const TENANTS = 20;
 const INTEGRATIONS = ['salesforce', 'quickbooks', 'hubspot', 'netsuite'];
 const FLOWS = ['orders.export', 'contacts.import'];
 const FLOWS_TOTAL = TENANTS * INTEGRATIONS.length * FLOWS.length;
-const nowMs = Date.now();
+const events = reused?.events ?? opts.events;
+const nowMs = reused?.nowMs ?? Date.now();
 const t0Ms = nowMs - 60 * DAY;
 const lifecycleCount = TENANTS * INTEGRATIONS.length * 6 + TENANTS * INTEGRATIONS.length; // see insertLifecycle
-const generated = Math.max(0, opts.events - lifecycleCount);
+const generated = Math.max(0, events - lifecycleCount);
 const runs = Math.ceil(generated / RUN_LEN);
 const stepMs = Math.floor((60 * DAY - 3_600_000) / Math.max(1, runs)); // the last run starts an hour ago
 const arr = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
@@ -133,24 +161,40 @@ async function insertLifecycle(): Promise<number> {
 }
 
 // ---- load -------------------------------------------------------------------------------
-await migrate(driver);
-const loadT0 = performance.now();
-const lifecycleRows = await insertLifecycle();
-const bar = new cliProgress.SingleBar(
-  { stream: process.stderr, format: 'loading events [{bar}] {percentage}% | {value}/{total} | {duration}s elapsed, eta {eta}s', etaBuffer: 3 },
-  cliProgress.Presets.shades_classic,
-);
-bar.start(generated, 0);
-for (let off = 0; off < generated; off += CHUNK) {
-  const count = Math.min(CHUNK, generated - off);
-  await driver.command(eventsSql(off, count));
-  bar.update(off + count);
+async function load(): Promise<{ loadSeconds: number; lifecycleRows: number }> {
+  await migrate(driver);
+  const t0 = performance.now();
+  const lifecycleRows = await insertLifecycle();
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'loading events [{bar}] {percentage}% | {value}/{total} | {duration}s elapsed, eta {eta}s', etaBuffer: 3 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(generated, 0);
+  for (let off = 0; off < generated; off += CHUNK) {
+    const count = Math.min(CHUNK, generated - off);
+    await driver.command(eventsSql(off, count));
+    bar.update(off + count);
+  }
+  bar.stop();
+  return { loadSeconds: (performance.now() - t0) / 1000, lifecycleRows };
 }
-bar.stop();
-const loadSeconds = (performance.now() - loadT0) / 1000;
+
+let loaded: { loadSeconds: number; lifecycleRows: number };
+if (reused) {
+  await migrate(driver); // new migrations since the load (they backfill from events)
+  loaded = reused;
+} else {
+  loaded = await load();
+  if (opts.dataDir) writeFileSync(META, JSON.stringify({ nowMs, events, ...loaded } satisfies Meta));
+}
+const { loadSeconds, lifecycleRows } = loaded;
 const counted = (await driver.query({ name: 'bench.count', sql: 'SELECT count() AS n FROM events' })) as { n: string | number }[];
 const totalEvents = Number(counted[0]?.n ?? 0);
-process.stderr.write(`loaded ${totalEvents.toLocaleString('en-US')} events (${lifecycleRows} lifecycle) in ${loadSeconds.toFixed(1)} s\n`);
+process.stderr.write(
+  reused
+    ? `store holds ${totalEvents.toLocaleString('en-US')} events (loaded earlier in ${loadSeconds.toFixed(1)} s)\n`
+    : `loaded ${totalEvents.toLocaleString('en-US')} events (${lifecycleRows} lifecycle) in ${loadSeconds.toFixed(1)} s\n`,
+);
 
 // ---- queries ----------------------------------------------------------------------------
 const config = loadConfig({ SYNCWATCH_DATA_DIR: dataDir });
@@ -169,8 +213,8 @@ const reportRun = recent.find((r) => r.outcome !== 'running')?.run ?? recent[0]?
 if (!reportRun) throw new Error(`no runs for ${tenant} in the last 60 days: the generator is wrong`);
 
 const cases: [string, () => Promise<unknown>][] = [
-  [`health, ${tenant}'s connections, 24h`, () => getHealth(driver, config.health, { tenant, range: last(24 * H), windowLabel: 'last 24h' })],
-  ['health, all tenants, 24h', () => getHealth(driver, config.health, { range: last(24 * H), windowLabel: 'last 24h' })],
+  [`health, ${tenant}'s connections, 24h`, () => getHealth(driver, config.health, { tenant, range: last(24 * H), windowLabel: 'last 24h', now: nowMs })],
+  ['health, all tenants, 24h', () => getHealth(driver, config.health, { range: last(24 * H), windowLabel: 'last 24h', now: nowMs })],
   [`failures, ${tenant}, 24h`, () => getFailures(driver, { tenant, range: last(24 * H) })],
   [`failures, ${tenant}, 7d`, () => getFailures(driver, { tenant, range: last(7 * 24 * H) })],
   [`runs list, ${tenant}, 24h, limit 50`, () => listRuns(driver, { tenant, range: last(24 * H), limit: 50 })],
@@ -179,10 +223,13 @@ const cases: [string, () => Promise<unknown>][] = [
   ['adoption funnel, all integrations, 30d', () => getAdoption(driver, { range: last(30 * 24 * H) }, valueSettings)],
 ];
 
+const only = opts.only ? new RegExp(opts.only, 'i') : null;
+const selected = only ? cases.filter(([name]) => only.test(name)) : cases;
+
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 type Row = { name: string; median: number; p95: number; max: number };
 const rows: Row[] = [];
-for (const [name, fn] of cases) {
+for (const [name, fn] of selected) {
   await fn(); // warm-up
   const times: number[] = [];
   for (let i = 0; i < opts.repeat; i++) {
@@ -204,13 +251,13 @@ const env = await describeEnvironment(async () => {
 });
 delete env['load average (1/5/15 min, at the end)'];
 await driver.close();
-if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+if (!opts.keep && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
 else process.stderr.write(`kept ${dataDir}\n`);
 
 const busy = Math.max(loadStart[0], loadEnd[0]) > os.cpus().length * 0.5;
 const info: [string, string][] = [
-  ['events', `${totalEvents.toLocaleString('en-US')} requested ${opts.events.toLocaleString('en-US')} (${TENANTS} tenants, ${INTEGRATIONS.length} integrations × ${FLOWS.length} flows, runs of ${RUN_LEN} events, last 60 days; ${lifecycleRows} lifecycle events)`],
-  ['load time', `${loadSeconds.toFixed(1)} s (${Math.round(totalEvents / loadSeconds).toLocaleString('en-US')} rows/s; INSERT … SELECT FROM numbers() in chunks of ${CHUNK.toLocaleString('en-US')}, all migrations and materialised views)`],
+  ['events', `${totalEvents.toLocaleString('en-US')} requested ${events.toLocaleString('en-US')} (${TENANTS} tenants, ${INTEGRATIONS.length} integrations × ${FLOWS.length} flows, runs of ${RUN_LEN} events, last 60 days; ${lifecycleRows} lifecycle events)`],
+  ['load time', `${reused ? 'earlier run, store reused: ' : ''}${loadSeconds.toFixed(1)} s (${Math.round(totalEvents / loadSeconds).toLocaleString('en-US')} rows/s; INSERT … SELECT FROM numbers() in chunks of ${CHUNK.toLocaleString('en-US')}, all migrations and materialised views)`],
   ['repeat', `${opts.repeat} timed calls per query after 1 warm-up, sequential`],
   ...Object.entries(env),
   ['load average (1/5/15 min)', `start ${fmtLoad(loadStart)}; end ${fmtLoad(loadEnd)}${busy ? ' — machine was shared with other work; latencies are pessimistic' : ''}`],

@@ -30,6 +30,7 @@ const envSchema = z.object({
   SYNCWATCH_DATADOG_URL: optionalString,
   SYNCWATCH_WEBHOOK_ALLOW: z.string().default(''),
   SYNCWATCH_PUBLIC_URL: z.url().default('http://localhost:4318'),
+  SYNCWATCH_LINK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   SYNCWATCH_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   SYNCWATCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SYNCWATCH_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
@@ -99,6 +100,8 @@ export interface Config {
   datadog: { apiKey?: string; site: string; url?: string };
   webhookAllow: string[];
   publicUrl: string;
+  /** Secret that signs page links and sessions; unset: generated once and kept in dataDir. */
+  linkSecret?: string;
   role: 'all' | 'api' | 'worker';
   logLevel: string;
   ingest: { maxBodyBytes: number; batchRows: number; batchMs: number; spoolMaxBytes: number };
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     datadog: { apiKey: e.DD_API_KEY, site: e.DD_SITE, url: e.SYNCWATCH_DATADOG_URL },
     webhookAllow: e.SYNCWATCH_WEBHOOK_ALLOW.split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl: e.SYNCWATCH_PUBLIC_URL.replace(/\/$/, ''),
+    linkSecret: e.SYNCWATCH_LINK_SECRET,
     role: e.SYNCWATCH_ROLE,
     logLevel: e.SYNCWATCH_LOG_LEVEL,
     ingest: {

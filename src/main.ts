@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createIngest, type Ingest } from './ingest/index.js';
+import { AccessSigner, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
@@ -50,7 +51,8 @@ export async function startService(config: Config, log: Logger = createLogger(co
   // series go out only while this process holds the alerting lease.
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
-  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock });
+  const signer = new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir));
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;

@@ -20,6 +20,8 @@ import { alertsRouter } from './routes/alerts.js';
 import { silencesRouter } from './routes/silences.js';
 import { subscriptionsRouter } from './routes/subscriptions.js';
 import { systemClock, type Clock } from '../clock.js';
+import { AccessSigner, Links } from '../links.js';
+import { createPageRenderer, pagesRouter } from './pages/index.js';
 
 /** What the HTTP layer needs from the rest of the process. */
 export interface AppDeps {
@@ -32,10 +34,12 @@ export interface AppDeps {
   notifier?: Notifier;
   /** Time for silences, subscriptions and alert listings (tests move it by hand). */
   clock?: Clock;
+  /** Signs page links and sessions (pages are absent without it). */
+  signer?: AccessSigner;
 }
 
 /** Builds the express app: thin routes over the capabilities, one error middleware. */
-export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock }: AppDeps): Express {
+export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock, signer }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -55,6 +59,11 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   app.use(alertsRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(silencesRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(subscriptionsRouter(driver, { webhookAllow: config.webhookAllow, now }, requireRole(keys, 'tenant')));
+  if (signer) {
+    const pageDeps = { config, driver, clock, renderer: createPageRenderer(), links: new Links(config.publicUrl, signer, clock) };
+    const access = { keys, signer, clock, secureCookies: config.publicUrl.startsWith('https:') };
+    app.use(pagesRouter(pageDeps, access, log, metrics));
+  }
   app.use(notFoundHandler);
   app.use(errorHandler(log, metrics));
   return app;

@@ -22,7 +22,7 @@ export { signWebhook, webhookHeaders, webhookSigningKey, webhookSecretSchema } f
 export { targetSchema, publicTarget, deliveryId, redactUrl } from './targets.js';
 export { webhookPayload, viewAlert, subjectOf, statusPageUrl, runReportUrl, type AlertView } from './view.js';
 export { renderEmail } from './email.js';
-export { createEmailRenderer, formatMoney, formatTime, TEMPLATES_DIR, type EmailRenderer } from './render.js';
+export { createEmailRenderer, createHandlebars, formatAgo, formatMoney, formatNumber, formatPercent, formatTime, TEMPLATES_DIR, type EmailRenderer } from './render.js';
 export { DatadogMetricsReporter, DATADOG_METRICS, DATADOG_METRIC_NAMES, HEALTH_GAUGE, type DatadogMetricName } from './datadog-metrics.js';
 export { alertEvent, createDatadogClient, type DatadogClient } from './datadog.js';
 

@@ -28,8 +28,43 @@ export function formatTime(value: unknown): string {
 
 const SEVERITY_COLOURS: Record<string, string> = { critical: '#b42318', warning: '#b54708', info: '#175cd3', resolved: '#067647' };
 
-/** The one handlebars instance of the notify capability, with its helpers (STYLE.md). */
-function createHandlebars(): typeof Handlebars {
+/** "12 minutes ago", "3 days ago", "in 5 minutes" — `value` relative to `now` (both epoch ms or ISO). */
+export function formatAgo(value: unknown, now: unknown): string {
+  const toMs = (v: unknown) => (typeof v === 'number' ? v : Date.parse(String(v)));
+  if (value === null || value === undefined || value === '') return 'never';
+  const t = toMs(value);
+  const n = toMs(now);
+  if (!Number.isFinite(t) || !Number.isFinite(n)) return '';
+  const diff = n - t;
+  const abs = Math.abs(diff);
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+  ];
+  if (abs < 60_000) return 'just now';
+  const [size, unit] = units.find(([u]) => abs >= u)!;
+  const count = Math.floor(abs / size);
+  const phrase = `${count} ${unit}${count === 1 ? '' : 's'}`;
+  return diff >= 0 ? `${phrase} ago` : `in ${phrase}`;
+}
+
+/** A ratio as a percentage: 0.9876 → "98.8%"; null/undefined → "–". */
+export function formatPercent(ratio: unknown): string {
+  if (ratio === null || ratio === undefined || ratio === '') return '–';
+  const n = Number(ratio);
+  if (!Number.isFinite(n)) return '–';
+  return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: n > 0.999 && n < 1 ? 2 : 1 }).format(n * 100)}%`;
+}
+
+/** A count with thousands separators: 12345 → "12,345". */
+export function formatNumber(value: unknown): string {
+  const n = Number(value);
+  return Number.isFinite(n) ? new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(n) : '';
+}
+
+/** The one handlebars factory of syncwatch (emails, reports, pages), with its helpers (STYLE.md). */
+export function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper('money', (amount: unknown, currency: unknown) => formatMoney(amount, currency));
   hb.registerHelper('time', (value: unknown) => formatTime(value));
@@ -39,6 +74,10 @@ function createHandlebars(): typeof Handlebars {
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('colour', (severity: unknown) => SEVERITY_COLOURS[String(severity)] ?? '#344054');
   hb.registerHelper('upper', (s: unknown) => String(s ?? '').toUpperCase());
+  hb.registerHelper('ago', (value: unknown, now: unknown) => formatAgo(value, now));
+  hb.registerHelper('percent', (ratio: unknown) => formatPercent(ratio));
+  hb.registerHelper('number', (value: unknown) => formatNumber(value));
+  hb.registerHelper('encode', (s: unknown) => encodeURIComponent(String(s ?? '')));
   return hb;
 }
 

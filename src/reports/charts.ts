@@ -1,0 +1,189 @@
+// Small inline-SVG charts for emails and pages (DESIGN.md §11). Email-safe on purpose:
+// only rect/line/polyline/text with presentation attributes (no CSS classes, no scripts,
+// no external fonts), fixed width/height attributes, and a <title> plus aria-label so the
+// figure reads as text where SVG is not drawn. Every label passes through escapeXml.
+
+/** Escapes text for SVG/HTML content and attribute values. */
+export function escapeXml(s: unknown): string {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Colours shared by pages and charts; status and category always also appear as text. */
+export const PALETTE = {
+  text: '#344054',
+  muted: '#667085',
+  grid: '#e4e7ec',
+  primary: '#175cd3',
+  previous: '#98a2b3',
+  healthy: '#067647',
+  degraded: '#b54708',
+  failing: '#b42318',
+  stale: '#6941c6',
+  disabled: '#475467',
+  unknown: '#98a2b3',
+  infra: '#6941c6',
+  endpoint: '#b54708',
+  data: '#b42318',
+} as const;
+
+const FONT = 'font-family="Helvetica,Arial,sans-serif"';
+const fmt = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: n < 10 ? 1 : 0 }).format(n);
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+function frame(width: number, height: number, label: string, body: string): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(label)}">` +
+    `<title>${escapeXml(label)}</title>${body}</svg>`
+  );
+}
+
+const text = (x: number, y: number, s: string, attrs = '') =>
+  `<text x="${r1(x)}" y="${r1(y)}" ${FONT} font-size="10" fill="${PALETTE.muted}" ${attrs}>${escapeXml(s)}</text>`;
+
+/** One bar per point: a labelled series such as records per day. */
+export interface BarPoint {
+  label: string;
+  value: number;
+}
+
+/** Vertical bars with the first, middle and last labels under them and the maximum on the axis. */
+export function barChart(points: BarPoint[], opts: { title: string; width?: number; height?: number; colour?: string }): string {
+  const width = opts.width ?? 520;
+  const height = opts.height ?? 120;
+  const top = 14;
+  const bottom = 18;
+  const plot = height - top - bottom;
+  const max = Math.max(0, ...points.map((p) => p.value));
+  const step = points.length ? width / points.length : width;
+  const gap = Math.min(4, step * 0.2);
+  let body = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+  points.forEach((p, i) => {
+    const h = max > 0 ? (p.value / max) * plot : 0;
+    body += `<rect x="${r1(i * step + gap / 2)}" y="${r1(top + plot - h)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${opts.colour ?? PALETTE.primary}"><title>${escapeXml(`${p.label}: ${fmt(p.value)}`)}</title></rect>`;
+  });
+  body += text(0, 10, `max ${fmt(max)}`);
+  for (const i of labelIndexes(points.length)) {
+    const anchor = i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
+    const x = anchor === 'start' ? i * step : anchor === 'end' ? (i + 1) * step : (i + 0.5) * step;
+    body += text(x, height - 4, points[i].label, `text-anchor="${anchor}"`);
+  }
+  return frame(width, height, opts.title, body);
+}
+
+/** A series of a stacked chart: its key in each bucket's values, its label and colour. */
+export interface StackSeries {
+  key: string;
+  label: string;
+  colour: string;
+}
+
+/** Stacked bars per time bucket (failures by category over time), with a legend. */
+export function stackedBarChart(
+  buckets: { label: string; values: Record<string, number> }[],
+  series: StackSeries[],
+  opts: { title: string; width?: number; height?: number },
+): string {
+  const width = opts.width ?? 560;
+  const height = opts.height ?? 150;
+  const top = 22;
+  const bottom = 18;
+  const plot = height - top - bottom;
+  const totals = buckets.map((b) => series.reduce((sum, s) => sum + (b.values[s.key] ?? 0), 0));
+  const max = Math.max(0, ...totals);
+  const step = buckets.length ? width / buckets.length : width;
+  const gap = Math.min(3, step * 0.2);
+  let body = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+  buckets.forEach((b, i) => {
+    let y = top + plot;
+    for (const s of series) {
+      const v = b.values[s.key] ?? 0;
+      if (v <= 0 || max === 0) continue;
+      const h = (v / max) * plot;
+      y -= h;
+      body += `<rect x="${r1(i * step + gap / 2)}" y="${r1(y)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${s.colour}"><title>${escapeXml(`${b.label} ${s.label}: ${fmt(v)}`)}</title></rect>`;
+    }
+  });
+  let x = 0;
+  for (const s of series) {
+    body += `<rect x="${x}" y="2" width="10" height="10" fill="${s.colour}"/>` + text(x + 14, 11, s.label);
+    x += 24 + s.label.length * 6;
+  }
+  body += text(width, 11, `max ${fmt(max)}`, 'text-anchor="end"');
+  for (const i of labelIndexes(buckets.length)) {
+    const anchor = i === 0 ? 'start' : i === buckets.length - 1 ? 'end' : 'middle';
+    const lx = anchor === 'start' ? i * step : anchor === 'end' ? (i + 1) * step : (i + 0.5) * step;
+    body += text(lx, height - 4, buckets[i].label, `text-anchor="${anchor}"`);
+  }
+  return frame(width, height, opts.title, body);
+}
+
+/** Lines over shared x labels (active connections per day, one line per integration). */
+export function lineChart(
+  labels: string[],
+  series: { label: string; colour: string; values: number[] }[],
+  opts: { title: string; width?: number; height?: number },
+): string {
+  const width = opts.width ?? 560;
+  const height = opts.height ?? 150;
+  const top = 22;
+  const bottom = 18;
+  const plot = height - top - bottom;
+  const max = Math.max(0, ...series.flatMap((s) => s.values));
+  const xAt = (i: number) => (labels.length <= 1 ? width / 2 : (i / (labels.length - 1)) * (width - 8) + 4);
+  const yAt = (v: number) => top + plot - (max > 0 ? (v / max) * plot : 0);
+  let body = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+  for (const s of series) {
+    const pts = s.values.map((v, i) => `${r1(xAt(i))},${r1(yAt(v))}`).join(' ');
+    body += `<polyline points="${pts}" fill="none" stroke="${s.colour}" stroke-width="2"><title>${escapeXml(s.label)}</title></polyline>`;
+  }
+  let x = 0;
+  for (const s of series) {
+    body += `<rect x="${x}" y="2" width="10" height="10" fill="${s.colour}"/>` + text(x + 14, 11, s.label);
+    x += 24 + s.label.length * 6;
+  }
+  body += text(width, 11, `max ${fmt(max)}`, 'text-anchor="end"');
+  for (const i of labelIndexes(labels.length)) {
+    const anchor = i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle';
+    body += text(xAt(i), height - 4, labels[i], `text-anchor="${anchor}"`);
+  }
+  return frame(width, height, opts.title, body);
+}
+
+/** A tiny trend line without axes, for table cells and summaries. */
+export function sparkline(values: number[], opts: { title: string; width?: number; height?: number; colour?: string }): string {
+  const width = opts.width ?? 120;
+  const height = opts.height ?? 28;
+  const max = Math.max(0, ...values);
+  const xAt = (i: number) => (values.length <= 1 ? width / 2 : (i / (values.length - 1)) * (width - 2) + 1);
+  const yAt = (v: number) => height - 2 - (max > 0 ? (v / max) * (height - 4) : 0);
+  const pts = values.map((v, i) => `${r1(xAt(i))},${r1(yAt(v))}`).join(' ');
+  return frame(width, height, opts.title, `<polyline points="${pts}" fill="none" stroke="${opts.colour ?? PALETTE.primary}" stroke-width="1.5"/>`);
+}
+
+/** Horizontal bars, one per step, each with its count and the share of the first step. */
+export function funnelChart(steps: { label: string; count: number }[], opts: { title: string; width?: number; colour?: string }): string {
+  const width = opts.width ?? 520;
+  const row = 24;
+  const labelWidth = 150;
+  const height = steps.length * row + 4;
+  const first = steps[0]?.count ?? 0;
+  const barSpace = width - labelWidth - 90;
+  let body = '';
+  steps.forEach((s, i) => {
+    const y = i * row + 4;
+    const w = first > 0 ? (s.count / first) * barSpace : 0;
+    const share = first > 0 ? `${Math.round((s.count / first) * 100)}%` : '–';
+    body +=
+      text(0, y + 14, s.label) +
+      `<rect x="${labelWidth}" y="${y + 2}" width="${r1(Math.max(w, s.count > 0 ? 1 : 0))}" height="${row - 8}" fill="${opts.colour ?? PALETTE.primary}"/>` +
+      text(labelWidth + w + 6, y + 14, `${fmt(s.count)} · ${share}`);
+  });
+  return frame(width, height, opts.title, body);
+}
+
+/** Which labels to print under n bars: first, middle and last (all when there are few). */
+function labelIndexes(n: number): number[] {
+  if (n <= 0) return [];
+  if (n <= 3) return [...Array(n).keys()];
+  return [0, Math.floor((n - 1) / 2), n - 1];
+}
