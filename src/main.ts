@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createIngest, type Ingest } from './ingest/index.js';
-import { AccessSigner, loadLinkSecret } from './links.js';
+import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
@@ -21,6 +21,9 @@ export interface Service {
   ingest: Ingest;
   notifier: Notifier;
   alerting: Alerting;
+  /** Page links (signed for tenants) and the signer pages verify them with. */
+  links: Links;
+  signer: AccessSigner;
   log: Logger;
   /** Graceful stop: no new requests, in-flight ones finish, everything accepted is written. */
   close(): Promise<void>;
@@ -42,7 +45,10 @@ export async function startService(config: Config, log: Logger = createLogger(co
   metrics.gauge('syncwatch_store_flush_failures', 'Store writes that failed (rows kept in the spool)', () => ingest.batcher.stats.flushFailures);
   metrics.gauge('syncwatch_ingest_duplicates_dropped', 'Re-sent events and spans dropped as duplicates', () => ingest.batcher.stats.duplicatesDropped);
 
-  const notifier = createNotifier({ config, driver, clock: options.clock ?? systemClock, log, options: options.notify });
+  // Page links in customer messages are signed and expire (src/links.ts); pages verify them.
+  const signer = new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir));
+  const links = new Links(config.publicUrl, signer, options.clock ?? systemClock);
+  const notifier = createNotifier({ config, driver, clock: options.clock ?? systemClock, log, links, options: options.notify });
   metrics.gauge('syncwatch_notifications_pending', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
 
   const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
@@ -51,7 +57,6 @@ export async function startService(config: Config, log: Logger = createLogger(co
   // series go out only while this process holds the alerting lease.
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
-  const signer = new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir));
   const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
@@ -76,5 +81,5 @@ export async function startService(config: Config, log: Logger = createLogger(co
       await driver.close();
       log.info('syncwatch stopped');
     })());
-  return { url, port, server, driver, ingest, notifier, alerting, log, close };
+  return { url, port, server, driver, ingest, notifier, alerting, links, signer, log, close };
 }

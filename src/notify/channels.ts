@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { Links } from '../links.js';
 import type { DatadogClient } from './datadog.js';
 import { createDatadogChannel } from './datadog.js';
 import { createEmailChannel } from './email.js';
@@ -9,7 +10,8 @@ import { createWebhookChannel } from './webhook.js';
 
 /** What the channels are built from. */
 export interface ChannelDeps {
-  config: Pick<Config, 'smtp' | 'webhookAllow' | 'publicUrl'>;
+  config: Pick<Config, 'smtp' | 'webhookAllow'>;
+  links: Links;
   datadog: DatadogClient | null;
   renderer: EmailRenderer;
   timeoutMs: number;
@@ -22,14 +24,14 @@ export function createChannels(deps: ChannelDeps): { channels: ChannelRegistry; 
   const email = createEmailChannel({
     smtpUrl: config.smtp.url,
     from: config.smtp.from,
-    publicUrl: config.publicUrl,
+    links: deps.links,
     renderer: deps.renderer,
     timeoutMs: deps.timeoutMs,
   });
   const channels: ChannelRegistry = {
     email,
-    datadog: createDatadogChannel(deps.datadog, config.publicUrl),
-    webhook: createWebhookChannel({ allow: config.webhookAllow, publicUrl: config.publicUrl, lookup: deps.lookup }),
+    datadog: createDatadogChannel(deps.datadog, deps.links),
+    webhook: createWebhookChannel({ allow: config.webhookAllow, links: deps.links, lookup: deps.lookup }),
   };
   return { channels, close: () => email.close() };
 }

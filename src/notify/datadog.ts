@@ -3,6 +3,7 @@ import { client, logger as datadogLogger, v1, v2 } from '@datadog/datadog-api-cl
 import type { Alert } from '../alerts/model.js';
 import { parseRetryAfter } from './backoff.js';
 import type { Channel, DeliveryResult, NotificationMessage } from './model.js';
+import type { Links } from '../links.js';
 import { viewAlert } from './view.js';
 import { describeNetworkError } from './webhook.js';
 
@@ -84,8 +85,9 @@ const ALERT_TYPES = { critical: 'error', warning: 'warning', info: 'info' } as c
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The Datadog event of one alert transition: aggregated by fingerprint, typed by severity, tagged by labels. */
-export function alertEvent(alert: Alert, message: NotificationMessage, publicUrl: string): v1.EventCreateRequest {
-  const view = viewAlert(alert, publicUrl);
+export function alertEvent(alert: Alert, message: NotificationMessage, links: Links): v1.EventCreateRequest {
+  // Datadog is for operators: plain links, no tenant access tokens in a third-party system.
+  const view = viewAlert(alert, links);
   const resolved = message.type === 'alert.resolved' || alert.status === 'resolved';
   const lines = [
     view.summary,
@@ -114,13 +116,13 @@ export function alertEvent(alert: Alert, message: NotificationMessage, publicUrl
 }
 
 /** The Datadog channel: one event per alert of the message (a test message is one info event). */
-export function createDatadogChannel(datadog: DatadogClient | null, publicUrl: string): Channel {
+export function createDatadogChannel(datadog: DatadogClient | null, links: Links): Channel {
   return async (target, message, ctx) => {
     if (target.channel !== 'datadog') return { ok: false, retryable: false, error: `not a Datadog target: ${target.channel}` };
     if (!datadog) return { ok: false, retryable: false, error: 'Datadog is not configured: set DD_API_KEY' };
     const bodies: v1.EventCreateRequest[] =
       message.alerts.length > 0
-        ? message.alerts.map((a) => alertEvent(a, message, publicUrl))
+        ? message.alerts.map((a) => alertEvent(a, message, links))
         : [
             {
               title: message.type === 'test' ? 'syncwatch test notification' : `syncwatch ${message.type}`,

@@ -1,7 +1,8 @@
 import nodemailer from 'nodemailer';
+import type { Links } from '../links.js';
 import type { Channel, DeliveryResult, NotificationMessage } from './model.js';
 import type { EmailRenderer, RenderedEmail } from './render.js';
-import { primaryStatusPage, scopeOf, subjectOf, viewAlert } from './view.js';
+import { primaryStatusPage, scopeOf, signedLinks, subjectOf, viewAlert } from './view.js';
 
 /** What the email channel needs. */
 export interface EmailChannelOptions {
@@ -9,7 +10,7 @@ export interface EmailChannelOptions {
   smtpUrl?: string;
   /** SYNCWATCH_EMAIL_FROM. */
   from: string;
-  publicUrl: string;
+  links: Links;
   renderer: EmailRenderer;
   /** Connection, greeting and socket timeout of one attempt. */
   timeoutMs: number;
@@ -24,8 +25,8 @@ export interface EmailContent extends RenderedEmail {
 export const templateOf = (message: NotificationMessage) => message.type.replace('.', '-');
 
 /** Renders a message into a subject and HTML and text bodies from templates/*.hbs. */
-export function renderEmail(message: NotificationMessage, renderer: EmailRenderer, publicUrl: string): EmailContent {
-  const alerts = message.alerts.map((a) => viewAlert(a, publicUrl));
+export function renderEmail(message: NotificationMessage, renderer: EmailRenderer, links: Links): EmailContent {
+  const alerts = message.alerts.map((a) => viewAlert(a, links, signedLinks(message)));
   const subject = subjectOf(message);
   const context = {
     subject,
@@ -37,8 +38,8 @@ export function renderEmail(message: NotificationMessage, renderer: EmailRendere
     single: alerts.length === 1,
     alert: alerts[0],
     alerts,
-    status_page_url: primaryStatusPage(message, publicUrl),
-    public_url: publicUrl,
+    status_page_url: primaryStatusPage(message, links),
+    public_url: links.publicUrl,
     data: message.data ?? {},
   };
   return { subject, ...renderer.render(templateOf(message), context) };
@@ -68,7 +69,7 @@ export function createEmailChannel(options: EmailChannelOptions): Channel & { cl
         socketTimeout: options.timeoutMs,
       } as Parameters<typeof nodemailer.createTransport>[0])
     : null;
-  const domain = new URL(options.publicUrl).hostname || 'syncwatch';
+  const domain = new URL(options.links.publicUrl).hostname || 'syncwatch';
 
   const channel: Channel = async (target, message) => {
     if (target.channel !== 'email') return { ok: false, retryable: false, error: `not an email target: ${target.channel}` };
@@ -76,7 +77,7 @@ export function createEmailChannel(options: EmailChannelOptions): Channel & { cl
     if (!options.renderer.has(templateOf(message))) {
       return { ok: false, retryable: false, error: `no email template for ${message.type} (templates/${templateOf(message)}.html.hbs)` };
     }
-    const content = renderEmail(message, options.renderer, options.publicUrl);
+    const content = renderEmail(message, options.renderer, options.links);
     try {
       const info = await transport.sendMail({
         from: options.from,

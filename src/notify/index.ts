@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Alert } from '../alerts/model.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { Links } from '../links.js';
 import type { Logger } from '../logger.js';
 import type { Driver } from '../store/index.js';
 import type { RetryPolicy } from './backoff.js';
@@ -20,7 +21,7 @@ export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy }
 export { checkWebhookUrl, isAddressAllowed, WebhookUrlError, type CheckedWebhookUrl, type HostLookup } from './ssrf.js';
 export { signWebhook, webhookHeaders, webhookSigningKey, webhookSecretSchema } from './webhook-sign.js';
 export { targetSchema, publicTarget, deliveryId, redactUrl } from './targets.js';
-export { webhookPayload, viewAlert, subjectOf, statusPageUrl, runReportUrl, type AlertView } from './view.js';
+export { webhookPayload, viewAlert, subjectOf, signedLinks, type AlertView } from './view.js';
 export { renderEmail } from './email.js';
 export { createEmailRenderer, createHandlebars, formatAgo, formatMoney, formatNumber, formatPercent, formatTime, TEMPLATES_DIR, type EmailRenderer } from './render.js';
 export { DatadogMetricsReporter, DATADOG_METRICS, DATADOG_METRIC_NAMES, HEALTH_GAUGE, type DatadogMetricName } from './datadog-metrics.js';
@@ -83,14 +84,23 @@ export interface Notifier {
 }
 
 /** Wires channels, the outbox and the Datadog metrics reporter from the config. */
-export function createNotifier(deps: { config: Config; driver: Driver; clock?: Clock; log: Logger; options?: NotifierOptions }): Notifier {
+export function createNotifier(deps: {
+  config: Config;
+  driver: Driver;
+  clock?: Clock;
+  log: Logger;
+  /** Page links in messages; without a signer they are plain (unsigned) links. */
+  links?: Links;
+  options?: NotifierOptions;
+}): Notifier {
   const { config, driver, log } = deps;
   const clock = deps.clock ?? systemClock;
+  const links = deps.links ?? new Links(config.publicUrl, null, clock);
   const options = deps.options ?? {};
   const timeoutMs = options.timeoutMs ?? 10_000;
   const renderer = createEmailRenderer(options.templatesDir);
   const datadog = createDatadogClient(config.datadog);
-  const { channels, close } = createChannels({ config, datadog, renderer, timeoutMs, lookup: options.lookup });
+  const { channels, close } = createChannels({ config, datadog, links, renderer, timeoutMs, lookup: options.lookup });
   const outbox = new Outbox({ driver, channels, clock, log, policy: options.policy, timeoutMs, concurrency: options.concurrency });
   let gate: () => boolean = () => true;
   const metricsReporter = new DatadogMetricsReporter({ driver, datadog, health: config.health, clock, log, timeoutMs, shouldRun: () => gate() });

@@ -1,18 +1,14 @@
 import type { Alert } from '../alerts/model.js';
+import type { Links } from '../links.js';
 import type { NotificationMessage, NotifiedRecord } from './model.js';
 
 // What every channel says about a message, computed once here so the email, the webhook
-// payload and the Datadog event agree on subject, links and figures.
+// payload and the Datadog event agree on subject, links and figures. Links in messages
+// for a tenant are signed and expire (src/links.ts): the customer opens their status page
+// and run reports without an API key; operator messages carry plain links (operators sign in).
 
-/** The tenant's status page (DESIGN.md §11). */
-export function statusPageUrl(publicUrl: string, tenant: string): string {
-  return `${publicUrl}/status/${encodeURIComponent(tenant)}`;
-}
-
-/** The run/import report of one run (DESIGN.md §11). */
-export function runReportUrl(publicUrl: string, tenant: string, run: string): string {
-  return `${publicUrl}/v1/runs/${encodeURIComponent(run)}/report?tenant=${encodeURIComponent(tenant)}`;
-}
+/** Whether a message's links are signed: only messages addressed to a tenant carry tenant access. */
+export const signedLinks = (message: Pick<NotificationMessage, 'audience'>) => message.audience === 'tenant';
 
 /** One alert as channels present it: snake_case, ISO times, links resolved. */
 export interface AlertView {
@@ -36,8 +32,8 @@ export interface AlertView {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The view of one alert. */
-export function viewAlert(alert: Alert, publicUrl: string): AlertView {
+/** The view of one alert; `signed` makes its page links signed, expiring tenant links. */
+export function viewAlert(alert: Alert, links: Links, signed = false): AlertView {
   const { labels } = alert;
   return {
     fingerprint: alert.fingerprint,
@@ -57,9 +53,9 @@ export function viewAlert(alert: Alert, publicUrl: string): AlertView {
     records: (alert.records as NotifiedRecord[]).map((r) => ({
       id: r.id,
       message: r.message,
-      ...(r.run ? { run: r.run, run_report_url: runReportUrl(publicUrl, labels.tenant, r.run) } : {}),
+      ...(r.run ? { run: r.run, run_report_url: links.runReport(labels.tenant, r.run, { signed }) } : {}),
     })),
-    status_page_url: statusPageUrl(publicUrl, labels.tenant),
+    status_page_url: links.statusPage(labels.tenant, { signed }),
   };
 }
 
@@ -100,17 +96,17 @@ export function subjectOf(message: NotificationMessage): string {
 }
 
 /** The status page a message links to first: its tenant's, or its first alert's tenant's. */
-export function primaryStatusPage(message: NotificationMessage, publicUrl: string): string | null {
+export function primaryStatusPage(message: NotificationMessage, links: Links): string | null {
   const tenant = message.tenant ?? message.alerts[0]?.labels.tenant;
-  return tenant ? statusPageUrl(publicUrl, tenant) : null;
+  return tenant ? links.statusPage(tenant, { signed: signedLinks(message) }) : null;
 }
 
 /**
  * The webhook body (docs/notify.md#payload): `alerts` always, and `alert` too when the
  * message carries exactly one, so simple receivers need not loop.
  */
-export function webhookPayload(message: NotificationMessage, publicUrl: string): Record<string, unknown> {
-  const alerts = message.alerts.map((a) => viewAlert(a, publicUrl));
+export function webhookPayload(message: NotificationMessage, links: Links): Record<string, unknown> {
+  const alerts = message.alerts.map((a) => viewAlert(a, links, signedLinks(message)));
   return {
     type: message.type,
     id: message.id,
@@ -118,7 +114,7 @@ export function webhookPayload(message: NotificationMessage, publicUrl: string):
     audience: message.audience,
     tenant: message.tenant,
     summary: subjectOf(message).replace(/^\[syncwatch\] /, ''),
-    status_page_url: primaryStatusPage(message, publicUrl),
+    status_page_url: primaryStatusPage(message, links),
     ...(alerts.length === 1 ? { alert: alerts[0] } : {}),
     alerts,
     ...(message.data ? { data: message.data } : {}),

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { Links } from '../links.js';
 import { parseRetryAfter } from './backoff.js';
 import type { Channel, DeliveryResult } from './model.js';
 import { checkWebhookUrl, WebhookUrlError, type HostLookup, type ResolvedAddress } from './ssrf.js';
@@ -11,7 +12,7 @@ import { webhookHeaders } from './webhook-sign.js';
 export interface WebhookChannelOptions {
   /** SYNCWATCH_WEBHOOK_ALLOW. */
   allow: readonly string[];
-  publicUrl: string;
+  links: Links;
   /** DNS resolution (tests inject one). */
   lookup?: HostLookup;
 }
@@ -101,7 +102,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
       if (err instanceof WebhookUrlError) return { ok: false, retryable: err.retryable, error: err.message };
       throw err;
     }
-    const body = JSON.stringify(webhookPayload(message, options.publicUrl));
+    const body = JSON.stringify(webhookPayload(message, options.links));
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'syncwatch-webhooks/1',

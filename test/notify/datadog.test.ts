@@ -56,6 +56,7 @@ describe('Datadog events (official client, loopback API)', () => {
     assert.equal(first.title, 'acme · salesforce: 12 orders failed validation in the last 15 minutes');
     assert.match(first.text, /ORD-1001: email is required/);
     assert.match(first.text, new RegExp(`${PUBLIC}/status/acme`));
+    assert.doesNotMatch(first.text, /access=/, 'no tenant access token goes to Datadog');
     assert.deepEqual(tagMap(first.tags), {
       tenant: 'acme',
       integration: 'salesforce',

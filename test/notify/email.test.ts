@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { createEmailChannel } from '../../src/notify/email.js';
+import { Links } from '../../src/links.js';
 import { createEmailRenderer, createMessage, renderEmail } from '../../src/notify/index.js';
 import { makeAlert, startNotifyService, startSmtp, type NotifyService } from './support.js';
 
 const PUBLIC = 'https://watch.example.com';
+/** Unsigned links: the rendering tests look at templates, not at signing. */
+const LINKS = new Links(PUBLIC, null, new ManualClock());
 const HOSTILE = '<script>alert("x")</script>';
 let svc: NotifyService;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -62,13 +65,18 @@ describe('email channel over a real SMTP server', () => {
     assert.ok(text.includes(HOSTILE), 'the text body has the id as it is');
   });
 
-  test('a record with a run links its run report', async () => {
+  test('a tenant email carries signed, expiring links to its run report and status page', async () => {
     const message = createMessage({ type: 'alert.firing', alerts: [makeAlert({ fingerprint: 'fp-run' })], audience: 'tenant', tenant: 'acme', groupKey: 'g2', createdAt: clock.now() });
     await svc.notifier.outbox.enqueue(message, [{ channel: 'email', to: ['it@acme.example'] }]);
     await svc.notifier.outbox.dispatchDue(clock.now());
     const mail = smtp.mails.at(-1)!;
-    const link = `${PUBLIC}/v1/runs/run-42/report?tenant=acme`;
-    assert.ok(mail.text?.includes(link), 'the text body links the run report');
+    const link = new RegExp(`${PUBLIC}/status/acme/runs/run-42\\?access=([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)`).exec(mail.text ?? '')?.[0];
+    assert.ok(link, 'the text body links the run report page with an access token');
+    const grant = svc.signer.verify(new URL(link).searchParams.get('access')!, clock.now());
+    assert.deepEqual(grant && { role: grant.role, tenants: grant.tenants }, { role: 'tenant', tenants: ['acme'] }, 'the token opens acme only');
+    assert.ok(grant!.expiresAt > clock.now() && grant!.expiresAt <= clock.now() + 15 * 86_400_000, 'the token expires within about two weeks');
+    assert.equal(svc.signer.verify(new URL(link).searchParams.get('access')!, clock.now() + 30 * 86_400_000), null, 'and is refused after it expires');
+    assert.match(mail.text ?? '', new RegExp(`${PUBLIC}/status/acme\\?access=`), 'the status page link is signed too');
     // In the HTML the link is an attribute value, entity-escaped as handlebars does (= becomes &#x3D;).
     const decoded = String(mail.html).replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
     assert.ok(decoded.includes(`href="${link}"`), 'the HTML body links the run report');
@@ -86,7 +94,7 @@ describe('email channel over a real SMTP server', () => {
     server.listen(0, '127.0.0.1');
     await once(server.server, 'listening');
     const { port } = server.server.address() as AddressInfo;
-    const channel = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'syncwatch@example.com', publicUrl: PUBLIC, renderer: createEmailRenderer(), timeoutMs: 5000 });
+    const channel = createEmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'syncwatch@example.com', links: LINKS, renderer: createEmailRenderer(), timeoutMs: 5000 });
     const message = createMessage({ type: 'test', alerts: [], audience: 'operator', tenant: null, groupKey: 't', createdAt: clock.now() });
     try {
       const permanent = await channel({ channel: 'email', to: ['nobody@example.com'] }, message, { attempt: 1, timeoutMs: 5000, now: clock.now() });
@@ -110,7 +118,7 @@ describe('email templates', () => {
   test('resolved: says it is resolved, when, and that nothing more is needed', () => {
     const alert = makeAlert({ status: 'resolved', resolvedAt: Date.UTC(2026, 10, 22, 12, 30) });
     const message = createMessage({ type: 'alert.resolved', alerts: [alert], audience: 'tenant', tenant: 'acme', groupKey: 'g', createdAt: Date.UTC(2026, 10, 22, 12, 30) });
-    const email = renderEmail(message, renderer, PUBLIC);
+    const email = renderEmail(message, renderer, LINKS);
     assert.equal(email.subject, '[syncwatch] Resolved: acme · salesforce: 12 orders failed validation in the last 15 minutes');
     assert.match(email.text, /resolved 2026-11-22 12:30 UTC/);
     assert.match(email.html, /Nothing more to do/);
@@ -122,7 +130,7 @@ describe('email templates', () => {
       makeAlert({ fingerprint: `fp-${tenant}`, summary: 'Salesforce API unavailable (503)', action: 'Nothing to do: we are on it.', records: [], valueAtRisk: null }, { tenant, category: 'endpoint', code: 'unavailable' }),
     );
     const message = createMessage({ type: 'alert.firing', alerts, audience: 'operator', tenant: null, groupKey: 'salesforce/outage', createdAt: clock.now() });
-    const email = renderEmail(message, renderer, PUBLIC);
+    const email = renderEmail(message, renderer, LINKS);
     assert.equal(email.subject, '[syncwatch] 3 tenants · salesforce: Salesforce API unavailable (503) (+2 more)');
     for (const tenant of ['acme', 'globex', 'initech']) assert.ok(email.html.includes(`${PUBLIC}/status/${tenant}`), `links ${tenant}'s status page`);
     assert.match(email.html, /3 alerts: 3 tenants · salesforce/);
@@ -130,11 +138,11 @@ describe('email templates', () => {
 
   test('digest and test messages render both bodies', () => {
     const digest = createMessage({ type: 'alert.digest', alerts: [makeAlert({}, { severity: 'info' })], audience: 'tenant', tenant: 'acme', groupKey: 'd', createdAt: clock.now() });
-    const d = renderEmail(digest, renderer, PUBLIC);
+    const d = renderEmail(digest, renderer, LINKS);
     assert.equal(d.subject, '[syncwatch] acme: digest of 1 alert');
     assert.match(d.text, /ORD-1001/);
     assert.match(d.html, /1 alert for acme · salesforce/);
-    const t = renderEmail(createMessage({ type: 'test', alerts: [], audience: 'operator', tenant: null, groupKey: 't', createdAt: clock.now() }), renderer, PUBLIC);
+    const t = renderEmail(createMessage({ type: 'test', alerts: [], audience: 'operator', tenant: null, groupKey: 't', createdAt: clock.now() }), renderer, LINKS);
     assert.equal(t.subject, '[syncwatch] Test notification');
     assert.match(t.text, /This is a test from syncwatch/);
     assert.match(t.html, /<h1[^>]*>Test notification<\/h1>/);

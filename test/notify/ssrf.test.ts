@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { systemClock } from '../../src/clock.js';
+import { Links } from '../../src/links.js';
 import { createMessage, checkWebhookUrl, isAddressAllowed, WebhookUrlError, type HostLookup } from '../../src/notify/index.js';
 import { createWebhookChannel } from '../../src/notify/webhook.js';
 import { SECRET, startReceiver } from './support.js';
@@ -86,14 +88,14 @@ describe('SSRF guard at send time', () => {
 
   test('a loopback receiver is refused unless allow-listed, and never contacted', async () => {
     const url = `${receiver.url}/hook`;
-    const strict = createWebhookChannel({ allow: [], publicUrl: 'http://localhost' });
+    const strict = createWebhookChannel({ allow: [], links: new Links('http://localhost', null, systemClock) });
     const result = await strict({ channel: 'webhook', url, secret: SECRET }, message, ctx);
     assert.equal(result.ok, false);
     assert.equal(result.retryable, false);
     assert.match(result.error ?? '', /private, loopback/);
     assert.equal(receiver.requests.length, 0);
 
-    const allowed = createWebhookChannel({ allow: ['127.0.0.1'], publicUrl: 'http://localhost' });
+    const allowed = createWebhookChannel({ allow: ['127.0.0.1'], links: new Links('http://localhost', null, systemClock) });
     assert.equal((await allowed({ channel: 'webhook', url, secret: SECRET }, message, ctx)).ok, true);
     assert.equal(receiver.requests.length, 1);
   });
@@ -103,7 +105,7 @@ describe('SSRF guard at send time', () => {
     const lookup: HostLookup = async () => [{ address: answer, family: 4 }];
     await checkWebhookUrl('http://hooks.example.test/x', [], lookup);
     answer = '169.254.169.254';
-    const channel = createWebhookChannel({ allow: [], publicUrl: 'http://localhost', lookup });
+    const channel = createWebhookChannel({ allow: [], links: new Links('http://localhost', null, systemClock), lookup });
     const result = await channel({ channel: 'webhook', url: 'http://hooks.example.test/x', secret: SECRET }, message, ctx);
     assert.equal(result.ok, false);
     assert.equal(result.retryable, false);
@@ -112,7 +114,7 @@ describe('SSRF guard at send time', () => {
 
   test('the connection goes to the address that was checked (no second DNS look-up)', async () => {
     const port = new URL(receiver.url).port;
-    const channel = createWebhookChannel({ allow: ['127.0.0.1'], publicUrl: 'http://localhost', lookup: resolvesTo('127.0.0.1') });
+    const channel = createWebhookChannel({ allow: ['127.0.0.1'], links: new Links('http://localhost', null, systemClock), lookup: resolvesTo('127.0.0.1') });
     const before = receiver.requests.length;
     const result = await channel({ channel: 'webhook', url: `http://hooks.example.test:${port}/pinned`, secret: SECRET }, message, ctx);
     assert.equal(result.ok, true, result.error);

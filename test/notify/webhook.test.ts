@@ -81,10 +81,19 @@ describe('webhook channel', () => {
       value_at_risk: { amount: 12345.5, currency: 'USD' },
       records: [
         { id: 'ORD-1001', message: 'email is required' },
-        { id: 'ORD-1002', message: 'amount must be positive', run: 'run-42', run_report_url: `${PUBLIC}/v1/runs/run-42/report?tenant=acme` },
+        { id: 'ORD-1002', message: 'amount must be positive', run: 'run-42', run_report_url: body.alert.records[1].run_report_url },
       ],
-      status_page_url: `${PUBLIC}/status/acme`,
+      status_page_url: body.alert.status_page_url,
     });
+    // Page links in a tenant's payload are signed for that tenant (src/links.ts).
+    for (const [url, path] of [
+      [body.alert.status_page_url, '/status/acme'],
+      [body.alert.records[1].run_report_url, '/status/acme/runs/run-42'],
+    ]) {
+      const parsed = new URL(url);
+      assert.equal(`${parsed.origin}${parsed.pathname}`, `${PUBLIC}${path}`);
+      assert.deepEqual(svc.signer.verify(parsed.searchParams.get('access') ?? '', clock.now())?.tenants, ['acme']);
+    }
     assert.ok(!req.raw.includes(SECRET), 'the secret is never in the body');
   });
 
