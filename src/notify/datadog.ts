@@ -100,6 +100,8 @@ export function alertEvent(alert: Alert, message: NotificationMessage, links: Li
     title: clip(`${resolved ? 'Resolved: ' : ''}${view.tenant} · ${view.integration}: ${view.summary}`, 100),
     text: clip(lines.join('\n'), 4000),
     aggregationKey: view.fingerprint.slice(0, 100),
+    // The event's own source, so Datadog's `source:syncwatch` search (dashboards/) finds it.
+    sourceTypeName: 'syncwatch',
     alertType: resolved ? 'success' : ALERT_TYPES[view.severity],
     dateHappened: Math.floor((resolved ? (alert.resolvedAt ?? message.createdAt) : (alert.firedAt ?? message.createdAt)) / 1000),
     tags: [

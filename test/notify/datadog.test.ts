@@ -57,6 +57,7 @@ describe('Datadog events (official client, loopback API)', () => {
     assert.match(first.text, /ORD-1001: email is required/);
     assert.match(first.text, new RegExp(`${PUBLIC}/status/acme`));
     assert.doesNotMatch(first.text, /access=/, 'no tenant access token goes to Datadog');
+    assert.equal(first.source_type_name, 'syncwatch', 'the dashboards find events by source:syncwatch');
     assert.deepEqual(tagMap(first.tags), {
       tenant: 'acme',
       integration: 'salesforce',
