@@ -25,6 +25,8 @@ export interface DemoSummary {
   retried: RetriedRecord | null;
   adminKey: DemoKey;
   ingestKey: DemoKey;
+  /** A signed link to one demo tenant's status page, as alert emails carry (null: none). */
+  statusLink: { tenant: string; url: string; validDays: number } | null;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -45,11 +47,20 @@ export function renderBanner(s: DemoSummary): string {
     `  admin key   ${keyLine(s.adminKey)}`,
     `  ingest key  ${keyLine(s.ingestKey)}`,
     '',
+    'Pages:',
+    `  operator overview  ${s.url}/   (sign in at ${s.url}/login with the admin key)`,
+  ];
+  if (s.statusLink) {
+    const l = s.statusLink;
+    lines.push(`  status of ${l.tenant}  ${l.url}`, `    (a signed link, as alert emails carry: opens ${l.tenant}'s status page without a key for ${l.validDays} days)`);
+  }
+  lines.push(
+    '',
     'Try:',
     '  # is the process up, and does its store answer?',
     `  curl ${s.url}/healthz`,
     `  curl ${s.url}/readyz`,
-  ];
+  );
   if (s.retried) {
     const r = s.retried;
     const query = new URLSearchParams({ tenant: r.tenant, record_id: r.recordId }).toString();

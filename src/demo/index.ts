@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
+import { AccessSigner, Links, loadLinkSecret } from '../links.js';
 import { createLogger } from '../logger.js';
 import { startService, type Service } from '../main.js';
 import { renderBanner, type DemoKey, type DemoSummary } from './banner.js';
@@ -53,6 +55,16 @@ function demoKeys(config: Config): { keys: Config['keys']; admin: DemoKey; inges
   return { keys, admin: pick('admin', 'SYNCWATCH_ADMIN_KEY'), ingest: pick('ingest', 'SYNCWATCH_INGEST_KEY') };
 }
 
+/**
+ * A signed link to the status page of the tenant whose records fail for their data (the
+ * page has the most to show). The service keeps its link secret in the data directory (or
+ * takes SYNCWATCH_LINK_SECRET), so a signer over the same secret makes links it accepts.
+ */
+function demoStatusLink(config: Config, url: string, tenant: string): DemoSummary['statusLink'] {
+  const links = new Links(url, new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir)), systemClock);
+  return { tenant, url: links.statusPage(tenant), validDays: Math.round(links.ttlMs / 86_400_000) };
+}
+
 /** A URL this process can reach its own server on (a wildcard listen address is not one). */
 function selfUrl(service: Service, host: string): string {
   return host === '0.0.0.0' || host === '::' ? `http://127.0.0.1:${service.port}` : service.url;
@@ -103,6 +115,7 @@ export async function runDemo(config: Config, options: DemoOptions = {}): Promis
       retried: findRetriedRecord(split.events, 'globex'),
       adminKey: admin,
       ingestKey: ingest,
+      statusLink: demoStatusLink(cfg, service.url, scenarios.dataErrors.tenant),
     };
     if (options.out !== null) (options.out ?? process.stdout).write(renderBanner(summary));
     return { ...service, demo: summary };

@@ -1,1 +1,2 @@
 export { barChart, escapeXml, funnelChart, lineChart, PALETTE, sparkline, stackedBarChart, type BarPoint, type StackSeries } from './charts.js';
+export { getStatusPage, getRunReportPage, getRunReportCsv, adviceFor, getFailingRecords, STATUS_LOOKBACK_DAYS, RECORD_HISTORY_DAYS, RUN_REPORT_ROWS_SHOWN, type StatusPage, type StatusConnection, type RecordSearch, type RunReportPage, type RunReportSection, type Advice, type FailingRecord } from './status-exports.js';

@@ -1,5 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -10,7 +9,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where browser tests save the screenshots docs/ shows. */
 export const SCREENSHOTS_DIR = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
-/** A headless Chromium with its own empty profile, closed (and the profile removed) by `close`. */
+/** A headless Chromium (Playwright gives it a fresh temporary profile), closed by `close`. */
 export interface TestBrowser {
   browser: Browser;
   /** A fresh context (cookies of its own); `phone` gives a 390-px-wide touch viewport. */
@@ -23,7 +22,6 @@ export interface TestBrowser {
  * none, and Chromium's background fetches otherwise fail noisily) and let it run as root.
  */
 export async function launchBrowser(): Promise<TestBrowser> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'syncwatch-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -36,7 +34,6 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
@@ -49,7 +46,6 @@ export async function launchBrowser(): Promise<TestBrowser> {
       }),
     async close() {
       await browser.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

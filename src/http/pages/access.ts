@@ -45,6 +45,21 @@ export function grantForKey(principal: Principal, now: number): AccessGrant | nu
 }
 
 /**
+ * The request's own address without its `?access=` token. The path is kept as sent (not
+ * resolved the way `new URL` resolves `%2e%2e` segments, which could turn
+ * `/status/%2e%2e/%2e%2e//evil.example` into `//evil.example`, another site), and leading
+ * slashes are collapsed so the result is always a path on this site.
+ */
+export function withoutAccess(originalUrl: string): string {
+  const q = originalUrl.indexOf('?');
+  const path = (q < 0 ? originalUrl : originalUrl.slice(0, q)).replace(/^[/\\]+/, '/');
+  const query = new URLSearchParams(q < 0 ? '' : originalUrl.slice(q + 1));
+  query.delete('access');
+  const rest = query.toString();
+  return `${path}${rest ? `?${rest}` : ''}`;
+}
+
+/**
  * Resolves the principal of a page request into `res.locals.principal` (or leaves it unset
  * for anonymous visitors). A valid `?access=` token becomes the session and the request is
  * redirected to the same address without it; an invalid one is a 401 page.
@@ -68,9 +83,7 @@ export function pageAccess(deps: PageAccessDeps): RequestHandler {
       const grant = deps.signer.verify(access, now);
       if (!grant) return next(new AppError('link_expired', 'this link has expired or is not valid; ask for a new one or sign in with a key', 401));
       setSession(res, deps, grant);
-      const url = new URL(req.originalUrl, 'http://page.invalid');
-      url.searchParams.delete('access');
-      return res.redirect(303, `${url.pathname}${url.search}`);
+      return res.redirect(303, withoutAccess(req.originalUrl));
     }
     const cookie = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
     if (typeof cookie === 'string') {

@@ -3,7 +3,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
-import { pageAccess, requireAdminPage, requireTenantPage, type PageAccessDeps } from './access.js';
+import { pageAccess, requireAdminPage, requireTenantPage, withoutAccess, type PageAccessDeps } from './access.js';
 import { adoptionPages } from './adoption.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 import { loginPages } from './login.js';
@@ -50,7 +50,7 @@ function pageErrorHandler(deps: PageDeps, log: Logger, metrics: Metrics) {
     const heading = status === 401 ? 'Sign in to see this page' : status === 403 ? 'Not available with this access' : status === 404 ? 'Not found' : status < 500 ? 'That request did not work' : 'Something went wrong';
     const html = deps.renderer.render(
       'error',
-      pageContext(res, deps.clock, heading, { page: 'error' }, { heading, message, login: status === 401 || status === 403, next: req.originalUrl }),
+      pageContext(res, deps.clock, heading, { page: 'error' }, { heading, message, login: status === 401 || status === 403, next: withoutAccess(req.originalUrl) }),
     );
     sendPage(res, html, status);
   };

@@ -1,0 +1,69 @@
+import { getRunReport, renderRunReportCsv, type ReportRecord, type RunSummary } from '../insights/index.js';
+import type { Driver } from '../store/index.js';
+
+// The HTML run/import report (DESIGN.md §11): the run report split by outcome for people.
+// A page lists at most ROWS_SHOWN records per outcome; the CSV has every record.
+
+/** Rows a page shows per outcome; the rest are in the CSV. */
+export const RUN_REPORT_ROWS_SHOWN = 500;
+/** Record attempts read for the page: enough for every row shown unless one outcome floods the run. */
+const PAGE_READ_LIMIT = 20_000;
+/** Record attempts in a CSV download (the API's maximum). */
+const CSV_READ_LIMIT = 100_000;
+
+/** How long a run took, as people say it: "850 ms", "42 s", "3 min 5 s", "1 h 12 min"; "still running" for null. */
+export function formatRunDuration(ms: number | null): string {
+  if (ms === null) return 'still running';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
+  const m = Math.round(s / 60);
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
+}
+
+/** The records of one outcome, capped for the page. */
+export interface RunReportSection {
+  records: ReportRecord[];
+  /** Records of this outcome in the run, as its counters say (may exceed what was read). */
+  total: number;
+  /** True when the section shows fewer records than the run has. */
+  capped: boolean;
+}
+
+/** What the run report page shows. */
+export interface RunReportPage {
+  run: RunSummary & { duration: string };
+  failed: RunReportSection;
+  skipped: RunReportSection;
+  synced: RunReportSection;
+  /** Failed records a later attempt synced. */
+  resolved_later: number;
+}
+
+function section(all: ReportRecord[], status: ReportRecord['status'], counted: number): RunReportSection {
+  const records = all.filter((r) => r.status === status);
+  const total = Math.max(counted, records.length);
+  const shown = records.slice(0, RUN_REPORT_ROWS_SHOWN);
+  return { records: shown, total, capped: shown.length < total };
+}
+
+/** The run report of one run of a tenant, split by outcome; null when the tenant has no such run. */
+export async function getRunReportPage(driver: Driver, q: { tenant: string; run: string }): Promise<RunReportPage | null> {
+  const report = await getRunReport(driver, { tenant: q.tenant, run: q.run, limit: PAGE_READ_LIMIT });
+  if (!report) return null;
+  const { run, records } = report;
+  return {
+    run: { ...run, duration: formatRunDuration(run.duration_ms) },
+    failed: section(records, 'failed', run.records.failed),
+    skipped: section(records, 'skipped', run.records.skipped),
+    synced: section(records, 'synced', run.records.synced),
+    resolved_later: records.filter((r) => r.status === 'failed' && r.resolved_by_later_sync).length,
+  };
+}
+
+/** The run report of one run of a tenant as CSV (every record); null when the tenant has no such run. */
+export async function getRunReportCsv(driver: Driver, q: { tenant: string; run: string }): Promise<string | null> {
+  const report = await getRunReport(driver, { tenant: q.tenant, run: q.run, limit: CSV_READ_LIMIT });
+  return report ? renderRunReportCsv(report) : null;
+}
