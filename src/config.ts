@@ -39,11 +39,16 @@ const envSchema = z.object({
   SYNCWATCH_SPOOL_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
 });
 
-const keySchema = z.object({
-  key: z.string().min(16, 'API keys must be at least 16 characters'),
-  role: z.enum(['admin', 'ingest', 'tenant']),
-  tenants: z.array(z.string()).optional(),
-});
+const keySchema = z
+  .object({
+    key: z.string().min(16, 'API keys must be at least 16 characters'),
+    role: z.enum(['admin', 'ingest', 'tenant']),
+    tenants: z.array(z.string()).optional(),
+  })
+  .refine((k) => k.role !== 'tenant' || (k.tenants?.length ?? 0) > 0, {
+    message: 'a tenant key must list its tenants (tenants: [acme])',
+    path: ['tenants'],
+  });
 
 const flowMatch = { integration: z.string().optional(), flow: z.string().optional() };
 
