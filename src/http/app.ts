@@ -60,7 +60,7 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   app.use(silencesRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(subscriptionsRouter(driver, { webhookAllow: config.webhookAllow, now }, requireRole(keys, 'tenant')));
   if (signer) {
-    const pageDeps = { config, driver, clock, renderer: createPageRenderer(), links: new Links(config.publicUrl, signer, clock) };
+    const pageDeps = { config, driver, clock, renderer: createPageRenderer(), links: new Links(config.publicUrl, signer, clock), notifier };
     const access = { keys, signer, clock, secureCookies: config.publicUrl.startsWith('https:') };
     app.use(pagesRouter(pageDeps, access, log, metrics));
   }

@@ -160,18 +160,23 @@ export function sparkline(values: number[], opts: { title: string; width?: numbe
   return frame(width, height, opts.title, `<polyline points="${pts}" fill="none" stroke="${opts.colour ?? PALETTE.primary}" stroke-width="1.5"/>`);
 }
 
-/** Horizontal bars, one per step, each with its count and the share of the first step. */
+/**
+ * Horizontal bars, one per step, each with its count and its share of the first step.
+ * Bars scale to the largest count (a later step can count more than the first when steps
+ * are counted within a period), so no bar runs off the chart.
+ */
 export function funnelChart(steps: { label: string; count: number }[], opts: { title: string; width?: number; colour?: string }): string {
   const width = opts.width ?? 520;
   const row = 24;
   const labelWidth = 150;
   const height = steps.length * row + 4;
   const first = steps[0]?.count ?? 0;
+  const max = Math.max(0, ...steps.map((s) => s.count));
   const barSpace = width - labelWidth - 90;
   let body = '';
   steps.forEach((s, i) => {
     const y = i * row + 4;
-    const w = first > 0 ? (s.count / first) * barSpace : 0;
+    const w = max > 0 ? (s.count / max) * barSpace : 0;
     const share = first > 0 ? `${Math.round((s.count / first) * 100)}%` : '–';
     body +=
       text(0, y + 14, s.label) +

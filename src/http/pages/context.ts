@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import type { Links } from '../../links.js';
+import type { Notifier } from '../../notify/index.js';
 import type { Driver } from '../../store/index.js';
 import { pagePrincipal } from './access.js';
 import type { PageRenderer } from './render.js';
@@ -13,6 +14,8 @@ export interface PageDeps {
   clock: Clock;
   renderer: PageRenderer;
   links: Links;
+  /** The notify capability (the overview lists recent deliveries and dead letters); absent in some embeddings. */
+  notifier?: Notifier;
 }
 
 /** Which page is showing and for which tenant, for the navigation bar. */

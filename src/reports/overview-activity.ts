@@ -1,0 +1,119 @@
+import { listAlerts, type Alert } from '../alerts/index.js';
+import type { Delivery, DeliveryAttempt, DeliveryFilter, Target } from '../notify/index.js';
+import type { Driver } from '../store/index.js';
+
+// The operator overview's "what is going on" sections: alerts firing now, the latest
+// notifications and the dead letters (deliveries that were given up on).
+
+/** One firing alert as the overview lists it. */
+export interface OverviewAlert {
+  fingerprint: string;
+  rule: string;
+  severity: string;
+  category: string;
+  code: string;
+  summary: string;
+  tenant: string;
+  integration: string;
+  flow: string;
+  /** Epoch ms it started firing (or was first seen, for an alert without a firing time). */
+  since: number;
+}
+
+/** One notification delivery as the overview lists it; destinations never show secrets or URL paths. */
+export interface OverviewDelivery {
+  id: string;
+  status: string;
+  type: string;
+  /** What the message was about: its first alert's summary, or what kind of message it was. */
+  about: string;
+  /** How many alerts the message grouped. */
+  alerts: number;
+  /** Alerts grouped into the message besides the one it is shown by. */
+  moreAlerts: number;
+  channel: string;
+  destination: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The delivery log, as the notifier's outbox serves it. */
+export interface DeliveryLog {
+  list(filter: DeliveryFilter): Promise<(Delivery & { log: DeliveryAttempt[] })[]>;
+}
+
+/** What a message without alerts is about, by type. */
+const MESSAGE_TYPES: Record<string, string> = { test: 'Test notification', 'alert.digest': 'Daily digest', 'report.value': 'Value report' };
+
+const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+const ALERTS_SHOWN = 50;
+
+/** Alerts firing now, most severe first, then the most recent. */
+export async function getFiringAlerts(driver: Driver, now: number): Promise<OverviewAlert[]> {
+  const alerts = await listAlerts(driver, { status: 'firing', since: now, limit: ALERTS_SHOWN });
+  return alerts
+    .map((a: Alert) => ({
+      fingerprint: a.fingerprint,
+      rule: a.labels.rule,
+      severity: a.labels.severity,
+      category: a.labels.category,
+      code: a.labels.code,
+      summary: a.summary,
+      tenant: a.labels.tenant,
+      integration: a.labels.integration,
+      flow: a.labels.flow,
+      since: a.firedAt ?? a.activeSince,
+    }))
+    .sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3) || b.since - a.since);
+}
+
+/**
+ * Where a delivery went, for a page an operator reads over someone's shoulder: email
+ * addresses, a webhook's host only (customers' webhook URLs often carry tokens in the path).
+ */
+export function destinationOf(target: Target): string {
+  switch (target.channel) {
+    case 'email':
+      return target.to.join(', ');
+    case 'webhook':
+      try {
+        return new URL(target.url).host;
+      } catch {
+        return '(invalid URL)';
+      }
+    case 'datadog':
+      return 'Datadog';
+  }
+}
+
+function toOverviewDelivery(d: Delivery): OverviewDelivery {
+  const first = d.message.alerts[0];
+  return {
+    id: d.id,
+    status: d.status,
+    type: d.message.type,
+    about: first?.summary || MESSAGE_TYPES[d.message.type] || d.message.type,
+    alerts: d.message.alerts.length,
+    moreAlerts: Math.max(0, d.message.alerts.length - 1),
+    channel: d.target.channel,
+    destination: destinationOf(d.target),
+    attempts: d.attempts,
+    lastStatus: d.lastStatus,
+    lastError: d.lastError,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+/** The latest deliveries and the latest dead letters (null when this process has no notifier). */
+export async function getRecentDeliveries(
+  log: DeliveryLog | null,
+  limit: number,
+): Promise<{ recent: OverviewDelivery[]; dead: OverviewDelivery[] } | null> {
+  if (!log) return null;
+  const [recent, dead] = await Promise.all([log.list({ limit }), log.list({ status: 'dead', limit })]);
+  return { recent: recent.map(toOverviewDelivery), dead: dead.map(toOverviewDelivery) };
+}
