@@ -70,6 +70,21 @@ program
     stopOnSignals(service);
   });
 
+program
+  .command('report')
+  .description("a tenant's value report: print it, or --send it to the tenant's subscribed emails and webhooks")
+  .requiredOption('--tenant <tenant>', 'the tenant')
+  .option('--period <period>', 'a month (2026-10) or an ISO week (2026-W44); default: the last full month')
+  .option('--from <date>', 'start of a custom range (2026-10-01 or an ISO timestamp), instead of --period')
+  .option('--to <date>', 'end of the range, not included (default: now)')
+  .option('--format <format>', 'json, text or html (the email bodies)', 'json')
+  .option('--send', "send it through the notification outbox to the tenant's subscriptions and wait for delivery")
+  .option('--wait <seconds>', 'with --send: how long to wait for the deliveries', '120')
+  .action(async (opts: import('./reports/cli.js').ReportCommandOptions) => {
+    const { runReportCommand } = await import('./reports/cli.js');
+    process.exitCode = await runReportCommand(config(), opts, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  });
+
 const rules = program.command('rules').description('alert rules (alert-rules/*.yaml)');
 rules
   .command('check [dir]')

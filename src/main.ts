@@ -10,6 +10,7 @@ import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
+import { ReportScheduler } from './reports/index.js';
 import { openStore, type Driver } from './store/index.js';
 
 /** A running syncwatch process. */
@@ -24,6 +25,8 @@ export interface Service {
   /** Page links (signed for tenants) and the signer pages verify them with. */
   links: Links;
   signer: AccessSigner;
+  /** The scheduled value reports (null in role `api`). */
+  reports: ReportScheduler | null;
   log: Logger;
   /** Graceful stop: no new requests, in-flight ones finish, everything accepted is written. */
   close(): Promise<void>;
@@ -34,6 +37,8 @@ export interface ServiceOptions {
   clock?: Clock;
   notify?: NotifierOptions;
   alerts?: AlertingOptions;
+  /** `schedule: false`: no node-cron check (tests call `reports.runDue(now)`). */
+  reports?: { schedule?: boolean };
 }
 
 /** Starts syncwatch: config → store (migrated) → ingest → notifier → HTTP app. */
@@ -66,6 +71,12 @@ export async function startService(config: Config, log: Logger = createLogger(co
   log.info({ url, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
   // Only worker processes dispatch notifications (DESIGN.md §12); pending ones resume here.
   if (config.role !== 'api') await notifier.start();
+  // Scheduled value reports: worker processes only, and like dispatch only while holding the lease.
+  const reports =
+    config.role === 'api'
+      ? null
+      : new ReportScheduler({ driver, config, outbox: notifier.outbox, links, clock: options.clock ?? systemClock, log, gate: engine ? () => engine.isLeader : undefined });
+  if (reports && options.reports?.schedule !== false) reports.start();
   // Replay whatever a previous process left in the spool.
   void ingest.batcher.flush().catch(() => {});
 
@@ -75,11 +86,12 @@ export async function startService(config: Config, log: Logger = createLogger(co
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await stopped;
+      await reports?.stop();
       await alerting.stop();
       await notifier.stop();
       await ingest.close();
       await driver.close();
       log.info('syncwatch stopped');
     })());
-  return { url, port, server, driver, ingest, notifier, alerting, links, signer, log, close };
+  return { url, port, server, driver, ingest, notifier, alerting, links, signer, reports, log, close };
 }

@@ -26,6 +26,17 @@ export const quietHoursSchema = z.strictObject({
 });
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 
+/**
+ * Which scheduled value reports the tenant's emails and webhooks receive (src/reports):
+ * the monthly one unless turned off, the weekly one when asked for.
+ */
+export const valueReportSettingSchema = z.strictObject({
+  weekly: z.boolean().default(false),
+  monthly: z.boolean().default(true),
+});
+export type ValueReportSetting = z.infer<typeof valueReportSettingSchema>;
+const DEFAULT_VALUE_REPORT: ValueReportSetting = { weekly: false, monthly: true };
+
 /** The body of PUT /v1/tenants/:tenant/subscriptions (the whole subscription, replaced). */
 export const subscriptionBodySchema = z.strictObject({
   emails: z.array(z.email('not a valid email address')).max(20).default([]),
@@ -42,6 +53,7 @@ export const subscriptionBodySchema = z.strictObject({
   categories: z.array(z.enum(SUBSCRIPTION_CATEGORIES)).min(1).default(['data', 'endpoint', 'health']),
   delivery: z.enum(['immediate', 'digest']).default('immediate'),
   quiet_hours: quietHoursSchema.nullable().default(null),
+  value_report: valueReportSettingSchema.default(() => ({ ...DEFAULT_VALUE_REPORT })),
 });
 export type SubscriptionBody = z.infer<typeof subscriptionBodySchema>;
 
@@ -53,6 +65,7 @@ export interface Subscription {
   categories: SubscriptionCategory[];
   delivery: 'immediate' | 'digest';
   quietHours: QuietHours | null;
+  valueReport: ValueReportSetting;
   updatedAt: number | null;
   version: number;
 }
@@ -65,6 +78,7 @@ export const emptySubscription = (tenant: string): Subscription => ({
   categories: ['data', 'endpoint', 'health'],
   delivery: 'immediate',
   quietHours: null,
+  valueReport: { ...DEFAULT_VALUE_REPORT },
   updatedAt: null,
   version: 0,
 });
@@ -75,6 +89,8 @@ const storedSchema = z.object({
   categories: z.array(z.enum(SUBSCRIPTION_CATEGORIES)),
   delivery: z.enum(['immediate', 'digest']),
   quiet_hours: quietHoursSchema.nullable(),
+  // Subscriptions stored before value reports existed have the default.
+  value_report: valueReportSettingSchema.default(() => ({ ...DEFAULT_VALUE_REPORT })),
 });
 
 const subscriptionRow = z
@@ -88,6 +104,7 @@ const subscriptionRow = z
       categories: s.categories,
       delivery: s.delivery,
       quietHours: s.quiet_hours,
+      valueReport: s.value_report,
       updatedAt: Date.parse(fromChTime(r.latest_at)),
       version: r.top_version,
     };
@@ -134,7 +151,7 @@ export async function putSubscription(
   for (const w of webhooks) await checkUrl(w.url);
   // Versions only grow, even when the clock stands still (tests) or steps back.
   const version = Math.max(now, current.version + 1);
-  const stored = { emails: body.emails, webhooks, categories: body.categories, delivery: body.delivery, quiet_hours: body.quiet_hours };
+  const stored = { emails: body.emails, webhooks, categories: body.categories, delivery: body.delivery, quiet_hours: body.quiet_hours, value_report: body.value_report };
   await driver.insert('tenant_subscriptions', [{ tenant, subscription: JSON.stringify(stored), updated_at: toChTime(now), version }]);
   return {
     tenant,
@@ -143,6 +160,7 @@ export async function putSubscription(
     categories: body.categories,
     delivery: body.delivery,
     quietHours: body.quiet_hours,
+    valueReport: body.value_report,
     updatedAt: now,
     version,
   };
@@ -163,6 +181,7 @@ export function subscriptionView(s: Subscription) {
     categories: s.categories,
     delivery: s.delivery,
     quiet_hours: s.quietHours,
+    value_report: s.valueReport,
     updated_at: s.updatedAt === null ? null : new Date(s.updatedAt).toISOString(),
   };
 }

@@ -19,6 +19,7 @@ import { notificationsRouter } from './routes/notifications.js';
 import { alertsRouter } from './routes/alerts.js';
 import { silencesRouter } from './routes/silences.js';
 import { subscriptionsRouter } from './routes/subscriptions.js';
+import { reportsRouter } from './routes/reports.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AccessSigner, Links } from '../links.js';
 import { createPageRenderer, pagesRouter } from './pages/index.js';
@@ -59,6 +60,7 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   app.use(alertsRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(silencesRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(subscriptionsRouter(driver, { webhookAllow: config.webhookAllow, now }, requireRole(keys, 'tenant')));
+  app.use(reportsRouter({ driver, config, clock, links: new Links(config.publicUrl, signer ?? null, clock) }, requireRole(keys, 'tenant')));
   if (signer) {
     const pageDeps = { config, driver, clock, renderer: createPageRenderer(), links: new Links(config.publicUrl, signer, clock), notifier };
     const access = { keys, signer, clock, secureCookies: config.publicUrl.startsWith('https:') };

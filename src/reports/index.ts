@@ -2,3 +2,11 @@ export { barChart, escapeXml, funnelChart, lineChart, PALETTE, sparkline, stacke
 export { getOverview, countByStatus, STATUS_ORDER, CONNECTIONS_SHOWN, CATEGORY_LABELS, type Overview, type OverviewConnection, type OverviewQuery, type StatusCount, type OverviewAlert, type OverviewDelivery, type DeliveryLog, type OverviewFailures } from './overview.js';
 export { getAdoptionPage, toAdoptionPage, formatDuration, STEP_LABELS, type AdoptionPage, type IntegrationSection, type FunnelRow, type RankingRow } from './adoption-page.js';
 export { getStatusPage, getRunReportPage, getRunReportCsv, adviceFor, getFailingRecords, STATUS_LOOKBACK_DAYS, RECORD_HISTORY_DAYS, RUN_REPORT_ROWS_SHOWN, type StatusPage, type StatusConnection, type RecordSearch, type RunReportPage, type RunReportSection, type Advice, type FailingRecord } from './status-exports.js';
+export { buildValueReport, type Compared, type PeriodView, type ReportFigures, type ValueReportModel, type ValueReportRequest } from './value-report.js';
+export { describeDates, describePeriod, lastFullPeriod, nextPeriod, parsePeriod, previousPeriod, rangePeriod, resolvePeriod, PERIOD_PATTERN, type ReportPeriod } from './period.js';
+export { getIncidents, incidentTotals, type Incident, type IncidentTotals } from './incidents.js';
+export { viewValueReport, type ValueReportView, type ReportLinks } from './report-view.js';
+export { enqueueValueReport, reportLinks, valueReportMessages, type EnqueuedReport, type ReportOutbox, type ReportRecipients } from './deliver.js';
+export { ReportScheduler, REPORT_CRON, SEND_DELAY_MS, CATCH_UP_MS, type HandledReport, type ReportSchedulerDeps } from './schedule.js';
+export { renderValueReport, type RenderedValueReport } from './render.js';
+export type { ReportKind } from './sends.js';

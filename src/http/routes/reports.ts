@@ -1,0 +1,49 @@
+import { Router, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import { forbidden } from '../../errors.js';
+import { ident } from '../../ingest/index.js';
+import type { Links } from '../../links.js';
+import { createEmailRenderer } from '../../notify/index.js';
+import { buildValueReport, renderValueReport, resolvePeriod } from '../../reports/index.js';
+import type { Driver } from '../../store/index.js';
+import type { Principal } from '../auth.js';
+import { parseQuery } from '../validate.js';
+
+const reportQuery = z.object({
+  tenant: ident,
+  period: z.string().max(32).optional(),
+  from: z.string().max(64).optional(),
+  to: z.string().max(64).optional(),
+  format: z.enum(['json', 'html'], { message: 'must be json or html' }).optional(),
+});
+
+/** The tenant asked for, if the key may read it: admin keys any, `tenant` keys only their own. */
+function allowedTenant(tenant: string, res: Response): string {
+  const principal = res.locals.principal as Principal;
+  if (principal.role !== 'admin' && !principal.tenants?.has(tenant)) throw forbidden(`this key may not read the reports of tenant "${tenant}"`);
+  return tenant;
+}
+
+/**
+ * GET /v1/reports/value: a tenant's value report for a period (`period=2026-10`,
+ * `2026-W44`, or `from`/`to`; default the last full month) — the JSON model, or with
+ * `format=html` / `Accept: text/html` the report as its email shows it.
+ */
+export function reportsRouter(deps: { driver: Driver; config: Config; clock: Clock; links: Links }, guard: RequestHandler): Router {
+  const router = Router();
+  const renderer = createEmailRenderer();
+  router.get('/v1/reports/value', guard, async (req, res) => {
+    const q = parseQuery(reportQuery, req.query);
+    const tenant = allowedTenant(q.tenant, res);
+    const now = deps.clock.now();
+    const period = resolvePeriod(q, now);
+    const model = await buildValueReport(deps.driver, deps.config, { tenant, period, now });
+    res.set('Cache-Control', 'private, no-store').vary('Accept');
+    const html = q.format === 'html' || (q.format === undefined && req.accepts(['application/json', 'text/html']) === 'text/html');
+    if (html) res.type('html').send(renderValueReport(model, deps.links, renderer, now).html);
+    else res.json(model);
+  });
+  return router;
+}
