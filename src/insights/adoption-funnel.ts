@@ -25,18 +25,21 @@ const LAST = FUNNEL_STEPS.length - 1;
 // Times are epoch milliseconds (Int64) from here on: integer comparisons and differences
 // keep the query cheap to plan and the medians exact. NEVER stands for "not recorded".
 const NEVER = 'toInt64(253402300799999)'; // 9999-12-31T23:59:59.999Z
-const indices = FUNNEL_STEPS.map((_, i) => i);
-const steps = indices.slice(1);
-const list = (xs: number[], f: (i: number) => string) => xs.map(f).join(', ');
+const STEPS = FUNNEL_STEPS.length;
 
-// f<i>: the first recorded event of step i before `to`.
-const firstTimes = list(indices, (i) => `min(if(type = {step${i}:String}, ms, ${NEVER})) AS f${i}`);
-// r<i>: when step i was reached: its own first event, or the first later step if that came
-// earlier (a skipped step is passed when the next recorded one is reached), so r0 <= … <= r5.
-const reachTimes = list([...indices].reverse(), (i) => (i === LAST ? `f${i} AS r${i}` : `least(f${i}, r${i + 1}) AS r${i}`));
-// p<i>: step i reached within the period; t<i>: and timed (both it and the step before recorded).
-const periodFlags = list(indices, (i) => `r${i} >= {from:Int64} AND r${i} < {to:Int64} AS p${i}`);
-const timedFlags = list(steps, (i) => `p${i} AND f${i - 1} < ${NEVER} AND f${i} < ${NEVER} AS t${i}`);
+// Per connection, arrays indexed by step (1-based in SQL), not one column per step: on
+// the embedded engine planning a query costs more than running it on these small tables,
+// and planning time grows with the number of expressions (docs/decisions.md).
+// f: the first recorded event of each step before `to`.
+const firstTimes = `[${FUNNEL_STEPS.map((_, i) => `min(if(type = {step${i}:String}, ms, ${NEVER}))`).join(', ')}] AS f`;
+// r: when each step was reached: its own first event, or the first later step if that came
+// earlier (a skipped step is passed when the next recorded one is reached), so r1 <= … <= r6.
+const reachTimes = `arrayMap(i -> arrayMin(arraySlice(f, i)), range(1, ${STEPS + 1})) AS r`;
+// p: step reached within the period; t (steps 2…): and timed (both it and the step before
+// recorded); d: the time from the step before.
+const periodFlags = 'arrayMap(x -> x >= {from:Int64} AND x < {to:Int64}, r) AS p';
+const timedFlags = `arrayMap(i -> p[i] AND f[i - 1] < ${NEVER} AND f[i] < ${NEVER}, range(2, ${STEPS + 1})) AS t`;
+const stepTimes = `arrayMap(i -> r[i] - r[i - 1], range(2, ${STEPS + 1})) AS d`;
 
 const count = z.coerce.number();
 const funnelRow = z
@@ -79,15 +82,15 @@ export async function getFunnelStats(driver: Driver, q: { range: TimeRange; inte
   return driver.query({
     name: 'adoption.funnel',
     sql: `SELECT integration,
-                 [${list(indices, (i) => `countIf(p${i})`)}] AS reached,
-                 [${list(steps, (i) => `countIf(t${i})`)}] AS timed,
-                 [${list(steps, (i) => `quantileExactInclusiveIf(0.5)(r${i} - r${i - 1}, t${i})`)}] AS median_ms,
-                 countIf(r${ENABLED_STEP} < ${NEVER}) AS installs_total,
+                 sumForEach(p) AS reached,
+                 sumForEach(t) AS timed,
+                 quantileExactInclusiveIfForEach(0.5)(d, t) AS median_ms,
+                 countIf(r[${ENABLED_STEP + 1}] < ${NEVER}) AS installs_total,
                  countIf(is_churned) AS churned,
                  countIf(is_churned AND state_at >= {from:Int64}) AS churned_in_period
           FROM (
             SELECT integration, state IN {churnedStates:Array(String)} AS is_churned, state_at,
-                   ${reachTimes}, ${periodFlags}, ${timedFlags}
+                   ${reachTimes}, ${periodFlags}, ${timedFlags}, ${stepTimes}
             FROM (
               SELECT integration, tenant, connection, ${firstTimes},
                      argMaxIf(type, (ms, event_id), type IN {stateEvents:Array(String)}) AS state,

@@ -34,26 +34,34 @@ export function splitHours(range: TimeRange): { from: number; wholeFrom: number;
 /**
  * Per integration, records synced in the period (one per `record.synced` event) and their
  * value per currency. Whole hours come from adoption_moved_hourly; the partial first and
- * last hour from raw events (at most two hours of them), so any from/to is exact.
+ * last hour from raw events in activity_log (at most two hours of them), so any from/to
+ * is exact.
  */
 export async function getMoved(driver: Driver, q: { range: TimeRange; integration?: string }): Promise<Map<string, Moved>> {
   const h = splitHours(q.range);
   const filter = q.integration ? ' AND integration = {integration:String}' : '';
+  const T = "DateTime64(3, 'UTC')";
+  // activity_log is ordered by hour first: the two partial hours across every tenant are
+  // two short ranges (in events, ordered by tenant first, they touch a granule per flow).
+  const edge = (from: string, to: string) =>
+    `(hour >= toStartOfHour({${from}:${T}}) AND hour < {${to}:${T}} AND ts >= {${from}:${T}} AND ts < {${to}:${T}})`;
+  const raw =
+    h.from < h.wholeFrom || h.wholeTo < h.to
+      ? `UNION ALL
+            SELECT integration, currency, count() AS records, sum(toInt64(round(record_value * 1000000))) AS value_micros
+            FROM activity_log
+            WHERE type = 'record.synced' AND (${edge('from', 'wholeFrom')} OR ${edge('wholeTo', 'to')})${filter}
+            GROUP BY integration, currency`
+      : '';
   const rows = await driver.query({
     name: 'adoption.moved',
     sql: `SELECT integration, currency, sum(records) AS records, sum(value_micros) AS value_micros
           FROM (
             SELECT integration, currency, sum(records) AS records, sum(value_micros) AS value_micros
             FROM adoption_moved_hourly
-            WHERE hour >= {wholeFrom:DateTime64(3, 'UTC')} AND hour < {wholeTo:DateTime64(3, 'UTC')}${filter}
+            WHERE hour >= {wholeFrom:${T}} AND hour < {wholeTo:${T}}${filter}
             GROUP BY integration, currency
-            UNION ALL
-            SELECT integration, currency, count() AS records, sum(toInt64(round(record_value * 1000000))) AS value_micros
-            FROM events
-            WHERE type = 'record.synced'
-              AND ((ts >= {from:DateTime64(3, 'UTC')} AND ts < {wholeFrom:DateTime64(3, 'UTC')})
-                OR (ts >= {wholeTo:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}))${filter}
-            GROUP BY integration, currency
+            ${raw}
           )
           GROUP BY integration, currency`,
     params: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { fromChTime, type Driver } from '../store/index.js';
-import { rawEdgesByHourSql, rollupBodySql, splitParams } from './rollup-range.js';
+import { fromChTime, toChTime, type Driver } from '../store/index.js';
+import { hasEdges, rawEdgesByHourSql, rollupBodySql, splitParams } from './rollup-range.js';
 import type { TimeRange } from './window.js';
 
 /** Which failures to read; every field is an optional equality filter. */
@@ -25,26 +25,26 @@ function filterSql(f: FailureFilter): string {
 /**
  * Whole hours from failure_stats, the partial hours at the window's edges from
  * failure_log, in the same shape (the raw branch computes the states the view does).
+ * The raw branch is left out when the window is whole hours: each table read costs
+ * planning time on the embedded engine however few rows it returns.
  */
-function sourceSql(f: FailureFilter): string {
+function sourceSql(f: FailureFilter, range: TimeRange): string {
   const where = filterSql(f);
-  return `
-    SELECT tenant, integration, flow, failure_category, failure_code, scope, hour,
-           failures, affected, first_seen, last_seen, examples
+  const stats = `
+    SELECT failure_category, failure_code, scope, hour, failures, affected, first_seen, last_seen
     FROM failure_stats
-    WHERE ${where} AND ${rollupBodySql('hour', 'hour')}
+    WHERE ${where} AND ${rollupBodySql('hour', 'hour')}`;
+  if (!hasEdges(range, 'hour')) return stats;
+  return `${stats}
     UNION ALL
-    SELECT tenant, integration, flow, failure_category, failure_code,
-           if(record_id = '', 'run', 'record') AS scope,
-           hour,
+    SELECT failure_category, failure_code, if(record_id = '', 'run', 'record') AS scope, hour,
            count() AS failures,
            uniqExactState(concat(tenant, '\\0', integration, '\\0', if(record_id = '', run, record_id))) AS affected,
            min(ts) AS first_seen,
-           max(ts) AS last_seen,
-           groupArraySortedState(10)((-toUnixTimestamp64Milli(ts), record_id, message, run)) AS examples
+           max(ts) AS last_seen
     FROM failure_log
     WHERE ${where} AND ${rawEdgesByHourSql('hour')}
-    GROUP BY tenant, integration, flow, failure_category, failure_code, scope, hour`;
+    GROUP BY failure_category, failure_code, scope, hour`;
 }
 
 /** Rollup rows (group × hour) per category and code whose examples are considered. */
@@ -66,67 +66,51 @@ const groupRow = z
   .object({
     failure_category: z.string(),
     failure_code: z.string(),
-    failures: z.coerce.number(),
+    failure_count: z.coerce.number(),
     affected_records: z.coerce.number(),
     affected_runs: z.coerce.number(),
     first_seen: z.string(),
     last_seen: z.string(),
     examples_from: z.string(),
+    series: z.tuple([z.array(z.string()), z.array(z.coerce.number())]),
   })
   .transform((r) => ({
     category: r.failure_category,
     code: r.failure_code,
-    count: r.failures,
+    count: r.failure_count,
     affectedRecords: r.affected_records,
     affectedRuns: r.affected_runs,
     firstSeen: fromChTime(r.first_seen),
     lastSeen: fromChTime(r.last_seen),
     /** Start of the oldest hour the group's examples can come from (see queryFailureExamples). */
     examplesFrom: new Date(fromChTime(r.examples_from)),
+    /** Failures per chart bucket (UTC-aligned multiples of the bucket size); buckets without any are absent. */
+    series: r.series[0].map((t, i) => ({ time: new Date(fromChTime(t)).toISOString(), count: r.series[1][i] })),
   }));
 
 /** Failures of one category and code over a window. */
 export type FailureGroupRow = z.output<typeof groupRow>;
 
-/** Failures grouped by category and code, most frequent first. */
-export function queryFailureGroups(driver: Driver, f: FailureFilter, range: TimeRange): Promise<FailureGroupRow[]> {
+/**
+ * Failures grouped by category and code, most frequent first, each with its counts per
+ * chart bucket (`bucketSeconds`): one read of the sources serves the groups and the chart.
+ */
+export function queryFailureGroups(driver: Driver, f: FailureFilter, range: TimeRange, bucketSeconds: number): Promise<FailureGroupRow[]> {
   return driver.query({
     name: 'failures.groups',
     sql: `SELECT failure_category, failure_code,
-                 sum(failures) AS failures,
+                 sum(failures) AS failure_count,
                  uniqExactMergeIf(affected, scope = 'record') AS affected_records,
                  uniqExactMergeIf(affected, scope = 'run') AS affected_runs,
                  min(first_seen) AS first_seen,
                  max(last_seen) AS last_seen,
-                 toString(arrayReverseSort(groupArray(hour))[least({exampleRows:UInt32}, count())]) AS examples_from
-          FROM (${sourceSql(f)})
+                 toString(arrayReverseSort(groupArray(hour))[least({exampleRows:UInt32}, count())]) AS examples_from,
+                 sumMap([toDateTime(intDiv(toUnixTimestamp(hour), {bucketSeconds:UInt32}) * {bucketSeconds:UInt32}, 'UTC')], [failures]) AS series
+          FROM (${sourceSql(f, range)})
           GROUP BY failure_category, failure_code
-          ORDER BY failures DESC, failure_category, failure_code`,
-    params: params(f, range, { exampleRows: EXAMPLE_ROWS }),
+          ORDER BY failure_count DESC, failure_category, failure_code`,
+    params: params(f, range, { exampleRows: EXAMPLE_ROWS, bucketSeconds }),
     schema: groupRow,
-  });
-}
-
-const seriesRow = z
-  .object({ bucket: z.string(), failure_category: z.string(), failures: z.coerce.number() })
-  .transform((r) => ({ time: new Date(fromChTime(r.bucket)).toISOString(), category: r.failure_category, count: r.failures }));
-
-/** Failure counts per time bucket and category (buckets are UTC-aligned multiples of `bucketSeconds`). */
-export function queryFailureSeries(
-  driver: Driver,
-  f: FailureFilter,
-  range: TimeRange,
-  bucketSeconds: number,
-): Promise<z.output<typeof seriesRow>[]> {
-  return driver.query({
-    name: 'failures.series',
-    sql: `SELECT toDateTime(intDiv(toUnixTimestamp(hour), {bucketSeconds:UInt32}) * {bucketSeconds:UInt32}, 'UTC') AS bucket,
-                 failure_category, sum(failures) AS failures
-          FROM (${sourceSql(f)})
-          GROUP BY bucket, failure_category
-          ORDER BY bucket, failure_category`,
-    params: params(f, range, { bucketSeconds }),
-    schema: seriesRow,
   });
 }
 
@@ -159,31 +143,27 @@ export type FailureExampleRow = z.output<typeof exampleRow>;
 
 /**
  * Up to 10 recent examples per category and code, one per record (or per run, for run
- * failures), latest first. Each rollup row keeps its hour's 10 latest failures; the 50
- * rows seen last per group hold the latest distinct records unless one record failed
- * more than 10 times in each of them, which for examples is close enough. Pass a range
- * that starts at the groups' `examplesFrom` (hours before it cannot hold those rows), so
- * only the recent rows' example lists are read.
+ * failures), latest first, read from failure_log (every failure, ordered by hour, then
+ * tenant). Pass a range that starts at the groups' `examplesFrom`: the latest 50 rollup
+ * rows of each group lie after it, and they hold the latest distinct records unless one
+ * record failed in every one of them, which for examples is close enough; only those
+ * hours are read.
  */
 export function queryFailureExamples(driver: Driver, f: FailureFilter, range: TimeRange): Promise<FailureExampleRow[]> {
+  const T = "DateTime64(3, 'UTC')";
   return driver.query({
     name: 'failures.examples',
     sql: `SELECT * FROM (
             SELECT failure_category, failure_code, tenant, integration, flow,
-                   ex.1 AS neg_ms, ex.2 AS record_id, ex.3 AS message, ex.4 AS run
-            FROM (
-              SELECT tenant, integration, flow, failure_category, failure_code, last_seen, examples
-              FROM (${sourceSql(f)})
-              ORDER BY last_seen DESC
-              LIMIT {exampleRows:UInt32} BY failure_category, failure_code
-            )
-            ARRAY JOIN finalizeAggregation(examples) AS ex
+                   -toUnixTimestamp64Milli(ts) AS neg_ms, record_id, message, run
+            FROM failure_log
+            WHERE ${filterSql(f)} AND hour >= toStartOfHour({from:${T}}) AND hour < {to:${T}} AND ts >= {from:${T}} AND ts < {to:${T}}
             ORDER BY neg_ms, record_id, run
             LIMIT 1 BY failure_category, failure_code, tenant, integration, record_id, if(record_id = '', run, '')
           )
           ORDER BY failure_category, failure_code, neg_ms, record_id, run
           LIMIT 10 BY failure_category, failure_code`,
-    params: params(f, range, { exampleRows: EXAMPLE_ROWS }),
+    params: { ...params(f, range), from: toChTime(range.from.getTime()), to: toChTime(range.to.getTime()) },
     schema: exampleRow,
   });
 }

@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import { FAILURE_CATEGORIES, type FailureCategory } from '../ingest/index.js';
 import type { Driver } from '../store/index.js';
-import { queryFailureExamples, queryFailureGroups, queryFailureSeries, type FailureFilter } from './failures-sql.js';
+import { queryFailureExamples, queryFailureGroups, type FailureFilter } from './failures-sql.js';
 import { UNIT_MS, type RollupUnit } from './rollup-range.js';
 import type { TimeRange } from './window.js';
 
@@ -82,10 +82,7 @@ export async function getFailures(
   if (bucket === 'hour' && range.to.getTime() - range.from.getTime() > HOURLY_SERIES_LIMIT_MS) {
     throw badRequest('invalid_parameter', 'bucket: hourly buckets cover at most 31 days; use day');
   }
-  const [groups, series] = await Promise.all([
-    queryFailureGroups(driver, filter, range),
-    queryFailureSeries(driver, filter, range, UNIT_MS[bucket] / 1000),
-  ]);
+  const groups = await queryFailureGroups(driver, filter, range, UNIT_MS[bucket] / 1000);
   // Examples come from the latest rollup rows of each group: read only the hours they lie in.
   const examplesFrom = Math.max(range.from.getTime(), Math.min(...groups.map((g) => g.examplesFrom.getTime())));
   const examples = groups.length ? await queryFailureExamples(driver, filter, { from: new Date(examplesFrom), to: range.to }) : [];
@@ -102,11 +99,13 @@ export async function getFailures(
   for (const g of groups) if (g.category in byCategory) byCategory[g.category as FailureCategory] += g.count;
 
   const points = emptySeries(range, bucket);
-  for (const s of series) {
-    const point = points.get(s.time);
-    if (!point) continue;
-    point.total += s.count;
-    if (s.category in byCategory) point[s.category as FailureCategory] += s.count;
+  for (const g of groups) {
+    for (const s of g.series) {
+      const point = points.get(s.time);
+      if (!point) continue;
+      point.total += s.count;
+      if (g.category in byCategory) point[g.category as FailureCategory] += s.count;
+    }
   }
 
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Driver } from '../store/index.js';
-import { RAW_EDGES_SQL, rollupBodySql, splitParams } from './rollup-range.js';
+import { hasEdges, rawEdgesByHourSql, rollupBodySql, splitParams } from './rollup-range.js';
 import type { TimeRange } from './window.js';
 
 /** Which flows a health query covers; every field optional (admin: all tenants). */
@@ -59,8 +59,8 @@ const statsRow = z
 
 const FAILED = "type IN ('run.failed', 'record.failed')";
 
-// The same figures as the flow_stats materialised view (006), computed from raw events:
-// used for the partial hours at the edges of a window.
+// The same figures as the flow_stats materialised view (006), computed from raw events
+// (activity_log, migration 022): used for the partial hours at the edges of a window.
 const RAW_COUNTS = `
   countIf(type IN ('run.succeeded', 'run.failed')) AS runs_total,
   countIf(type = 'run.succeeded') AS runs_succeeded,
@@ -101,11 +101,20 @@ export const and = (parts: string[]) => (parts.length ? parts.join(' AND ') : '1
 
 /**
  * Runs, record attempts and failures per flow in a window: whole hours from the
- * flow_stats rollup, the partial edge hours from raw events (rollup-range.ts), so the
- * result equals a recount of raw rows while reading at most two hours of them.
+ * flow_stats rollup, the partial edge hours from activity_log (raw events ordered by
+ * hour, so an edge hour across every tenant is one short range; rollup-range.ts), so the
+ * result equals a recount of raw rows while reading at most two hours of them. A window
+ * of whole hours reads no raw rows at all.
  */
 export async function getFlowCounts(driver: Driver, filter: FlowFilter, range: TimeRange): Promise<(FlowKey & FlowCounts)[]> {
   const where = flowWhere(filter);
+  const raw = hasEdges(range, 'hour')
+    ? `UNION ALL
+      SELECT ${KEY}, ${RAW_COUNTS}
+      FROM activity_log
+      WHERE ${and([...where, `type IN (${COUNTED_TYPES})`, rawEdgesByHourSql('hour')])}
+      GROUP BY ${KEY}`
+    : '';
   const sql = `
     SELECT ${KEY}, ${ROLLUP_COUNTS}
     FROM (
@@ -113,11 +122,7 @@ export async function getFlowCounts(driver: Driver, filter: FlowFilter, range: T
       FROM flow_stats
       WHERE ${and([...where, rollupBodySql('hour', 'hour')])}
       GROUP BY ${KEY}
-      UNION ALL
-      SELECT ${KEY}, ${RAW_COUNTS}
-      FROM events
-      WHERE ${and([...where, `type IN (${COUNTED_TYPES})`, RAW_EDGES_SQL])}
-      GROUP BY ${KEY}
+      ${raw}
     )
     GROUP BY ${KEY}`;
   return driver.query({

@@ -30,36 +30,47 @@ export function splitRange(r: TimeRange, unit: RollupUnit): { head: TimeRange; b
 
 const T = "DateTime64(3, 'UTC')";
 
+// Every helper below takes a `suffix` for its parameter names (`headFrom1`, …), so one
+// query can cut several ranges (a period and the one before it) and bind them all.
+
 /** SQL condition on raw rows' `ts`: inside the head or the tail of a split range. */
-export const RAW_EDGES_SQL = `((ts >= {headFrom:${T}} AND ts < {headTo:${T}})
-     OR (ts >= {tailFrom:${T}} AND ts < {tailTo:${T}}))`;
+export function rawEdgesSql(suffix = ''): string {
+  return `((ts >= {headFrom${suffix}:${T}} AND ts < {headTo${suffix}:${T}})
+     OR (ts >= {tailFrom${suffix}:${T}} AND ts < {tailTo${suffix}:${T}}))`;
+}
+
+/** Whether a range has partial buckets at its edges, i.e. whether raw rows must be read at all. */
+export function hasEdges(r: TimeRange, unit: RollupUnit): boolean {
+  const { head, tail } = splitRange(r, unit);
+  return head.from.getTime() < head.to.getTime() || tail.from.getTime() < tail.to.getTime();
+}
 
 /**
- * {@link RAW_EDGES_SQL} for a table whose key starts with the hour of `ts` (`hourColumn`):
+ * {@link rawEdgesSql} for a table whose key starts with the hour of `ts` (`hourColumn`):
  * the same rows, with conditions on the hour so the key narrows the read to those hours.
  */
-export function rawEdgesByHourSql(hourColumn: string): string {
+export function rawEdgesByHourSql(hourColumn: string, suffix = ''): string {
   const part = (from: string, to: string) =>
-    `(${hourColumn} >= toStartOfHour({${from}:${T}}) AND ${hourColumn} < {${to}:${T}} AND ts >= {${from}:${T}} AND ts < {${to}:${T}})`;
+    `(${hourColumn} >= toStartOfHour({${from}${suffix}:${T}}) AND ${hourColumn} < {${to}${suffix}:${T}} AND ts >= {${from}${suffix}:${T}} AND ts < {${to}${suffix}:${T}})`;
   return `(${part('headFrom', 'headTo')} OR ${part('tailFrom', 'tailTo')})`;
 }
 
 /** SQL condition on a rollup's bucket column: inside the body of a split range. */
-export function rollupBodySql(column: string, unit: RollupUnit): string {
+export function rollupBodySql(column: string, unit: RollupUnit, suffix = ''): string {
   const type = unit === 'day' ? 'Date' : "DateTime64(3, 'UTC')";
-  return `${column} >= {bodyFrom:${type}} AND ${column} < {bodyTo:${type}}`;
+  return `${column} >= {bodyFrom${suffix}:${type}} AND ${column} < {bodyTo${suffix}:${type}}`;
 }
 
-/** The bound parameters of {@link RAW_EDGES_SQL} and {@link rollupBodySql} for a range. */
-export function splitParams(r: TimeRange, unit: RollupUnit): Record<string, string> {
+/** The bound parameters of {@link rawEdgesSql} and {@link rollupBodySql} for a range. */
+export function splitParams(r: TimeRange, unit: RollupUnit, suffix = ''): Record<string, string> {
   const { head, body, tail } = splitRange(r, unit);
   const bucket = (d: Date) => (unit === 'day' ? d.toISOString().slice(0, 10) : toChTime(d.getTime()));
   return {
-    headFrom: toChTime(head.from.getTime()),
-    headTo: toChTime(head.to.getTime()),
-    bodyFrom: bucket(body.from),
-    bodyTo: bucket(body.to),
-    tailFrom: toChTime(tail.from.getTime()),
-    tailTo: toChTime(tail.to.getTime()),
+    [`headFrom${suffix}`]: toChTime(head.from.getTime()),
+    [`headTo${suffix}`]: toChTime(head.to.getTime()),
+    [`bodyFrom${suffix}`]: bucket(body.from),
+    [`bodyTo${suffix}`]: bucket(body.to),
+    [`tailFrom${suffix}`]: toChTime(tail.from.getTime()),
+    [`tailTo${suffix}`]: toChTime(tail.to.getTime()),
   };
 }

@@ -2,7 +2,8 @@ import type { ValueSettings } from '../config.js';
 import type { Driver } from '../store/index.js';
 import { UNIT_MS } from './rollup-range.js';
 import { computeFigures, type ValueFigures } from './value-model.js';
-import { queryAtRisk, queryMoved, type AtRiskRow, type MovedRow, type ValueFilter } from './value-sql.js';
+import { queryAtRiskAsOf } from './value-at-risk.js';
+import { queryMoved, type AtRiskRow, type MovedRow, type ValueFilter } from './value-sql.js';
 import { previousRange, type TimeRange } from './window.js';
 
 export type { Money, ValueFigures } from './value-model.js';
@@ -87,8 +88,9 @@ function buildGroups(
  * The value an integration delivered over a period (DESIGN.md §8): money moved per
  * currency and converted, records moved, time saved, and value at risk as of the
  * period's end, beside the same figures for the previous period of equal length, and
- * broken down by integration, flow or day. Read from the value_stats and record_latest
- * rollups; only the partial days at the period's edges are read from raw events.
+ * broken down by integration, flow or day. Money moved is read from the value_stats
+ * rollup (only the partial days at the period's edges from raw events), value at risk
+ * from record_attempts (value-at-risk.ts).
  */
 export async function getValue(
   driver: Driver,
@@ -97,11 +99,14 @@ export async function getValue(
 ): Promise<ValueReport> {
   const { range, groupBy = 'integration', ...filter } = q;
   const prev = previousRange(range);
-  const [moved, atRisk, prevMoved, prevAtRisk] = await Promise.all([
-    queryMoved(driver, filter, range, groupBy === 'day'),
-    queryAtRisk(driver, filter, range.to),
-    queryMoved(driver, filter, prev, false),
-    queryAtRisk(driver, filter, prev.to),
+  // Both periods in each query: the embedded engine runs queries one at a time, and each
+  // costs planning time; value at risk reads record_attempts once for both cut-offs.
+  const [[moved, prevMoved], [atRisk, prevAtRisk]] = await Promise.all([
+    queryMoved(driver, filter, [
+      { range, byDay: groupBy === 'day' },
+      { range: prev, byDay: false },
+    ]),
+    queryAtRiskAsOf(driver, filter, [range.to, prev.to]),
   ]);
   return {
     from: range.from.toISOString(),

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { toChTime, type Driver } from '../store/index.js';
+import { and, filterParams, filterSql, MONEY_SQL, type ValueFilter } from './value-filter.js';
+import { toMicros } from './value-model.js';
+
+const atRiskRow = z
+  .object({ integration: z.string(), flow: z.string(), currency: z.string(), records: z.coerce.number(), value: z.string() })
+  .transform((r) => ({ integration: r.integration, flow: r.flow, currency: r.currency, records: r.records, value: r.value }));
+
+/** Records at risk (and their money, exact decimal text) of one (integration, flow, currency). */
+export type AtRiskRow = z.output<typeof atRiskRow>;
+
+const cutRow = atRiskRow.and(
+  z.object({ p: z.coerce.number(), tie: z.coerce.number(), tie_tenant: z.string(), tie_integration: z.string(), tie_record: z.string() }),
+);
+
+// A failure as text that sorts like (event time, event id) and carries what value at risk
+// reports, read back from the end (record ids, flows and currencies hold no control
+// characters; see src/ingest/events.ts). The max of it is the argMax by (time, id), and a
+// string max is much cheaper than argMax over tuples (docs/decisions.md).
+const FAILURE = `concat(toString(ts), event_id, '\\0', record_id, '\\0', flow, '\\0', if(has_value = 1, currency, ''), '\\0', toString(record_value))`;
+
+const AS_OF = (i: number) => `{asOf${i}:DateTime64(3, 'UTC')}`;
+const UNTIL = "{until:DateTime64(3, 'UTC')}";
+
+const cutParams = (asOfs: readonly Date[]) => ({
+  ...Object.fromEntries(asOfs.map((d, i) => [`asOf${i}`, toChTime(d.getTime())])),
+  until: toChTime(Math.max(...asOfs.map((d) => d.getTime()))),
+});
+
+/**
+ * Records whose latest attempt before `asOf` failed (failed, not synced since), with the
+ * value of that failed attempt, per integration, flow (of the failure) and currency.
+ */
+export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): Promise<AtRiskRow[]> {
+  return (await queryAtRiskAsOf(driver, f, [asOf]))[0];
+}
+
+/**
+ * {@link queryAtRisk} as of several cut-offs (a period's end and the previous period's) in
+ * one query. A record is at risk at a cut-off when its last failure before it is newer
+ * than its last sync before it. Per record (record_key, see migration 020):
+ * - the last failure before each cut-off, with its flow, currency and value, from
+ *   record_failures (failures only: a few rows), by event time then event id;
+ * - the last sync before each cut-off from record_attempts: a plain max of the time over
+ *   nearly every record event, which never touches a string column.
+ * The two are joined on record_key. A failure and a sync in the same millisecond are
+ * settled exactly by event id afterwards ({@link settleTies}; rare). Returns one row list
+ * per cut-off, in the order given.
+ */
+export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: readonly Date[]): Promise<AtRiskRow[][]> {
+  const cuts = asOfs.map((_, i) => i);
+  const perCut = (expr: (i: number) => string) => `[${cuts.map(expr).join(', ')}]`;
+  const where = and([...filterSql(f, null), `ts < ${UNTIL}`]);
+  const rows = await driver.query({
+    name: 'value.at_risk',
+    sql: `SELECT p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record,
+                 count() AS records, toString(sum(${MONEY_SQL('value')})) AS value
+          FROM (
+            SELECT n - 1 AS p, record_integration AS integration,
+                   splitByChar('\\0', failure) AS parts, parts[-3] AS flow, parts[-2] AS currency, toFloat64(parts[-1]) AS value,
+                   last_failed = last_synced AS tie,
+                   if(tie, record_tenant, '') AS tie_tenant,
+                   if(tie, record_integration, '') AS tie_integration,
+                   if(tie, parts[-4], '') AS tie_record
+            FROM (
+              SELECT record_key, toString(any(tenant)) AS record_tenant, toString(any(integration)) AS record_integration,
+                     ${perCut((i) => `maxIf(ts, ts < ${AS_OF(i)})`)} AS last_failed_at,
+                     ${perCut((i) => `maxIf(${FAILURE}, ts < ${AS_OF(i)})`)} AS last_failure
+              FROM record_failures
+              WHERE ${where}
+              GROUP BY record_key
+            ) AS failed
+            LEFT JOIN (
+              SELECT record_key, ${perCut((i) => `maxIf(ts, ts < ${AS_OF(i)})`)} AS synced_at
+              FROM record_attempts
+              WHERE ${where} AND status = 'synced'
+              GROUP BY record_key
+            ) AS synced USING (record_key)
+            -- a record never synced has no row on the right: an empty array, padded with 1970s
+            ARRAY JOIN arrayEnumerate(last_failed_at) AS n, last_failed_at AS last_failed,
+                       arrayResize(synced_at, ${cuts.length}) AS last_synced, last_failure AS failure
+            WHERE last_failed > toDateTime64(0, 3, 'UTC') AND last_failed >= last_synced
+          )
+          ${f.flow ? 'WHERE flow = {flow:String}' : ''}
+          GROUP BY p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record`,
+    params: { ...filterParams(f), ...cutParams(asOfs) },
+    schema: cutRow,
+  });
+  const clear = rows.filter((r) => !r.tie);
+  const ties = rows.filter((r) => r.tie);
+  const settled = ties.length ? await settleTies(driver, f, asOfs, ties) : [];
+  return cuts.map((i) => mergeRows([...clear, ...settled].filter((r) => r.p === i)));
+}
+
+/**
+ * Records whose last failure and last sync before a cut-off share a millisecond: their
+ * latest attempt by (event time, event id) decides, as in a recomputation from raw events.
+ * A primary-key look-up of those records in record_attempts (ordered by tenant, record_id).
+ */
+async function settleTies(
+  driver: Driver,
+  f: ValueFilter,
+  asOfs: readonly Date[],
+  ties: readonly { p: number; tie_tenant: string; tie_integration: string; tie_record: string }[],
+): Promise<(AtRiskRow & { p: number })[]> {
+  const cuts = asOfs.map((_, i) => i);
+  return driver.query({
+    name: 'value.at_risk_ties',
+    sql: `SELECT p, integration, flow, currency, count() AS records, toString(sum(${MONEY_SQL('value')})) AS value
+          FROM (
+            SELECT n - 1 AS p, integration, latest.2 AS flow,
+                   if(latest.4 = 1, latest.5, '') AS currency, latest.3 AS value
+            FROM (
+              SELECT tenant, integration, record_id,
+                     [${cuts.map((i) => `argMaxIf((status, flow, record_value, has_value, currency), (ts, event_id), ts < ${AS_OF(i)})`).join(', ')}] AS latest_before
+              FROM record_attempts
+              WHERE tenant IN {tieTenants:Array(String)} AND record_id IN {tieRecords:Array(String)}
+                AND status IN ('synced', 'failed') AND ts < ${UNTIL}
+              GROUP BY tenant, integration, record_id
+            )
+            ARRAY JOIN arrayEnumerate(latest_before) AS n, latest_before AS latest
+            WHERE has(arrayZip({tieCuts:Array(UInt32)}, {tieTenants:Array(String)}, {tieIntegrations:Array(String)}, {tieRecords:Array(String)}),
+                      (toUInt32(n - 1), toString(tenant), toString(integration), record_id))
+              AND latest.1 = 'failed'
+          )
+          ${f.flow ? 'WHERE flow = {flow:String}' : ''}
+          GROUP BY p, integration, flow, currency`,
+    params: {
+      ...filterParams(f),
+      ...cutParams(asOfs),
+      tieCuts: ties.map((t) => t.p),
+      tieTenants: ties.map((t) => t.tie_tenant),
+      tieIntegrations: ties.map((t) => t.tie_integration),
+      tieRecords: ties.map((t) => t.tie_record),
+    },
+    schema: atRiskRow.and(z.object({ p: z.coerce.number() })),
+  });
+}
+
+/** Exact decimal text of integer millionths. */
+function fromMicros(micros: bigint): string {
+  const sign = micros < 0n ? '-' : '';
+  const abs = micros < 0n ? -micros : micros;
+  const fraction = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  return `${sign}${abs / 1_000_000n}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** One row per (integration, flow, currency), sorted, summing records and money exactly. */
+function mergeRows(rows: readonly AtRiskRow[]): AtRiskRow[] {
+  const merged = new Map<string, { row: AtRiskRow; micros: bigint }>();
+  for (const r of rows) {
+    const key = `${r.integration}\u0000${r.flow}\u0000${r.currency}`;
+    const m = merged.get(key);
+    if (m) {
+      m.row.records += r.records;
+      m.micros += toMicros(r.value);
+    } else merged.set(key, { row: { integration: r.integration, flow: r.flow, currency: r.currency, records: r.records, value: r.value }, micros: toMicros(r.value) });
+  }
+  return [...merged.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, m]) => ({ ...m.row, value: fromMicros(m.micros) }));
+}
