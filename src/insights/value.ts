@@ -88,17 +88,18 @@ function buildGroups(
  * The value an integration delivered over a period (DESIGN.md §8): money moved per
  * currency and converted, records moved, time saved, and value at risk as of the
  * period's end, beside the same figures for the previous period of equal length, and
- * broken down by integration, flow or day. Money moved is read from the value_stats
+ * broken down by integration, flow or day (`previous` replaces the equal-length range). Money moved is read from the value_stats
  * rollup (only the partial days at the period's edges from raw events), value at risk
  * from record_attempts (value-at-risk.ts).
  */
 export async function getValue(
   driver: Driver,
-  q: ValueFilter & { range: TimeRange; groupBy?: ValueGroupBy },
+  q: ValueFilter & { range: TimeRange; groupBy?: ValueGroupBy; previous?: TimeRange },
   settings: ValueSettings,
 ): Promise<ValueReport> {
-  const { range, groupBy = 'integration', ...filter } = q;
-  const prev = previousRange(range);
+  // `previous` (reports): compare with another range, e.g. September for October, in the same queries.
+  const { range, groupBy = 'integration', previous, ...filter } = q;
+  const prev = previous ?? previousRange(range);
   // Both periods in each query: the embedded engine runs queries one at a time, and each
   // costs planning time; value at risk reads record_attempts once for both cut-offs.
   const [[moved, prevMoved], [atRisk, prevAtRisk]] = await Promise.all([
@@ -118,4 +119,14 @@ export async function getValue(
     group_by: groupBy,
     groups: buildGroups(groupBy, range, { moved, atRisk }, { moved: prevMoved, atRisk: prevAtRisk }, settings),
   };
+}
+
+/**
+ * Money and records moved per UTC day of a range (the `day` groups of getValue, without
+ * its value-at-risk and previous-period queries): for daily charts.
+ */
+export async function getValueByDay(driver: Driver, q: ValueFilter & { range: TimeRange }, settings: ValueSettings): Promise<ValueGroup[]> {
+  const { range, ...filter } = q;
+  const [moved] = await queryMoved(driver, filter, [{ range, byDay: true }]);
+  return buildGroups('day', range, { moved, atRisk: [] }, { moved: [], atRisk: [] }, settings);
 }

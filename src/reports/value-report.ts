@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { getHealth, getValue, type ConnectionHealth, type Money, type ValueFigures, type ValueReport } from '../insights/index.js';
+import { getHealth, getValue, getValueByDay, type ConnectionHealth, type Money, type ValueFigures, type ValueGroup } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 import { getIncidents, incidentTotals, type Incident, type IncidentTotals } from './incidents.js';
 import { describeDates, describePeriod, previousPeriod, type ReportPeriod } from './period.js';
@@ -152,20 +152,17 @@ export async function buildValueReport(driver: Driver, config: Pick<Config, 'val
   const previous = previousPeriod(period);
   const range = { from: period.from, to: period.to };
   const prevRange = { from: previous.from, to: previous.to };
-  // getValue's own previous period has the current one's length: a month after a shorter one needs its own call.
-  const sameLength = period.to.getTime() - period.from.getTime() === previous.to.getTime() - previous.from.getTime();
-  const [value, days, prevValue, health, prevHealth, incidents] = await Promise.all([
-    getValue(driver, { tenant, range, groupBy: 'integration' }, config.value),
-    getValue(driver, { tenant, range, groupBy: 'day' }, config.value),
-    sameLength ? null : getValue(driver, { tenant, range: prevRange, groupBy: 'integration' }, config.value),
+  // One getValue answers both periods (its `previous` is the report's previous period).
+  const [value, days, health, prevHealth, incidents] = await Promise.all([
+    getValue(driver, { tenant, range, previous: prevRange, groupBy: 'integration' }, config.value),
+    getValueByDay(driver, { tenant, range }, config.value),
     getHealth(driver, config.health, { tenant, range, windowLabel: `in ${describePeriod(period)}`, now }),
     getHealth(driver, config.health, { tenant, range: prevRange, windowLabel: `in ${describePeriod(previous)}`, now }),
     getIncidents(driver, tenant, period, previous),
   ]);
   const currency = config.value.reporting_currency;
-  const previousTotals: ValueFigures = prevValue ?? value.previous;
-  const previousGroup = (integration: string): ValueFigures | undefined =>
-    prevValue ? prevValue.groups.find((g) => g.integration === integration) : value.groups.find((g) => g.integration === integration)?.previous;
+  const previousTotals: ValueFigures = value.previous;
+  const previousGroup = (integration: string): ValueFigures | undefined => value.groups.find((g) => g.integration === integration)?.previous;
 
   const totals = compareFigures(
     { value, runs: runCounts(health), incidents: incidents.current },
@@ -174,7 +171,7 @@ export async function buildValueReport(driver: Driver, config: Pick<Config, 'val
   );
 
   const names = new Set<string>();
-  for (const g of [...value.groups, ...(prevValue?.groups ?? [])]) if (g.integration !== undefined) names.add(g.integration);
+  for (const g of value.groups) if (g.integration !== undefined) names.add(g.integration);
   for (const c of [...health, ...prevHealth]) if (c.runs.total > 0) names.add(c.integration);
   for (const i of [...incidents.current, ...incidents.previous]) if (i.integration) names.add(i.integration);
   const integrations = [...names].map((integration) => ({
@@ -213,6 +210,6 @@ export async function buildValueReport(driver: Driver, config: Pick<Config, 'val
   return { ...model, summary: summarise(model) };
 }
 
-function dailySeries(days: ValueReport): ValueReportModel['daily'] {
-  return days.groups.map((g) => ({ day: g.day ?? '', records_moved: g.records_moved, records_failed: g.records_failed, money_moved: g.money_moved.total }));
+function dailySeries(days: ValueGroup[]): ValueReportModel['daily'] {
+  return days.map((g) => ({ day: g.day ?? '', records_moved: g.records_moved, records_failed: g.records_failed, money_moved: g.money_moved.total }));
 }
