@@ -56,11 +56,12 @@ const pages: [string, string][] = [
 ];
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-type Row = { name: string; median: number; p95: number; max: number; status: number };
+type Row = { name: string; first: number; median: number; p95: number; max: number; status: number };
 const rows: Row[] = [];
 for (const [name, p] of pages) {
   const times: number[] = [];
   let status = 0;
+  let first = 0;
   for (let i = 0; i <= opts.repeat; i++) {
     const t0 = performance.now();
     const res = await fetch(`${service.url}${p}`, { headers: { authorization: 'Bearer bench-admin-key-0123456789' } });
@@ -68,11 +69,12 @@ for (const [name, p] of pages) {
     const ms = performance.now() - t0;
     status = res.status;
     if (i > 0) times.push(ms);
+    else first = ms;
   }
   times.sort((a, b) => a - b);
-  const row = { name, median: quantile(times, 0.5), p95: quantile(times, 0.95), max: times[times.length - 1], status };
+  const row = { name, first, median: quantile(times, 0.5), p95: quantile(times, 0.95), max: times[times.length - 1], status };
   rows.push(row);
-  process.stderr.write(`${name}: HTTP ${status}, median ${row.median.toFixed(0)} ms, p95 ${row.p95.toFixed(0)} ms, max ${row.max.toFixed(0)} ms\n`);
+  process.stderr.write(`${name}: HTTP ${status}, first ${first.toFixed(0)} ms, median ${row.median.toFixed(0)} ms, p95 ${row.p95.toFixed(0)} ms, max ${row.max.toFixed(0)} ms\n`);
 }
 
 const env = await describeEnvironment(async () => {
@@ -86,15 +88,15 @@ const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
 const ms = (n: number) => n.toFixed(0);
 const section = [
   `\n### ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — pages${opts.note ? `: ${opts.note}` : ''}\n`,
-  `Web pages over HTTP (admin key), on a fresh embedded store seeded with the demo workload (${opts.days} days, ${service.demo.acceptedEvents.toLocaleString('en-US')} events through the public APIs). Sequential requests; ${opts.repeat} timed after 1 warm-up. Target: every request under ${TARGET_MS} ms (issue 5).\n`,
+  `Web pages over HTTP (admin key), on a fresh embedded store seeded with the demo workload (${opts.days} days, ${service.demo.acceptedEvents.toLocaleString('en-US')} events through the public APIs). Sequential requests: the first request of each page (cold: its queries are planned and JIT-compiled for the first time in this process) is shown apart, then ${opts.repeat} timed. Target: every request under ${TARGET_MS} ms (issue 5).\n`,
   '| | |',
   '| --- | --- |',
   ...Object.entries(env).map(([k, v]) => `| ${k} | ${v} |`),
   `| load average at start | ${fmtLoad(loadStart)} |`,
   '',
-  `| page | HTTP | median ms | p95 ms | max ms | max < ${TARGET_MS} ms |`,
-  '| --- | ---: | ---: | ---: | ---: | --- |',
-  ...rows.map((r) => `| ${r.name} | ${r.status} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.max)} | ${r.max < TARGET_MS ? 'yes' : '**no**'} |`),
+  `| page | HTTP | first ms | median ms | p95 ms | max ms | all < ${TARGET_MS} ms |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ...rows.map((r) => `| ${r.name} | ${r.status} | ${ms(r.first)} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.max)} | ${Math.max(r.max, r.first) < TARGET_MS ? 'yes' : '**no**'} |`),
   '',
 ].join('\n');
 console.log(section);

@@ -10,15 +10,30 @@ export class EmbeddedDriver implements Driver {
   readonly kind = 'embedded' as const;
   private readonly session: Session;
   private closed = false;
+  private settings: Promise<void> | null = null;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.session = new Session(dataDir);
   }
 
+  /**
+   * Session settings, once, before the first statement. ClickHouse JIT-compiles an
+   * expression on its 4th use, a one-off 80–300 ms pause per query shape inside some
+   * user's request; measured at 10M events it gave no steady-state gain (bench/RESULTS.md).
+   */
+  private ready(): Promise<void> {
+    return (this.settings ??= (async () => {
+      for (const name of ['compile_expressions', 'compile_aggregate_expressions', 'compile_sort_description']) {
+        await this.session.queryAsync(`SET ${name} = 0`);
+      }
+    })());
+  }
+
   async query<T>(q: Query<T>): Promise<T[]> {
     let text: string;
     try {
+      await this.ready();
       const result = q.params
         ? await this.session.queryBindAsync(q.sql, q.params, { format: 'JSONEachRow' })
         : await this.session.queryAsync(q.sql, { format: 'JSONEachRow' });
@@ -38,6 +53,7 @@ export class EmbeddedDriver implements Driver {
     // One JSONEachRow buffer: the engine's parser does the work, and JS builds no per-row objects.
     const payload = Buffer.from(lines.join('\n') + '\n');
     try {
+      await this.ready();
       await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
@@ -46,6 +62,7 @@ export class EmbeddedDriver implements Driver {
 
   async command(sql: string): Promise<void> {
     try {
+      await this.ready();
       await this.session.queryAsync(sql);
     } catch (err) {
       throw new StoreError('command', (err as Error).message, err);

@@ -65,3 +65,13 @@ describe('driver', () => {
     });
   });
 });
+
+describe('embedded session settings', () => {
+  test('JIT compilation is off for every statement of the session (no one-off compile pause inside a request)', async () => {
+    const rows = await driver.query<{ e: unknown; a: unknown; s: unknown }>({
+      name: 't',
+      sql: "SELECT getSetting('compile_expressions') AS e, getSetting('compile_aggregate_expressions') AS a, getSetting('compile_sort_description') AS s",
+    });
+    assert.deepEqual(rows, [{ e: false, a: false, s: false }]);
+  });
+});
