@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { HealthSettings } from '../config.js';
+import { LIMITS } from '../ingest/index.js';
 import { getHealth, type HealthStatus } from '../insights/index.js';
 import type { Logger } from '../logger.js';
 import { toChTime, type Driver } from '../store/index.js';
@@ -40,6 +41,7 @@ const minuteRow = z.object({
 // Counted by arrival (received_at), so every event lands in exactly one minute however late it
 // was sent; the ts bounds only let the primary key skip old data (an event arriving more than
 // an hour after it happened is not counted here — it still is in /v1/health and /v1/value).
+// The upper bound is ingest's own limit on future times, so a runner with a fast clock counts.
 const MINUTE_SQL = `
   SELECT tenant, integration, type,
          if(type = 'record.failed', toString(failure_category), '') AS category,
@@ -88,7 +90,7 @@ export class DatadogMetricsReporter {
     const rows = await this.deps.driver.query({
       name: 'notify.datadog_minute',
       sql: MINUTE_SQL,
-      params: { from: toChTime(from), to: toChTime(to), tsFrom: toChTime(from - 60 * MINUTE), tsTo: toChTime(to + 5 * MINUTE) },
+      params: { from: toChTime(from), to: toChTime(to), tsFrom: toChTime(from - 60 * MINUTE), tsTo: toChTime(to + LIMITS.maxFutureMs + MINUTE) },
       schema: minuteRow,
     });
     const counts = new Map<string, { metric: DatadogMetricName; tags: string[]; value: number }>();

@@ -114,6 +114,8 @@ describe('Datadog metric series', () => {
       { ...base, type: 'run.succeeded', run: 'r1', time: at(45), records_total: 5 },
       { tenant: 'globex', integration: 'hubspot', flow: 'deals.export', type: 'record.synced', run: 'g1', time: at(40), record: { id: 'D-1' } },
       { tenant: 'globex', integration: 'hubspot', flow: 'deals.export', type: 'run.succeeded', run: 'g1', time: at(39) },
+      // A runner whose clock is 3 hours fast: accepted (up to 24 h ahead), so counted in the minute it arrived.
+      { tenant: 'initech', integration: 'netsuite', flow: 'invoices.export', type: 'record.synced', run: 'i1', time: at(-3 * 3600), record: { id: 'INV-1' } },
     ];
     const res = await request(svc.server).post('/v1/events').set('Authorization', `Bearer ${INGEST}`).send(events);
     assert.equal(res.body.accepted, events.length);
@@ -145,6 +147,7 @@ describe('Datadog metric series', () => {
     assert.deepEqual(synced.points, [{ timestamp: minuteStart, value: 3 }]);
     assert.equal(synced.type, 1, 'a count');
     assert.equal(one('syncwatch.records.synced', { tenant: 'globex' }).points[0].value, 1);
+    assert.equal(one('syncwatch.records.synced', { tenant: 'initech' }).points[0].value, 1, 'a future-dated event counts when it arrives');
     assert.equal(one('syncwatch.records.failed', { tenant: 'acme', category: 'data' }).points[0].value, 1);
     assert.equal(one('syncwatch.records.failed', { tenant: 'acme', category: 'endpoint' }).points[0].value, 1);
     assert.equal(one('syncwatch.value.moved', { tenant: 'acme', currency: 'USD' }).points[0].value, 150.25);
