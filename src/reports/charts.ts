@@ -62,11 +62,7 @@ export function barChart(points: BarPoint[], opts: { title: string; width?: numb
     body += `<rect x="${r1(i * step + gap / 2)}" y="${r1(top + plot - h)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${opts.colour ?? PALETTE.primary}"><title>${escapeXml(`${p.label}: ${fmt(p.value)}`)}</title></rect>`;
   });
   body += text(0, 10, `max ${fmt(max)}`);
-  for (const i of labelIndexes(points.length)) {
-    const anchor = i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
-    const x = anchor === 'start' ? i * step : anchor === 'end' ? (i + 1) * step : (i + 0.5) * step;
-    body += text(x, height - 4, points[i].label, `text-anchor="${anchor}"`);
-  }
+  body += bucketLabels(points.map((p) => p.label), step, height);
   return frame(width, height, opts.title, body);
 }
 
@@ -103,17 +99,8 @@ export function stackedBarChart(
       body += `<rect x="${r1(i * step + gap / 2)}" y="${r1(y)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${s.colour}"><title>${escapeXml(`${b.label} ${s.label}: ${fmt(v)}`)}</title></rect>`;
     }
   });
-  let x = 0;
-  for (const s of series) {
-    body += `<rect x="${x}" y="2" width="10" height="10" fill="${s.colour}"/>` + text(x + 14, 11, s.label);
-    x += 24 + s.label.length * 6;
-  }
-  body += text(width, 11, `max ${fmt(max)}`, 'text-anchor="end"');
-  for (const i of labelIndexes(buckets.length)) {
-    const anchor = i === 0 ? 'start' : i === buckets.length - 1 ? 'end' : 'middle';
-    const lx = anchor === 'start' ? i * step : anchor === 'end' ? (i + 1) * step : (i + 0.5) * step;
-    body += text(lx, height - 4, buckets[i].label, `text-anchor="${anchor}"`);
-  }
+  body += legend(series, width, max);
+  body += bucketLabels(buckets.map((b) => b.label), step, height);
   return frame(width, height, opts.title, body);
 }
 
@@ -136,12 +123,7 @@ export function lineChart(
     const pts = s.values.map((v, i) => `${r1(xAt(i))},${r1(yAt(v))}`).join(' ');
     body += `<polyline points="${pts}" fill="none" stroke="${s.colour}" stroke-width="2"><title>${escapeXml(s.label)}</title></polyline>`;
   }
-  let x = 0;
-  for (const s of series) {
-    body += `<rect x="${x}" y="2" width="10" height="10" fill="${s.colour}"/>` + text(x + 14, 11, s.label);
-    x += 24 + s.label.length * 6;
-  }
-  body += text(width, 11, `max ${fmt(max)}`, 'text-anchor="end"');
+  body += legend(series, width, max);
   for (const i of labelIndexes(labels.length)) {
     const anchor = i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle';
     body += text(xAt(i), height - 4, labels[i], `text-anchor="${anchor}"`);
@@ -184,6 +166,28 @@ export function funnelChart(steps: { label: string; count: number }[], opts: { t
       text(labelWidth + w + 6, y + 14, `${fmt(s.count)} · ${share}`);
   });
   return frame(width, height, opts.title, body);
+}
+
+/** A colour key per series along the top, and the maximum at the right. */
+function legend(series: { label: string; colour: string }[], width: number, max: number): string {
+  let body = '';
+  let x = 0;
+  for (const s of series) {
+    body += `<rect x="${x}" y="2" width="10" height="10" fill="${s.colour}"/>` + text(x + 14, 11, s.label);
+    x += 24 + s.label.length * 6;
+  }
+  return body + text(width, 11, `max ${fmt(max)}`, 'text-anchor="end"');
+}
+
+/** The first, middle and last labels under bars `step` wide, aligned to their bar. */
+function bucketLabels(labels: string[], step: number, height: number): string {
+  let body = '';
+  for (const i of labelIndexes(labels.length)) {
+    const anchor = i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle';
+    const x = anchor === 'start' ? i * step : anchor === 'end' ? (i + 1) * step : (i + 0.5) * step;
+    body += text(x, height - 4, labels[i], `text-anchor="${anchor}"`);
+  }
+  return body;
 }
 
 /** Which labels to print under n bars: first, middle and last (all when there are few). */
