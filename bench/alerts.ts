@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'chdb';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { loadAlertRules, type AlertRule } from '../src/alerts/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startService } from '../src/main.js';
-import { describeEnvironment } from './report.js';
+import { describeEnvironment, positiveInt } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const RULES_DIR = fileURLToPath(new URL('../alert-rules', import.meta.url));
@@ -27,12 +27,6 @@ const INGEST = 'bench-ingest-key-0123456789abcdef';
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 const EVENT_TIMEOUT_MS = 15_000;
 const TOTAL_BUDGET_MS = 20 * 60_000;
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 const opts = new Command('bench:alerts')
   .description('latency from an alerting event to the tenant webhook, event rules and window rules')

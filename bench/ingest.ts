@@ -3,20 +3,14 @@
 // (DESIGN.md §14). Results are appended to bench/RESULTS.md.
 import { fileURLToPath } from 'node:url';
 import { Session } from 'chdb';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { generateEvents } from './events.js';
 import { runEndToEnd, runRawEngine, toRowBuffers } from './phases.js';
 import { startProfile } from './profile.js';
-import { appendResults, describeEnvironment, summarise } from './report.js';
+import { appendResults, describeEnvironment, summarise, positiveInt } from './report.js';
 
 const RAW_ROWS_PER_INSERT = 20_000;
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 const opts = new Command('bench:ingest')
   .description('POST /v1/events end to end vs raw chdb inserts of the same rows')

@@ -8,19 +8,13 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { loadConfig } from '../src/config.js';
 import { runDemo } from '../src/demo/index.js';
-import { describeEnvironment } from './report.js';
+import { describeEnvironment, positiveInt, quantile } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const TARGET_MS = 300;
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 const opts = new Command('bench:pages')
   .description('latency of the web pages over the demo workload')
@@ -55,7 +49,6 @@ const pages: [string, string][] = [
   ['value report page (last 7 days)', `/reports/${encodeURIComponent(tenant)}?from=${new Date(Date.now() - 7 * 86_400_000).toISOString()}&to=${now.toISOString()}`],
 ];
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 type Row = { name: string; first: number; median: number; p95: number; max: number; status: number };
 const rows: Row[] = [];
 for (const [name, p] of pages) {

@@ -17,21 +17,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { loadConfig } from '../src/config.js';
 import { getAdoption, getFailures, getHealth, getRunReport, getValue, listRuns } from '../src/insights/index.js';
 import { EmbeddedDriver, migrate, type Driver, type Query } from '../src/store/index.js';
-import { describeEnvironment } from './report.js';
+import { describeEnvironment, positiveInt, quantile } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const TARGET_P95_MS = 200;
 const CHUNK = 1_000_000;
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 const opts = new Command('bench:queries')
   .description('latency of the insight queries over N synthetic events in a fresh embedded store')
@@ -254,7 +248,6 @@ const cases: [string, (d: Driver) => Promise<unknown>][] = [
 const only = opts.only ? new RegExp(opts.only, 'i') : null;
 const selected = only ? cases.filter(([name]) => only.test(name)) : cases;
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 type Row = { name: string; median: number; p95: number; max: number };
 const rows: Row[] = [];
 // With --breakdown the warm-up call records the SQL queries an insight function makes.

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { version as chdbVersion } from 'chdb';
+import { InvalidArgumentError } from 'commander';
 import type { EndToEnd, RawEngine } from './phases.js';
 
 const HEADER = `# Benchmark results
@@ -72,3 +73,13 @@ export function appendResults(file: string, env: Record<string, string>, lines: 
   const body = [...lines, ...Object.entries(env)].map(([k, v]) => `| ${k} | ${v} |`).join('\n');
   appendFileSync(file, `\n### ${date} — ingest${note ? `: ${note}` : ''}\n\n| | |\n| --- | --- |\n${body}\n`);
 }
+
+/** commander option parser for counts: a positive integer, or a clear usage error. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** The q-quantile (nearest rank) of ascending `sorted` timings. */
+export const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];

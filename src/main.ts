@@ -62,7 +62,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
   // series go out only while this process holds the alerting lease.
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
-  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer });
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;

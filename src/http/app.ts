@@ -37,10 +37,12 @@ export interface AppDeps {
   clock?: Clock;
   /** Signs page links and sessions (pages are absent without it). */
   signer?: AccessSigner;
+  /** Page links for reports and pages (the process's own, signed with `signer`); built here when absent. */
+  links?: Links;
 }
 
 /** Builds the express app: thin routes over the capabilities, one error middleware. */
-export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock, signer }: AppDeps): Express {
+export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock, signer, links = new Links(config.publicUrl, signer ?? null, clock) }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -60,9 +62,9 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   app.use(alertsRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(silencesRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(subscriptionsRouter(driver, { webhookAllow: config.webhookAllow, now }, requireRole(keys, 'tenant')));
-  app.use(reportsRouter({ driver, config, clock, links: new Links(config.publicUrl, signer ?? null, clock) }, requireRole(keys, 'tenant')));
+  app.use(reportsRouter({ driver, config, clock, links }, requireRole(keys, 'tenant')));
   if (signer) {
-    const pageDeps = { config, driver, clock, renderer: createPageRenderer(), links: new Links(config.publicUrl, signer, clock), notifier };
+    const pageDeps = { config, driver, clock, renderer: createPageRenderer(), links, notifier };
     const access = { keys, signer, clock, secureCookies: config.publicUrl.startsWith('https:') };
     app.use(pagesRouter(pageDeps, access, log, metrics));
   }

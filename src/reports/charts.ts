@@ -48,15 +48,11 @@ export interface BarPoint {
 
 /** Vertical bars with the first, middle and last labels under them and the maximum on the axis. */
 export function barChart(points: BarPoint[], opts: { title: string; width?: number; height?: number; colour?: string }): string {
-  const width = opts.width ?? 520;
-  const height = opts.height ?? 120;
-  const top = 14;
-  const bottom = 18;
-  const plot = height - top - bottom;
+  const { width, height, top, plot, baseline } = plotArea(opts, { width: 520, height: 120, top: 14 });
   const max = Math.max(0, ...points.map((p) => p.value));
   const step = points.length ? width / points.length : width;
   const gap = Math.min(4, step * 0.2);
-  let body = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+  let body = baseline;
   points.forEach((p, i) => {
     const h = max > 0 ? (p.value / max) * plot : 0;
     body += `<rect x="${r1(i * step + gap / 2)}" y="${r1(top + plot - h)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${opts.colour ?? PALETTE.primary}"><title>${escapeXml(`${p.label}: ${fmt(p.value)}`)}</title></rect>`;
@@ -79,16 +75,12 @@ export function stackedBarChart(
   series: StackSeries[],
   opts: { title: string; width?: number; height?: number },
 ): string {
-  const width = opts.width ?? 560;
-  const height = opts.height ?? 150;
-  const top = 22;
-  const bottom = 18;
-  const plot = height - top - bottom;
+  const { width, height, top, plot, baseline } = plotArea(opts, { width: 560, height: 150, top: 22 });
   const totals = buckets.map((b) => series.reduce((sum, s) => sum + (b.values[s.key] ?? 0), 0));
   const max = Math.max(0, ...totals);
   const step = buckets.length ? width / buckets.length : width;
   const gap = Math.min(3, step * 0.2);
-  let body = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+  let body = baseline;
   buckets.forEach((b, i) => {
     let y = top + plot;
     for (const s of series) {
@@ -110,15 +102,11 @@ export function lineChart(
   series: { label: string; colour: string; values: number[] }[],
   opts: { title: string; width?: number; height?: number },
 ): string {
-  const width = opts.width ?? 560;
-  const height = opts.height ?? 150;
-  const top = 22;
-  const bottom = 18;
-  const plot = height - top - bottom;
+  const { width, height, top, plot, baseline } = plotArea(opts, { width: 560, height: 150, top: 22 });
   const max = Math.max(0, ...series.flatMap((s) => s.values));
   const xAt = (i: number) => (labels.length <= 1 ? width / 2 : (i / (labels.length - 1)) * (width - 8) + 4);
   const yAt = (v: number) => top + plot - (max > 0 ? (v / max) * plot : 0);
-  let body = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+  let body = baseline;
   for (const s of series) {
     const pts = s.values.map((v, i) => `${r1(xAt(i))},${r1(yAt(v))}`).join(' ');
     body += `<polyline points="${pts}" fill="none" stroke="${s.colour}" stroke-width="2"><title>${escapeXml(s.label)}</title></polyline>`;
@@ -166,6 +154,16 @@ export function funnelChart(steps: { label: string; count: number }[], opts: { t
       text(labelWidth + w + 6, y + 14, `${fmt(s.count)} · ${share}`);
   });
   return frame(width, height, opts.title, body);
+}
+
+/** A chart's size (options over defaults), its plot height between the header strip and the x labels, and the baseline. */
+function plotArea(opts: { width?: number; height?: number }, defaults: { width: number; height: number; top: number }) {
+  const width = opts.width ?? defaults.width;
+  const height = opts.height ?? defaults.height;
+  const top = defaults.top;
+  const plot = height - top - 18;
+  const baseline = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+  return { width, height, top, plot, baseline };
 }
 
 /** A colour key per series along the top, and the maximum at the right. */

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { feedWorkload, generateWorkload } from '../../src/demo/index.js';
 import { formatDuration } from '../../src/reports/index.js';
-import { launchBrowser, saveScreenshot, signIn, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, saveScreenshot, signIn, type TestBrowser, horizontalOverflow } from '../support/browser.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 // The adoption dashboard (/adoption) in real headless Chromium: first over an empty store
@@ -149,7 +149,7 @@ describe('adoption dashboard over the demo workload', () => {
     const page = await context.newPage();
     await signIn(page, svc.url, ADMIN);
     await open(page, '/adoption');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     assert.ok(await page.locator('#active-chart svg').isVisible());
     await context.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { feedWorkload, generateWorkload } from '../../src/demo/index.js';
-import { launchBrowser, saveScreenshot, signIn, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, saveScreenshot, signIn, type TestBrowser, horizontalOverflow } from '../support/browser.js';
 import { ADMIN, INGEST, SECRET, startNotifyService, startReceiver, type NotifyService } from '../notify/support.js';
 
 // The operator overview (/) in real headless Chromium: first over an empty store (empty
@@ -185,7 +185,7 @@ describe('operator overview over the demo workload', () => {
     const page = await context.newPage();
     await signIn(page, svc.url, ADMIN);
     await open(page, '/');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     assert.ok(await page.locator('#failures-chart svg').isVisible());
     await context.close();

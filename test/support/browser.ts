@@ -64,3 +64,8 @@ export async function signIn(page: Page, baseUrl: string, key: string): Promise<
   await page.fill('#key', key);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
 }
+
+/** How many pixels wider than the viewport the page is (0 or less: no sideways scrolling). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
