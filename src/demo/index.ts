@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
-import { AccessSigner, Links, loadLinkSecret } from '../links.js';
+import { Links, type AccessSigner } from '../links.js';
 import { createLogger } from '../logger.js';
 import { startService, type Service } from '../main.js';
 import { renderBanner, type DemoKey, type DemoSummary } from './banner.js';
@@ -55,13 +55,9 @@ function demoKeys(config: Config): { keys: Config['keys']; admin: DemoKey; inges
   return { keys, admin: pick('admin', 'SYNCWATCH_ADMIN_KEY'), ingest: pick('ingest', 'SYNCWATCH_INGEST_KEY') };
 }
 
-/**
- * A signed link to the status page of the tenant whose records fail for their data (the
- * page has the most to show). The service keeps its link secret in the data directory (or
- * takes SYNCWATCH_LINK_SECRET), so a signer over the same secret makes links it accepts.
- */
-function demoStatusLink(config: Config, url: string, tenant: string): DemoSummary['statusLink'] {
-  const links = new Links(url, new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir)), systemClock);
+/** A signed link to the status page of the tenant whose records fail for their data (the page has the most to show). */
+function demoStatusLink(signer: AccessSigner, url: string, tenant: string): DemoSummary['statusLink'] {
+  const links = new Links(url, signer, systemClock);
   return { tenant, url: links.statusPage(tenant), validDays: Math.round(links.ttlMs / 86_400_000) };
 }
 
@@ -115,7 +111,7 @@ export async function runDemo(config: Config, options: DemoOptions = {}): Promis
       retried: findRetriedRecord(split.events, 'globex'),
       adminKey: admin,
       ingestKey: ingest,
-      statusLink: demoStatusLink(cfg, service.url, scenarios.dataErrors.tenant),
+      statusLink: demoStatusLink(service.signer, service.url, scenarios.dataErrors.tenant),
     };
     if (options.out !== null) (options.out ?? process.stdout).write(renderBanner(summary));
     return { ...service, demo: summary };
