@@ -37,6 +37,9 @@ const envSchema = z.object({
   SYNCWATCH_BATCH_ROWS: z.coerce.number().int().positive().default(20_000),
   SYNCWATCH_BATCH_MS: z.coerce.number().int().positive().default(1_000),
   SYNCWATCH_SPOOL_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  SYNCWATCH_INGEST_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(400),
+  SYNCWATCH_INGEST_MAX_FUTURE_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
+  SYNCWATCH_READY_MAX_LAG_SECONDS: z.coerce.number().int().positive().default(120),
 });
 
 const keySchema = z
@@ -109,7 +112,17 @@ export interface Config {
   linkSecret?: string;
   role: 'all' | 'api' | 'worker';
   logLevel: string;
-  ingest: { maxBodyBytes: number; batchRows: number; batchMs: number; spoolMaxBytes: number };
+  ingest: {
+    maxBodyBytes: number;
+    batchRows: number;
+    batchMs: number;
+    spoolMaxBytes: number;
+    /** The accepted time window of events and spans. */
+    maxAgeMs: number;
+    maxFutureMs: number;
+    /** /readyz turns 503 when accepted rows have waited longer than this for the store. */
+    readyMaxLagMs: number;
+  };
   /** The raw YAML file sections, for capabilities that read their own (validated there). */
   file: Record<string, unknown>;
 }
@@ -170,6 +183,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchRows: e.SYNCWATCH_BATCH_ROWS,
       batchMs: e.SYNCWATCH_BATCH_MS,
       spoolMaxBytes: e.SYNCWATCH_SPOOL_MAX_BYTES,
+      maxAgeMs: e.SYNCWATCH_INGEST_MAX_AGE_DAYS * 24 * 3600 * 1000,
+      maxFutureMs: e.SYNCWATCH_INGEST_MAX_FUTURE_HOURS * 3600 * 1000,
+      readyMaxLagMs: e.SYNCWATCH_READY_MAX_LAG_SECONDS * 1000,
     },
     file,
   };

@@ -48,6 +48,9 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const ingest = createIngest(driver, config, log);
   metrics.gauge('syncwatch_spool_backlog_segments', 'Spool segments waiting for the store', () => ingest.batcher.backlogSegments());
   metrics.gauge('syncwatch_store_flush_failures', 'Store writes that failed (rows kept in the spool)', () => ingest.batcher.stats.flushFailures);
+  metrics.gauge('syncwatch_spool_bytes', 'Bytes of accepted rows on disk not yet in the store', () => ingest.batcher.spoolBytes());
+  metrics.gauge('syncwatch_spool_oldest_pending_seconds', 'Age of the oldest accepted row not yet in the store', () => ingest.batcher.oldestPendingMs() / 1000);
+  metrics.gauge('syncwatch_ingest_quarantined_rows', 'Rows the store refused and this process quarantined since it started', () => ingest.batcher.stats.quarantinedRows);
   metrics.gauge('syncwatch_ingest_duplicates_dropped', 'Re-sent events and spans dropped as duplicates', () => ingest.batcher.stats.duplicatesDropped);
 
   // Page links in customer messages are signed and expire (src/links.ts); pages verify them.

@@ -8,6 +8,7 @@ import type { Driver } from '../store/index.js';
 import { KeyRing, requireRole } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { ingestRouter } from './routes/ingest.js';
+import { quarantineRouter } from './routes/quarantine.js';
 import { adoptionRouter } from './routes/adoption.js';
 import { recordsRouter } from './routes/records.js';
 import { healthRouter } from './routes/health.js';
@@ -49,8 +50,9 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   const keys = new KeyRing(config.keys);
   if (keys.open) log.warn('no API keys configured: the API is open to anyone who can reach it (set SYNCWATCH_ADMIN_KEY)');
 
-  app.use(systemRouter(driver, ingest, metrics));
+  app.use(systemRouter(driver, ingest, metrics, { readyMaxLagMs: config.ingest.readyMaxLagMs }));
   app.use(ingestRouter(ingest, metrics, config.ingest.maxBodyBytes, requireRole(keys, 'ingest')));
+  app.use(quarantineRouter(driver, ingest, requireRole(keys, 'admin')));
   app.use(recordsRouter(driver, requireRole(keys, 'admin')));
   app.use(healthRouter(driver, config.health, requireRole(keys, 'admin')));
   app.use(runsRouter(driver, requireRole(keys, 'admin')));

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.js';
-import { eventKey, findStoredEventKeys, insertEventIds, insertEventJson, insertSpanJson, toChTime, type Driver } from '../store/index.js';
-import { batchSize, encodeBatch, readSegment, Spool, type Batch, type RowBatch, type Segment, type SpooledRow } from './spool.js';
+import type { Driver } from '../store/index.js';
+import { writeBatch } from './flush.js';
+import { batchSize, encodeBatch, readSegment, Spool, type Batch, type RowBatch, type Segment } from './spool.js';
 
 /** Batcher settings (config.ingest). */
 export interface BatcherOptions {
@@ -18,7 +19,16 @@ export interface BatcherStats {
   storedSpans: number;
   duplicatesDropped: number;
   flushFailures: number;
+  /** Rows the store refused, moved to the quarantine (ingest_quarantine). */
+  quarantinedRows: number;
 }
+
+/**
+ * After this many failed attempts at the same rows while the store answers, the rows
+ * themselves are suspected even when the error is not a recognised data refusal: the
+ * write is split, and rows that fail while others go in are quarantined.
+ */
+const SUSPECT_AFTER_FAILURES = 3;
 
 /**
  * While a flush runs, rows keep arriving; up to this many times batchRows wait in memory
@@ -34,7 +44,7 @@ const MAX_WAITING_BATCHES = 4;
  * Memory is bounded: rows waiting on a store that is down stay on disk, not in memory.
  */
 export class Batcher {
-  readonly stats: BatcherStats = { acceptedRows: 0, storedEvents: 0, storedSpans: 0, duplicatesDropped: 0, flushFailures: 0 };
+  readonly stats: BatcherStats = { acceptedRows: 0, storedEvents: 0, storedSpans: 0, duplicatesDropped: 0, flushFailures: 0, quarantinedRows: 0 };
   private readonly spool: Spool;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -42,6 +52,8 @@ export class Batcher {
   private followUp: Promise<void> | null = null;
   private retryAt = 0;
   private failures = 0;
+  /** When the rows being written now were first accepted. */
+  private writingSince: number | null = null;
   private closed = false;
 
   constructor(
@@ -60,6 +72,22 @@ export class Batcher {
   /** Rows parked on disk waiting for the store (0 when all is well). */
   backlogSegments(): number {
     return this.spool.backlog.length;
+  }
+
+  /** Bytes of accepted rows on disk not yet in the store. */
+  spoolBytes(): number {
+    return this.spool.diskBytes();
+  }
+
+  /** The spool limit: at it, ingest answers 503. */
+  spoolLimitBytes(): number {
+    return this.opts.spoolMaxBytes;
+  }
+
+  /** How long the oldest accepted row not yet in the store has waited (ms; 0 when none waits). */
+  oldestPendingMs(now = Date.now()): number {
+    const since = Math.min(this.spool.oldestSince() ?? Infinity, this.writingSince ?? Infinity);
+    return Number.isFinite(since) ? Math.max(0, now - since) : 0;
   }
 
   /** Durably accepts rows: resolves once they are on disk; refuses with 503 when the spool is full. */
@@ -106,11 +134,14 @@ export class Batcher {
   private async flushOnce(): Promise<void> {
     try {
       while (this.spool.backlog.length > 0) {
-        const { file } = this.spool.backlog[0];
+        const { file, since } = this.spool.backlog[0];
+        this.writingSince = since;
         await this.write(await readSegment(file));
         await this.spool.remove(file);
+        this.failures = 0;
       }
       if (batchSize(this.spool.current.rows) === 0 && this.spool.current.bytes === 0) return;
+      this.writingSince = this.spool.current.since;
       const segment: Segment = await this.spool.rotate();
       try {
         await this.write(segment.rows);
@@ -127,38 +158,22 @@ export class Batcher {
       this.retryAt = Date.now() + backoffMs;
       this.log.error({ err, backoffMs, backlog: this.spool.backlog.length }, 'store write failed; rows kept in the spool');
       throw err;
+    } finally {
+      this.writingSince = null;
     }
   }
 
   /**
-   * Inserts rows not already stored: events and spans are de-duplicated by (tenant, id),
-   * within the batch and against event_ids. Only ids that could be stored are looked up:
-   * an id generated for this request is new (on replay from disk every id is looked up).
+   * Inserts rows not already stored, quarantining rows the store refuses (see
+   * writeBatch). Rows that keep failing while the store answers are suspected too.
    */
   private async write(batch: Batch): Promise<void> {
-    const rows = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
-    const stored = await findStoredEventKeys(
-      this.driver,
-      rows.filter((r) => r.lookup).map((r) => ({ tenant: r.tenant, event_id: r.eventId })),
-    );
-    const seen = new Set<string>();
-    const fresh = (r: SpooledRow) => {
-      if (!r.lookup) return true;
-      const key = eventKey(r.tenant, r.eventId);
-      if (stored.has(key) || seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    };
-    const events = batch.events.filter(fresh);
-    const spans = batch.spans.filter(fresh);
-    this.stats.duplicatesDropped += batchSize(batch) - events.length - spans.length;
-    if (events.length > 0) await insertEventJson(this.driver, events.map((r) => r.json));
-    if (spans.length > 0) await insertSpanJson(this.driver, spans.map((r) => r.json));
-    // Ids last: a crash before this line re-inserts on replay (ReplacingMergeTree absorbs it); never loses.
-    const now = toChTime(Date.now());
-    await insertEventIds(this.driver, [...events, ...spans].map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: now })));
-    this.stats.storedEvents += events.length;
-    this.stats.storedSpans += spans.length;
+    const suspect = this.failures >= SUSPECT_AFTER_FAILURES && (await this.driver.ping().catch(() => false));
+    const out = await writeBatch(this.driver, batch, this.log, suspect);
+    this.stats.duplicatesDropped += out.duplicates;
+    this.stats.storedEvents += out.storedEvents;
+    this.stats.storedSpans += out.storedSpans;
+    this.stats.quarantinedRows += out.quarantined;
   }
 
   /** Stops taking rows and writes everything accepted (SIGTERM drain). */

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { toChTime, type EventRow } from '../store/index.js';
 import { classifyFailure, type ClassificationRules } from './classify.js';
+import { checkTime, DEFAULT_WINDOW, LIMITS, type TimeWindow } from './limits.js';
 import { FAILURE_CATEGORIES } from './types.js';
+
+export { LIMITS } from './limits.js';
 
 /** The event types of DESIGN.md §4.2. */
 export const EVENT_TYPES = [
@@ -24,21 +27,11 @@ export const EVENT_TYPES = [
   'auth.expired',
 ] as const;
 
-/** Limits that keep one event's row small and the store's cardinality sane. */
-export const LIMITS = {
-  maxAttributes: 64,
-  attributeKeyLength: 128,
-  attributeValueLength: 4096,
-  messageLength: 4000,
-  /** Events older than this are refused as absurd (clock bugs, epoch-seconds sent as ms). */
-  earliestTime: Date.UTC(2000, 0, 1),
-  /** How far ahead of our clock an event may claim to be. */
-  maxFutureMs: 24 * 3600 * 1000,
-};
-
 // Identifiers: printable, no whitespace or control characters, bounded.
 const IDENT = /^[^\s\p{Cc}]+$/u;
 const RECORD_ID = /^[^\p{Cc}]+$/u;
+/** True for a valid business identifier of a record. */
+export const isRecordId = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= LIMITS.recordIdLength && RECORD_ID.test(v);
 const CURRENCY = /^[A-Z]{3}$/;
 /** A tenant, integration, flow, run or code: printable, no whitespace, at most 128 characters. */
 export const ident = z
@@ -46,6 +39,7 @@ export const ident = z
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
   .regex(IDENT, 'must not contain whitespace or control characters');
+const MONEY_RANGE = `must be between -${LIMITS.maxMoney} and ${LIMITS.maxMoney}`;
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp' });
 
 const attributes = z
@@ -67,7 +61,7 @@ export const eventSchema = z
       .strictObject({
         id: z.string().min(1).max(256).regex(RECORD_ID, 'must not contain control characters'),
         type: ident.optional(),
-        value: z.number().finite().optional(),
+        value: z.number().finite('must be a finite number').min(-LIMITS.maxMoney, MONEY_RANGE).max(LIMITS.maxMoney, MONEY_RANGE).optional(),
         currency: z.string().regex(CURRENCY, 'must be an ISO-4217 code like USD').optional(),
       })
       .optional(),
@@ -84,7 +78,7 @@ export const eventSchema = z
       .optional(),
     reason: z.string().max(LIMITS.messageLength).optional(),
     records_total: z.number().int().min(0).max(4_294_967_295).optional(),
-    duration_ms: z.number().int().min(0).optional(),
+    duration_ms: z.number().int().min(0).max(LIMITS.maxDurationMs, `must be at most ${LIMITS.maxDurationMs} (a year)`).optional(),
     attributes: attributes.optional(),
   })
   .superRefine((e, ctx) => {
@@ -109,10 +103,12 @@ const ISO_TIME = isoTime.def.pattern;
 
 type Obj = Record<string, unknown>;
 const isPlain = (v: unknown): v is Obj => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-const isIdent = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= 128 && IDENT.test(v);
+/** True for a valid tenant, integration, flow, run or code (the `ident` rules, without zod). */
+export const isIdent = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= 128 && IDENT.test(v);
 const isText = (v: unknown, max: number) => typeof v === 'string' && v.length <= max;
 const isInt = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isMoney = (v: unknown) => typeof v === 'number' && Math.abs(v) <= LIMITS.maxMoney;
 
 function hasOnly(o: Obj, keys: ReadonlySet<string>): boolean {
   for (const k in o) if (!keys.has(k)) return false;
@@ -121,8 +117,8 @@ function hasOnly(o: Obj, keys: ReadonlySet<string>): boolean {
 
 function isPlainRecord(r: unknown): boolean {
   if (!isPlain(r) || !hasOnly(r, RECORD_KEYS)) return false;
-  if (typeof r.id !== 'string' || r.id.length < 1 || r.id.length > 256 || !RECORD_ID.test(r.id)) return false;
-  return (r.type === undefined || isIdent(r.type)) && (r.value === undefined || isNumber(r.value)) && (r.currency === undefined || (typeof r.currency === 'string' && CURRENCY.test(r.currency)));
+  if (!isRecordId(r.id)) return false;
+  return (r.type === undefined || isIdent(r.type)) && (r.value === undefined || isMoney(r.value)) && (r.currency === undefined || (typeof r.currency === 'string' && CURRENCY.test(r.currency)));
 }
 
 function isPlainError(e: unknown): boolean {
@@ -160,7 +156,7 @@ export function isPlainValidEvent(item: unknown): item is IntegrationEvent {
   if (e.error !== undefined && !isPlainError(e.error)) return false;
   if (e.reason !== undefined && !isText(e.reason, LIMITS.messageLength)) return false;
   if (e.records_total !== undefined && !isInt(e.records_total, 0, 4_294_967_295)) return false;
-  if (e.duration_ms !== undefined && !isInt(e.duration_ms, 0, Number.MAX_SAFE_INTEGER)) return false;
+  if (e.duration_ms !== undefined && !isInt(e.duration_ms, 0, LIMITS.maxDurationMs)) return false;
   if (e.attributes !== undefined && !isPlainAttributes(e.attributes)) return false;
   // The superRefine rules.
   if (e.type.startsWith('record.') && e.record === undefined) return false;
@@ -188,12 +184,11 @@ function describe(error: z.ZodError): string {
     .join('; ');
 }
 
-function checkTime(time: string | undefined, now: number): number | string {
+/** The event's time in ms, or why it is refused (outside the accepted window). */
+function eventTime(time: string | undefined, now: number, window: TimeWindow): number | string {
   if (time === undefined) return now;
   const ms = Date.parse(time);
-  if (ms < LIMITS.earliestTime) return 'time: is before 2000-01-01';
-  if (ms > now + LIMITS.maxFutureMs) return 'time: is more than 24 hours in the future';
-  return ms;
+  return checkTime('time', ms, now, window) ?? ms;
 }
 
 // A validated UTC time with milliseconds already is the DateTime64(3) literal, re-punctuated.
@@ -209,6 +204,7 @@ export function toEventRows(
   rules: ClassificationRules,
   scope: ReadonlySet<string> | null = null,
   now = Date.now(),
+  window: TimeWindow = DEFAULT_WINDOW,
 ): { rows: EventRow[]; rejected: Rejection[]; newIds: Set<EventRow> } {
   const rows: EventRow[] = [];
   const rejected: Rejection[] = [];
@@ -219,7 +215,7 @@ export function toEventRows(
     if (!parsed.success) return rejected.push({ index, error: describe(parsed.error) });
     const e = parsed.data;
     if (scope && !scope.has(e.tenant)) return rejected.push({ index, error: `tenant: this key may not write for tenant "${e.tenant}"` });
-    const ts = checkTime(e.time, now);
+    const ts = eventTime(e.time, now, window);
     if (typeof ts === 'string') return rejected.push({ index, error: ts });
     const failure = e.error
       ? classifyFailure(

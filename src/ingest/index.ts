@@ -6,17 +6,20 @@ import type { Driver, EventRow } from '../store/index.js';
 import { Batcher } from './batcher.js';
 import { defaultClassificationFile, loadClassificationRules, type ClassificationRules } from './classify.js';
 import { toEventRows, type Rejection } from './events.js';
+import type { TimeWindow } from './limits.js';
 import { decodeTraceRequest } from './otlp/decode.js';
 import { ATTR, mapSpans } from './spans.js';
 
 export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
-export { EVENT_TYPES, LIMITS, ident, type IntegrationEvent, type Rejection } from './events.js';
+export { EVENT_TYPES, ident, type IntegrationEvent, type Rejection } from './events.js';
+export { LIMITS, DEFAULT_WINDOW, type TimeWindow } from './limits.js';
 export { OtlpDecodeError, encodeTraceResponse } from './otlp/decode.js';
 export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
 // YAML rule-file error locations, shared with the alert-rule loader (src/alerts/rules.ts).
 export { lineOf as yamlIssueLine, describePath as describeRulePath } from './classify.js';
 export { ATTR } from './spans.js';
 export type { Batcher, BatcherStats } from './batcher.js';
+export { replayQuarantined, discardQuarantined, QUARANTINE_BATCH, type QuarantineSelection } from './quarantine.js';
 export * from './types.js';
 
 /** Tenants a key may write for; `null` means any tenant. */
@@ -45,6 +48,7 @@ export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<voi
 /** Builds the ingest pipeline over a store. */
 export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger): Ingest {
   const rules = loadClassificationRules(resolveClassificationFile(config.alertRulesDir));
+  const window: TimeWindow = { maxAgeMs: config.ingest.maxAgeMs, maxFutureMs: config.ingest.maxFutureMs };
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest }, log);
   const listeners: AcceptedListener[] = [];
   const announce = (rows: readonly EventRow[]) => {
@@ -61,7 +65,7 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
     batcher,
     rules,
     async acceptEvents(items, scope) {
-      const { rows, rejected, newIds } = toEventRows(items, rules, scope);
+      const { rows, rejected, newIds } = toEventRows(items, rules, scope, Date.now(), window);
       if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
       if (rows.length > 0 && listeners.length > 0) announce(rows);
       return { accepted: rows.length, rejected };
@@ -77,7 +81,7 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
             return false;
           })
         : decoded;
-      const { spanRows, eventRows, rejected } = mapSpans(spans, rules);
+      const { spanRows, eventRows, rejected } = mapSpans(spans, rules, Date.now(), window);
       if (spanRows.length > 0) await batcher.accept({ events: eventRows, spans: spanRows });
       if (eventRows.length > 0 && listeners.length > 0) announce(eventRows);
       return { accepted: spanRows.length, rejected: [...outOfScope, ...rejected] };

@@ -1,6 +1,7 @@
 import { toChTime, toChTimeNanos, type EventRow, type SpanRow } from '../store/index.js';
 import { classifyFailure, type ClassificationRules } from './classify.js';
-import { LIMITS } from './events.js';
+import { isIdent, isRecordId } from './events.js';
+import { checkMoney, checkTime, checkUnsigned, DEFAULT_WINDOW, LIMITS, numericAttribute, type TimeWindow } from './limits.js';
 import type { DecodedSpan, FailureSignals } from './types.js';
 
 /** Most attributes one span may carry (span + resource); more is refused, not truncated. */
@@ -88,42 +89,69 @@ function roleOf(s: DecodedSpan, runSpanIds: Set<string>): 'run' | 'record' | nul
   return null;
 }
 
-function checkSpan(s: DecodedSpan, now: number): string | null {
-  const startMs = Number(s.startTimeUnixNano / 1_000_000n);
-  if (startMs < LIMITS.earliestTime) return 'startTimeUnixNano is before 2000-01-01';
-  if (startMs > now + LIMITS.maxFutureMs) return 'startTimeUnixNano is more than 24 hours in the future';
+const nanosToMs = (n: bigint) => Number(n / 1_000_000n);
+
+function checkSpan(s: DecodedSpan, now: number, window: TimeWindow): string | null {
+  const problem = checkTime('startTimeUnixNano', nanosToMs(s.startTimeUnixNano), now, window) ?? checkTime('endTimeUnixNano', nanosToMs(s.endTimeUnixNano), now, window);
+  if (problem) return problem;
   if (Object.keys(s.attributes).length + Object.keys(s.resourceAttributes).length > MAX_SPAN_ATTRIBUTES) {
     return `more than ${MAX_SPAN_ATTRIBUTES} attributes`;
   }
   return null;
 }
 
+/** The integration attributes of a run or record span, checked against the same bounds as events. */
+interface IntegrationValues {
+  value?: number;
+  recordsTotal: number;
+}
+
+function checkIntegrationAttributes(s: DecodedSpan, role: 'run' | 'record'): IntegrationValues | string {
+  for (const key of [ATTR.tenant, ATTR.integration, ATTR.connection, ATTR.flow, ATTR.run, ATTR.recordType]) {
+    const v = attr(s, key);
+    if (v !== undefined && !isIdent(v)) return `${key}: must be 1-${LIMITS.identLength} characters without whitespace or control characters`;
+  }
+  if (role === 'record' && !isRecordId(attr(s, ATTR.record))) return `${ATTR.record}: must be 1-${LIMITS.recordIdLength} characters without control characters`;
+  const total = numericAttribute(ATTR.recordsTotal, attr(s, ATTR.recordsTotal));
+  if (typeof total === 'object') return total.error;
+  const totalProblem = total === undefined ? null : checkUnsigned(ATTR.recordsTotal, total, LIMITS.maxRecordsTotal);
+  if (totalProblem) return totalProblem;
+  const value = role === 'record' ? numericAttribute(ATTR.recordValue, attr(s, ATTR.recordValue)) : undefined;
+  if (typeof value === 'object') return value.error;
+  const valueProblem = value === undefined ? null : checkMoney(ATTR.recordValue, value);
+  if (valueProblem) return valueProblem;
+  const currency = attr(s, ATTR.recordCurrency);
+  if (value !== undefined && currency !== undefined && !/^[A-Z]{3}$/.test(currency)) return `${ATTR.recordCurrency}: must be an ISO-4217 code like USD`;
+  return { value, recordsTotal: total ?? 0 };
+}
+
 /**
  * Maps decoded spans to whole-span rows plus the integration events a run or record
  * span implies (run.started/succeeded/failed, record.synced/failed/skipped).
  */
-export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now = Date.now()): MappedSpans {
+export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now = Date.now(), window: TimeWindow = DEFAULT_WINDOW): MappedSpans {
   const out: MappedSpans = { spanRows: [], eventRows: [], rejected: [] };
   const receivedAt = toChTime(now);
   const runSpanIds = new Set(spans.filter((s) => s.attributes[ATTR.run] !== undefined && !s.attributes[ATTR.record]).map((s) => s.spanId));
   for (const s of spans) {
-    const problem = checkSpan(s, now);
-    if (problem) {
-      out.rejected.push({ spanId: s.spanId, error: problem });
-      continue;
-    }
-    out.spanRows.push(spanRow(s));
     const role = roleOf(s, runSpanIds);
     const tenant = attr(s, ATTR.tenant);
     const integration = attr(s, ATTR.integration);
-    if (!role || !tenant || !integration) continue;
+    const integrated = role !== null && tenant !== undefined && integration !== undefined;
+    const problem = checkSpan(s, now, window);
+    const values = problem ?? (integrated ? checkIntegrationAttributes(s, role) : null);
+    if (typeof values === 'string') {
+      out.rejected.push({ spanId: s.spanId, error: values });
+      continue;
+    }
+    out.spanRows.push(spanRow(s));
+    if (!integrated || values === null) continue;
 
     const failed = s.statusCode === 'Error';
     const signals = failureSignals(s);
     const failure = failed ? classifyFailure(signals, rules) : null;
-    const valueText = attr(s, ATTR.recordValue);
-    const value = valueText === undefined ? NaN : Number(valueText);
-    const hasValue = role === 'record' && Number.isFinite(value);
+    const value = values.value;
+    const hasValue = role === 'record' && value !== undefined;
     const endMs = Number(s.endTimeUnixNano / 1_000_000n);
     const base: EventRow = {
       event_id: `span:${s.traceId}${s.spanId}`,
@@ -144,7 +172,7 @@ export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now =
       failure_code: failure?.code ?? '',
       message: failure?.message ?? '',
       http_status: signals.httpStatus ?? 0,
-      records_total: Number(attr(s, ATTR.recordsTotal) ?? 0) || 0,
+      records_total: values.recordsTotal,
       duration_ms: Math.max(0, endMs - Number(s.startTimeUnixNano / 1_000_000n)),
       attributes: {},
       source: 'span',

@@ -116,6 +116,8 @@ export class Segment {
   /** Rows appended and synced so far (dropped when the segment is parked on disk). */
   rows: Batch = emptyBatch();
   bytes = 0;
+  /** When the first row was appended (ms), for the age of the oldest row waiting. */
+  since: number | null = null;
   private queue: Waiter[] = [];
   private writing: Promise<void> | null = null;
   private handle: Promise<FileHandle> | null = null;
@@ -124,6 +126,7 @@ export class Segment {
 
   /** Appends an encoded batch (see encodeBatch); resolves once it is on disk. */
   append(batch: Batch, line: Buffer): Promise<void> {
+    this.since ??= Date.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ line, batch, resolve, reject });
       this.writing ??= this.writeLoop();
@@ -188,7 +191,7 @@ export class Spool {
   private seq: number;
   current: Segment;
   /** Sealed segments waiting on disk (store down or slow, or left by a crash), oldest first. */
-  readonly backlog: { file: string; bytes: number }[];
+  readonly backlog: { file: string; bytes: number; since: number }[];
   private backlogBytes = 0;
 
   constructor(readonly dir: string) {
@@ -196,7 +199,10 @@ export class Spool {
     this.backlog = readdirSync(dir)
       .filter((f) => /^seg-\d+\.(spool|ndjson)$/.test(f)) // .ndjson: segments of the first line format
       .sort()
-      .map((f) => ({ file: path.join(dir, f), bytes: statSync(path.join(dir, f)).size }));
+      .map((f) => {
+        const st = statSync(path.join(dir, f));
+        return { file: path.join(dir, f), bytes: st.size, since: st.birthtimeMs || st.mtimeMs };
+      });
     for (const b of this.backlog) this.backlogBytes += b.bytes;
     const last = this.backlog.at(-1);
     this.seq = last ? Number(/seg-(\d+)/.exec(last.file)![1]) + 1 : 1;
@@ -215,6 +221,11 @@ export class Spool {
     return old;
   }
 
+  /** When the oldest row not yet in the store was accepted (ms), or null when none waits. */
+  oldestSince(): number | null {
+    return this.backlog[0]?.since ?? this.current.since;
+  }
+
   /** Bytes on disk, for the spool limit. */
   diskBytes(): number {
     return this.current.bytes + this.backlogBytes;
@@ -223,7 +234,7 @@ export class Spool {
   /** Parks a sealed segment on disk to be replayed later; its rows leave memory. */
   park(segment: Segment): void {
     segment.rows = emptyBatch();
-    this.backlog.push({ file: segment.file, bytes: segment.bytes });
+    this.backlog.push({ file: segment.file, bytes: segment.bytes, since: segment.since ?? Date.now() });
     this.backlogBytes += segment.bytes;
   }
 

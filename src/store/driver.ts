@@ -18,8 +18,8 @@ export interface Driver {
   insert(table: string, rows: readonly object[]): Promise<void>;
   /** Inserts rows already serialised: one JSON object per element, keyed by column name (JSONEachRow). */
   insertJson(table: string, lines: readonly string[]): Promise<void>;
-  /** Runs DDL or other statements that return nothing. */
-  command(sql: string): Promise<void>;
+  /** Runs DDL or other statements that return nothing (values bound with `{name:Type}` as in queries). */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /** Cheap liveness probe. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

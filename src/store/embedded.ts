@@ -21,11 +21,16 @@ export class EmbeddedDriver implements Driver {
    * Session settings, once, before the first statement. ClickHouse JIT-compiles an
    * expression on its 4th use, a one-off 80–300 ms pause per query shape inside some
    * user's request; measured at 10M events it gave no steady-state gain (bench/RESULTS.md).
+   * Inserts are synchronous and idempotent under retry: a block a table (or a view's
+   * target) has already taken is dropped, given the deduplication windows of migration 025.
    */
   private ready(): Promise<void> {
     return (this.settings ??= (async () => {
-      for (const name of ['compile_expressions', 'compile_aggregate_expressions', 'compile_sort_description']) {
+      for (const name of ['compile_expressions', 'compile_aggregate_expressions', 'compile_sort_description', 'async_insert']) {
         await this.session.queryAsync(`SET ${name} = 0`);
+      }
+      for (const name of ['insert_deduplicate', 'deduplicate_blocks_in_dependent_materialized_views']) {
+        await this.session.queryAsync(`SET ${name} = 1`);
       }
     })());
   }
@@ -60,10 +65,11 @@ export class EmbeddedDriver implements Driver {
     }
   }
 
-  async command(sql: string): Promise<void> {
+  async command(sql: string, params?: Record<string, unknown>): Promise<void> {
     try {
       await this.ready();
-      await this.session.queryAsync(sql);
+      if (params) await this.session.queryBindAsync(sql, params);
+      else await this.session.queryAsync(sql);
     } catch (err) {
       throw new StoreError('command', (err as Error).message, err);
     }

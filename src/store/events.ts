@@ -42,6 +42,17 @@ export async function insertEventIds(driver: Driver, rows: readonly { event_id: 
   await driver.insert('event_ids', rows);
 }
 
+/**
+ * Deletes event rows by (tenant, id): the footprint of a row the store refused part-way
+ * (a view failed after the table took it), before it goes to the quarantine.
+ */
+export async function deleteEventRows(driver: Driver, rows: readonly { tenant: string; event_id: string }[]): Promise<void> {
+  for (const tenant of new Set(rows.map((r) => r.tenant))) {
+    const ids = rows.filter((r) => r.tenant === tenant).map((r) => r.event_id);
+    await driver.command('DELETE FROM events WHERE tenant = {tenant:String} AND event_id IN {ids:Array(String)}', { tenant, ids });
+  }
+}
+
 const idRow = z.object({ event_id: z.string(), tenant: z.string() });
 
 /** Dedup key of an event: ids are unique per tenant, not globally. */

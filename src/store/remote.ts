@@ -12,6 +12,13 @@ export interface RemoteOptions {
 }
 
 /** ClickHouse over HTTP through the official `@clickhouse/client`. */
+/**
+ * Inserts are idempotent under retry: a block the table (or a view's target) has
+ * already taken is dropped, given the tables' deduplication windows (migration 025).
+ * The server's default leaves views out of it; these settings say so explicitly.
+ */
+const INSERT_SETTINGS = { insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
+
 export class RemoteDriver implements Driver {
   readonly kind = 'remote' as const;
   private readonly client: ClickHouseClient;
@@ -41,7 +48,7 @@ export class RemoteDriver implements Driver {
   async insert(table: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+      await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }
@@ -56,6 +63,7 @@ export class RemoteDriver implements Driver {
       const res = await this.client.exec({
         query: `INSERT INTO ${table} FORMAT JSONEachRow`,
         values: Readable.from([Buffer.from(lines.join('\n') + '\n')], { objectMode: false }),
+        clickhouse_settings: INSERT_SETTINGS,
       });
       res.stream.resume();
       await finished(res.stream);
@@ -64,9 +72,9 @@ export class RemoteDriver implements Driver {
     }
   }
 
-  async command(sql: string): Promise<void> {
+  async command(sql: string, params?: Record<string, unknown>): Promise<void> {
     try {
-      await this.client.command({ query: sql });
+      await this.client.command({ query: sql, query_params: params });
     } catch (err) {
       throw new StoreError('command', (err as Error).message, err);
     }

@@ -103,7 +103,7 @@ describe('POST /v1/events', () => {
     assert.deepEqual(Object.keys(byIndex).map(Number), [1, 2, 3, 4, 5, 6, 7]);
     assert.match(byIndex[1], /integration: is required/);
     assert.match(byIndex[2], /type:/);
-    assert.match(byIndex[3], /before 2000/);
+    assert.match(byIndex[3], /time: is more than 400 days in the past/);
     assert.match(byIndex[4], /record\.value/);
     assert.match(byIndex[5], /error: is required for record\.failed/);
     assert.match(byIndex[6], /tenant: must not contain whitespace/);

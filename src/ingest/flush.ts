@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  deleteEventRows,
+  eventKey,
+  findStoredEventKeys,
+  insertEventIds,
+  insertEventJson,
+  insertQuarantined,
+  insertSpanJson,
+  toChTime,
+  type Driver,
+  type QuarantinedRow,
+} from '../store/index.js';
+import type { Batch, SpooledRow } from './spool.js';
+
+/** What one write did: rows stored, dropped as already stored, and quarantined. */
+export interface WriteOutcome {
+  storedEvents: number;
+  storedSpans: number;
+  duplicates: number;
+  quarantined: number;
+}
+
+/**
+ * Most distinct days in one insert. The engine refuses an insert that touches more than
+ * 100 partitions (`max_partitions_per_insert_block`); spans are partitioned by day and
+ * events (and their rollups) by month or coarser, so 90 days is below it for every table.
+ */
+const MAX_DAYS_PER_INSERT = 90;
+
+/**
+ * ClickHouse error codes that mean "this data cannot be stored" rather than "the store
+ * is unwell": parse and conversion failures, values out of a column's range, overflow in
+ * a view's expression. A flush refused with one of these is split to find the rows.
+ */
+const REFUSAL_CODES = new Set([6, 26, 27, 38, 41, 43, 53, 69, 70, 72, 117, 131, 190, 321, 407, 691]);
+
+/** The engine's error code in a store error, if it carries one. */
+export function storeErrorCode(err: unknown): number | undefined {
+  const cause = (err as { cause?: { code?: unknown } }).cause;
+  if (cause && typeof cause.code === 'string' && /^\d+$/.test(cause.code)) return Number(cause.code);
+  const m = /Code: (\d+)\./.exec((err as Error)?.message ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** True when the store refused the data itself (see REFUSAL_CODES). */
+export const isRefusal = (err: unknown) => REFUSAL_CODES.has(storeErrorCode(err) ?? -1);
+
+const dayOf = (json: string, key: string) => {
+  const at = json.indexOf(key);
+  return at < 0 ? '' : json.slice(at + key.length, at + key.length + 10);
+};
+
+/** Splits rows so no insert spans more than MAX_DAYS_PER_INSERT days (and so partitions). */
+export function partitionChunks(rows: SpooledRow[], key: '"ts":"' | '"Timestamp":"'): SpooledRow[][] {
+  const days = rows.map((r) => dayOf(r.json, key));
+  if (new Set(days).size <= MAX_DAYS_PER_INSERT) return rows.length ? [rows] : [];
+  const order = rows.map((_, i) => i).sort((a, b) => (days[a] < days[b] ? -1 : days[a] > days[b] ? 1 : 0));
+  const chunks: SpooledRow[][] = [];
+  let chunk: SpooledRow[] = [];
+  const seen = new Set<string>();
+  for (const i of order) {
+    if (!seen.has(days[i]) && seen.size === MAX_DAYS_PER_INSERT) {
+      chunks.push(chunk);
+      chunk = [];
+      seen.clear();
+    }
+    seen.add(days[i]);
+    chunk.push(rows[i]);
+  }
+  chunks.push(chunk);
+  return chunks;
+}
+
+interface Table {
+  kind: 'event' | 'span';
+  insert: (driver: Driver, lines: readonly string[]) => Promise<void>;
+  dayKey: '"ts":"' | '"Timestamp":"';
+}
+const EVENTS: Table = { kind: 'event', insert: insertEventJson, dayKey: '"ts":"' };
+const SPANS: Table = { kind: 'span', insert: insertSpanJson, dayKey: '"Timestamp":"' };
+
+/**
+ * Writes a batch to the store, idempotently and without letting one bad row hold up
+ * the rest:
+ * - rows already stored (by id) are dropped, within the batch and against `event_ids`;
+ * - each table's rows are inserted, in chunks the engine's partition limit allows, and
+ *   their ids recorded right after, so a retry after a later table refused does not
+ *   insert them again (a crash in between is absorbed by the tables' insert
+ *   deduplication: the retry sends the same block);
+ * - a chunk the store refuses as data (or, with `suspect`, for any reason while other
+ *   rows of it go in) is split in halves until the refused rows are found; they go to
+ *   the quarantine with the engine's reason, everything else is stored.
+ * Throws (rows stay in the spool, to be retried) when the store is unavailable.
+ */
+export async function writeBatch(driver: Driver, batch: Batch, log: Logger, suspect = false): Promise<WriteOutcome> {
+  const all = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
+  const stored = await findStoredEventKeys(
+    driver,
+    all.filter((r) => r.lookup).map((r) => ({ tenant: r.tenant, event_id: r.eventId })),
+  );
+  const seen = new Set<string>();
+  const fresh = (r: SpooledRow) => {
+    if (!r.lookup) return true;
+    const key = eventKey(r.tenant, r.eventId);
+    if (stored.has(key) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  const events = batch.events.filter(fresh);
+  const spans = batch.spans.filter(fresh);
+  const outcome: WriteOutcome = { storedEvents: 0, storedSpans: 0, duplicates: all.length - events.length - spans.length, quarantined: 0 };
+  for (const [table, rows] of [[EVENTS, events], [SPANS, spans]] as const) {
+    for (const chunk of partitionChunks(rows, table.dayKey)) {
+      const { stored: n, refused } = await insertFinding(driver, table, chunk, suspect);
+      if (refused.length > 0) {
+        if (refused.length === chunk.length && !isRefusal(refused[0].err)) throw refused[0].err;
+        await quarantine(driver, table, refused, log);
+        outcome.quarantined += refused.length;
+      }
+      if (table === EVENTS) outcome.storedEvents += n;
+      else outcome.storedSpans += n;
+    }
+  }
+  return outcome;
+}
+
+interface Refused {
+  row: SpooledRow;
+  err: unknown;
+}
+
+/** Inserts rows and records their ids; on a refusal, splits to find the refused rows. */
+async function insertFinding(driver: Driver, table: Table, rows: SpooledRow[], suspect: boolean): Promise<{ stored: number; refused: Refused[] }> {
+  try {
+    await table.insert(driver, rows.map((r) => r.json));
+  } catch (err) {
+    if (!isRefusal(err) && !suspect) throw err;
+    if (rows.length === 1) return { stored: 0, refused: [{ row: rows[0], err }] };
+    const mid = rows.length >> 1;
+    const a = await insertFinding(driver, table, rows.slice(0, mid), suspect);
+    const b = await insertFinding(driver, table, rows.slice(mid), suspect);
+    return { stored: a.stored + b.stored, refused: [...a.refused, ...b.refused] };
+  }
+  await insertEventIds(driver, rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: toChTime(Date.now()) })));
+  return { stored: rows.length, refused: [] };
+}
+
+/**
+ * Moves refused rows to the quarantine. An `events` row refused by one of its views may
+ * already sit in `events` itself (a view's failure does not undo the table's insert), so
+ * it is deleted there: a quarantined row counts nowhere until it is replayed.
+ */
+async function quarantine(driver: Driver, table: Table, refused: Refused[], log: Logger): Promise<void> {
+  const now = new Date().toISOString();
+  const rows: QuarantinedRow[] = refused.map(({ row, err }) => ({
+    id: randomUUID(),
+    quarantinedAt: now,
+    kind: table.kind,
+    tenant: row.tenant,
+    eventId: row.eventId,
+    reason: String((err as Error)?.message ?? err).slice(0, 2000),
+    row: row.json,
+    state: 'quarantined',
+    updatedAt: now,
+  }));
+  await insertQuarantined(driver, rows);
+  if (table === EVENTS) await deleteEventRows(driver, refused.map(({ row }) => ({ tenant: row.tenant, event_id: row.eventId })));
+  for (const r of rows) log.warn({ tenant: r.tenant, eventId: r.eventId, kind: r.kind, quarantineId: r.id, reason: r.reason.slice(0, 300) }, 'the store refused a row; quarantined');
+}
