@@ -169,11 +169,7 @@ export class Batcher {
    */
   private async write(batch: Batch): Promise<void> {
     const suspect = this.failures >= SUSPECT_AFTER_FAILURES && (await this.driver.ping().catch(() => false));
-    const out = await writeBatch(this.driver, batch, this.log, suspect);
-    this.stats.duplicatesDropped += out.duplicates;
-    this.stats.storedEvents += out.storedEvents;
-    this.stats.storedSpans += out.storedSpans;
-    this.stats.quarantinedRows += out.quarantined;
+    await writeBatch(this.driver, batch, this.log, this.stats, suspect);
   }
 
   /** Stops taking rows and writes everything accepted (SIGTERM drain). */

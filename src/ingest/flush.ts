@@ -14,12 +14,16 @@ import {
 } from '../store/index.js';
 import type { Batch, SpooledRow } from './spool.js';
 
-/** What one write did: rows stored, dropped as already stored, and quarantined. */
-export interface WriteOutcome {
+/**
+ * Running counts a write adds to as it goes (so a write that fails half-way still
+ * counts what it stored): rows stored, dropped as already stored (on a retry, this
+ * includes rows an earlier attempt stored), and quarantined.
+ */
+export interface WriteCounts {
   storedEvents: number;
   storedSpans: number;
-  duplicates: number;
-  quarantined: number;
+  duplicatesDropped: number;
+  quarantinedRows: number;
 }
 
 /**
@@ -94,7 +98,7 @@ const SPANS: Table = { kind: 'span', insert: insertSpanJson, dayKey: '"Timestamp
  *   the quarantine with the engine's reason, everything else is stored.
  * Throws (rows stay in the spool, to be retried) when the store is unavailable.
  */
-export async function writeBatch(driver: Driver, batch: Batch, log: Logger, suspect = false): Promise<WriteOutcome> {
+export async function writeBatch(driver: Driver, batch: Batch, log: Logger, counts: WriteCounts, suspect = false): Promise<void> {
   const all = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
   const stored = await findStoredEventKeys(
     driver,
@@ -110,25 +114,43 @@ export async function writeBatch(driver: Driver, batch: Batch, log: Logger, susp
   };
   const events = batch.events.filter(fresh);
   const spans = batch.spans.filter(fresh);
-  const outcome: WriteOutcome = { storedEvents: 0, storedSpans: 0, duplicates: all.length - events.length - spans.length, quarantined: 0 };
+  counts.duplicatesDropped += all.length - events.length - spans.length;
   for (const [table, rows] of [[EVENTS, events], [SPANS, spans]] as const) {
     for (const chunk of partitionChunks(rows, table.dayKey)) {
-      const { stored: n, refused } = await insertFinding(driver, table, chunk, suspect);
+      const found = await insertFinding(driver, table, chunk, suspect);
+      const { refused } = suspect ? await confirmRefusals(driver, table, found.refused) : found;
+      const n = chunk.length - refused.length;
+      if (table === EVENTS) counts.storedEvents += n;
+      else counts.storedSpans += n;
       if (refused.length > 0) {
-        if (refused.length === chunk.length && !isRefusal(refused[0].err)) throw refused[0].err;
+        if (n === 0 && !isRefusal(refused[0].err)) throw refused[0].err;
         await quarantine(driver, table, refused, log);
-        outcome.quarantined += refused.length;
+        counts.quarantinedRows += refused.length;
       }
-      if (table === EVENTS) outcome.storedEvents += n;
-      else outcome.storedSpans += n;
     }
   }
-  return outcome;
 }
 
 interface Refused {
   row: SpooledRow;
   err: unknown;
+}
+
+/**
+ * A suspected row refused for an unrecognised reason is tried once more on its own
+ * before it is quarantined: a store failing now and then must not send good rows there.
+ */
+async function confirmRefusals(driver: Driver, table: Table, refused: Refused[]): Promise<{ refused: Refused[] }> {
+  const still: Refused[] = [];
+  for (const r of refused) {
+    if (isRefusal(r.err)) {
+      still.push(r);
+      continue;
+    }
+    const again = await insertFinding(driver, table, [r.row], true);
+    still.push(...again.refused);
+  }
+  return { refused: still };
 }
 
 /** Inserts rows and records their ids; on a refusal, splits to find the refused rows. */
