@@ -15,6 +15,7 @@ import { createEmailRenderer, type EmailRenderer } from './render.js';
 import { checkWebhookUrl, type HostLookup } from './ssrf.js';
 
 export type * from './model.js';
+export { DELIVERY_STATUSES } from './model.js';
 export { Outbox, type DispatchSummary } from './outbox.js';
 export type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.js';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy } from './backoff.js';

@@ -49,8 +49,14 @@ export type ChannelType = Target['channel'];
 /** The registry: adding a channel is one entry (STYLE.md). */
 export type ChannelRegistry = Record<ChannelType, Channel>;
 
-/** Where a delivery stands: pending (will be tried, maybe again), delivered (2xx/250), dead (given up). */
-export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+/**
+ * Where a delivery stands: pending (will be tried, maybe again), delivered (2xx/250), dead
+ * (given up), or superseded (a later transition of the same alerts to the same target was
+ * queued before this one could be delivered: it is never sent, so a receiver coming back
+ * from an outage never gets a stale "firing" after the "resolved").
+ */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'superseded';
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'superseded'] as const;
 
 /**
  * A record named in an alert. Alerts carry `{id, message}`; when they also carry the

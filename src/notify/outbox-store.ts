@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
-import type { DeliveryStatus, NotificationMessage, Target } from './model.js';
+import { DELIVERY_STATUSES, type DeliveryStatus, type NotificationMessage, type Target } from './model.js';
 
 /** One delivery: one message to one target, and where it stands. */
 export interface Delivery {
@@ -44,7 +44,7 @@ const deliveryRow = z
     delivery_id: z.string(),
     message: z.string(),
     target: z.string(),
-    status: z.enum(['pending', 'delivered', 'dead']),
+    status: z.enum(DELIVERY_STATUSES),
     attempts: z.coerce.number(),
     next_attempt_at: z.string(),
     last_status: z.coerce.number(),

@@ -6,7 +6,7 @@ import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './backoff.
 import type { ChannelRegistry, DeliveryResult, NotificationMessage, Target } from './model.js';
 import { findDeliveryIds, getDeliveryLog, getPendingDeliveries, insertAttempts, insertDeliveries, newDelivery } from './outbox-store.js';
 import type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.js';
-import { deliveryId } from './targets.js';
+import { deliveryId, targetKey } from './targets.js';
 
 /** What the outbox needs. */
 export interface OutboxOptions {
@@ -27,9 +27,29 @@ export interface DispatchSummary {
   delivered: number;
   retrying: number;
   dead: number;
+  superseded: number;
 }
 
-type Outcome = 'delivered' | 'retrying' | 'dead';
+type Outcome = 'delivered' | 'retrying' | 'dead' | 'superseded';
+
+const TRANSITIONS = new Set<NotificationMessage['type']>(['alert.firing', 'alert.resolved']);
+
+/** The delivery log's note on a delivery that was superseded. */
+function supersededNote(later: Delivery | string): string {
+  return typeof later === 'string'
+    ? `superseded by a later transition (delivery ${later}); not retried`
+    : `superseded by ${later.message.type} (delivery ${later.id}) before it could be delivered`;
+}
+
+/** True when `later` makes `earlier` stale: both alert transitions, and `later` covers every alert of `earlier`. */
+function supersedes(later: Delivery, earlier: Delivery): boolean {
+  const a = earlier.message;
+  const b = later.message;
+  if (!TRANSITIONS.has(a.type) || !TRANSITIONS.has(b.type) || a.id === b.id || a.createdAt > b.createdAt) return false;
+  if (targetKey(earlier.target) !== targetKey(later.target) || a.alerts.length === 0) return false;
+  const covered = new Set(b.alerts.map((x) => x.fingerprint));
+  return a.alerts.every((x) => covered.has(x.fingerprint));
+}
 
 /**
  * The outbox (DESIGN.md §10): at-least-once delivery of each (message, target) with
@@ -43,6 +63,8 @@ export class Outbox {
   private readonly pending = new Map<string, Delivery>();
   private readonly inFlight = new Set<string>();
   private readonly claimed = new Set<string>();
+  /** In-flight deliveries made stale meanwhile: if their attempt fails, they are not retried. */
+  private readonly staleInFlight = new Map<string, string>();
   private readonly running = new Set<Promise<unknown>>();
   // Writes that failed (store down): retried before each pass, so the store catches up.
   private readonly unsaved = new Map<string, Delivery>();
@@ -98,6 +120,7 @@ export class Outbox {
       if (created.length) {
         await insertDeliveries(this.opts.driver, created);
         for (const d of created) this.pending.set(d.id, d);
+        await this.supersedeBy(created, now);
         this.onEnqueue?.();
       }
     } finally {
@@ -106,13 +129,37 @@ export class Outbox {
     return [...new Set(ids)];
   }
 
+  /**
+   * Deliveries still pending that a new one makes stale (a "firing" waiting on a receiver
+   * that is down, when the "resolved" of the same alerts is queued) are marked superseded
+   * and never sent; the delivery log says by which delivery.
+   */
+  private async supersedeBy(created: readonly Delivery[], now: number): Promise<void> {
+    for (const later of created) {
+      for (const earlier of this.pending.values()) {
+        if (earlier.id === later.id || !supersedes(later, earlier)) continue;
+        if (this.inFlight.has(earlier.id)) {
+          this.staleInFlight.set(earlier.id, later.id);
+          continue;
+        }
+        this.pending.delete(earlier.id);
+        const next: Delivery = { ...earlier, status: 'superseded', lastError: supersededNote(later), nextAttemptAt: now, updatedAt: now, version: earlier.version + 1 };
+        this.opts.log.info({ deliveryId: earlier.id, by: later.id }, 'notification superseded by a later transition; not sent');
+        await insertDeliveries(this.opts.driver, [next]).catch((err: unknown) => {
+          this.unsaved.set(next.id, next);
+          this.opts.log.warn({ err, deliveryId: next.id }, 'delivery state not stored yet; will retry');
+        });
+      }
+    }
+  }
+
   /** Attempts every pending delivery that is due at `now`, at most `concurrency` at a time. */
   async dispatchDue(now: number = this.opts.clock.now()): Promise<DispatchSummary> {
     await this.flushUnsaved();
     const due = [...this.pending.values()]
       .filter((d) => d.nextAttemptAt <= now && !this.inFlight.has(d.id))
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
-    const summary: DispatchSummary = { attempted: 0, delivered: 0, retrying: 0, dead: 0 };
+    const summary: DispatchSummary = { attempted: 0, delivered: 0, retrying: 0, dead: 0, superseded: 0 };
     let next = 0;
     const worker = async () => {
       while (next < due.length) {
@@ -184,8 +231,11 @@ export class Outbox {
       const result = await this.send(d, number, startedAt);
       const durationMs = performance.now() - t0;
       const at = this.opts.clock.now();
-      const outcome: Outcome = result.ok ? 'delivered' : once || !result.retryable || number >= this.policy.maxAttempts ? 'dead' : 'retrying';
-      const error = result.ok ? (result.error ?? null) : (result.error ?? 'failed');
+      const staleBy = this.staleInFlight.get(d.id);
+      this.staleInFlight.delete(d.id);
+      let outcome: Outcome = result.ok ? 'delivered' : once || !result.retryable || number >= this.policy.maxAttempts ? 'dead' : 'retrying';
+      if (outcome === 'retrying' && staleBy) outcome = 'superseded';
+      const error = outcome === 'superseded' ? `${result.error ?? 'failed'}; then ${supersededNote(staleBy!)}` : result.ok ? (result.error ?? null) : (result.error ?? 'failed');
       const next: Delivery = {
         ...d,
         status: outcome === 'retrying' ? 'pending' : outcome,
@@ -199,7 +249,8 @@ export class Outbox {
       if (outcome === 'retrying') this.pending.set(d.id, next);
       else this.pending.delete(d.id);
       const log = { deliveryId: d.id, messageId: d.message.id, type: d.message.type, channel: d.target.channel, attempt: number, status: result.status };
-      if (outcome === 'dead') this.opts.log.warn({ ...log, error: next.lastError }, 'notification dead-lettered');
+      if (outcome === 'superseded') this.opts.log.info({ ...log, by: staleBy }, 'notification superseded by a later transition; not retried');
+      else if (outcome === 'dead') this.opts.log.warn({ ...log, error: next.lastError }, 'notification dead-lettered');
       else if (outcome === 'retrying') this.opts.log.info({ ...log, error, retryAt: new Date(next.nextAttemptAt).toISOString() }, 'notification attempt failed; will retry');
       else this.opts.log.debug(log, 'notification delivered');
       await this.save(next, {

@@ -18,7 +18,7 @@ export const targetSchema = z.discriminatedUnion('channel', [
 ]);
 
 /** What identifies a target for de-duplication: the addresses, the URL, or the channel itself. */
-function targetKey(target: Target): string {
+export function targetKey(target: Target): string {
   switch (target.channel) {
     case 'email':
       return `email:${[...new Set(target.to.map((a) => a.trim().toLowerCase()))].sort().join(',')}`;

@@ -1,10 +1,10 @@
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { publicTarget, targetSchema, type Delivery, type DeliveryAttempt, type Notifier } from '../../notify/index.js';
+import { DELIVERY_STATUSES, publicTarget, targetSchema, type Delivery, type DeliveryAttempt, type Notifier } from '../../notify/index.js';
 import { parseQuery } from '../validate.js';
 
 const listQuery = z.object({
-  status: z.enum(['pending', 'delivered', 'dead']).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
   tenant: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
 });
