@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
+import { ADMIN } from '../notify/support.js';
 import { MIN, SECRET, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
 
 // Delivery under stress: a condition that flaps, and a receiver that is down for hours.
@@ -123,6 +125,14 @@ describe('a receiver down for a long stretch', () => {
     const types = webhooks(rx.tenant.get('acme')!).map((r) => r.json.type);
     assert.deepEqual([...new Set(types)].sort(), ['alert.firing', 'alert.resolved'], 'the alert fired and resolved while the receiver was down');
     assert.equal(byId.size, 2, 'two messages, each with one webhook-id kept across its retries');
+    // The firing was still waiting for a retry when the resolved was queued: it is
+    // superseded, never delivered after the resolved (it used to arrive ~3 minutes later).
+    const firing = webhooks(rx.tenant.get('acme')!).find((r) => r.json.type === 'alert.firing')!.headers['webhook-id'];
+    const firingTries = byId.get(String(firing))!;
+    assert.equal(firingTries.filter((t) => t.status === 200).length, 0, 'the stale firing is not delivered');
+    const log = await request(s.svc.server).get('/v1/notifications').query({ tenant: 'acme', status: 'superseded' }).set('Authorization', `Bearer ${ADMIN}`);
+    assert.equal(log.body.deliveries.filter((d: { channel: string }) => d.channel === 'webhook').length, 1, 'the delivery log says it was superseded');
+    byId.delete(String(firing));
     for (const [id, tries] of byId) {
       const ok = tries.filter((t) => t.status === 200);
       assert.equal(ok.length, 1, `${id}: exactly one successful delivery`);

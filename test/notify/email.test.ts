@@ -39,7 +39,7 @@ describe('email channel over a real SMTP server', () => {
     const message = createMessage({ type: 'alert.firing', alerts: [alert], audience: 'tenant', tenant: 'acme', groupKey: 'acme/data', createdAt: clock.now() });
     await svc.notifier.outbox.enqueue(message, [{ channel: 'email', to: ['it@acme.example', 'ops@acme.example'] }]);
     const summary = await svc.notifier.outbox.dispatchDue(clock.now());
-    assert.deepEqual(summary, { attempted: 1, delivered: 1, retrying: 0, dead: 0 });
+    assert.deepEqual(summary, { attempted: 1, delivered: 1, retrying: 0, dead: 0, superseded: 0 });
 
     assert.equal(smtp.mails.length, 1);
     const mail = smtp.mails[0];
