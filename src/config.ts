@@ -28,6 +28,7 @@ const envSchema = z.object({
   DD_API_KEY: optionalString,
   DD_SITE: z.string().default('datadoghq.com'),
   SYNCWATCH_DATADOG_URL: optionalString,
+  SYNCWATCH_PAGERDUTY_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
   SYNCWATCH_WEBHOOK_ALLOW: z.string().default(''),
   SYNCWATCH_PUBLIC_URL: z.url().default('http://localhost:4318'),
   SYNCWATCH_LINK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
@@ -106,6 +107,8 @@ export interface Config {
   alertRulesDir: string;
   smtp: { url?: string; from: string; opsEmail?: string };
   datadog: { apiKey?: string; site: string; url?: string };
+  /** The PagerDuty Events API v2 endpoint (SYNCWATCH_PAGERDUTY_URL: tests, proxies, EU service region). */
+  pagerduty: { url: string };
   webhookAllow: string[];
   publicUrl: string;
   /** Secret that signs page links and sessions; unset: generated once and kept in dataDir. */
@@ -173,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     alertRulesDir: path.resolve(e.SYNCWATCH_ALERT_RULES),
     smtp: { url: e.SMTP_URL, from: e.SYNCWATCH_EMAIL_FROM ?? 'syncwatch@localhost', opsEmail: e.SYNCWATCH_OPS_EMAIL },
     datadog: { apiKey: e.DD_API_KEY, site: e.DD_SITE, url: e.SYNCWATCH_DATADOG_URL },
+    pagerduty: { url: e.SYNCWATCH_PAGERDUTY_URL },
     webhookAllow: e.SYNCWATCH_WEBHOOK_ALLOW.split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl: e.SYNCWATCH_PUBLIC_URL.replace(/\/$/, ''),
     linkSecret: e.SYNCWATCH_LINK_SECRET,

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { NotificationMessage, Target } from '../notify/model.js';
+import type { NotificationMessage, Target } from '../notify/index.js';
 import type { Driver, EventRow } from '../store/index.js';
 import { InboxReader, postToInbox } from './engine-inbox.js';
 import { evaluateWindowRules, isWindowRule } from './evaluate.js';

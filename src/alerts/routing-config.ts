@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
-import type { Target } from '../notify/model.js';
+import { targetSchema, type Target } from '../notify/index.js';
 import { quietHoursSchema } from './subscriptions.js';
 import { duration } from './rules-schema.js';
 
@@ -36,6 +36,8 @@ const receiverSchema = z.strictObject({
   emails: z.array(z.email()).default([]),
   webhooks: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16) })).default([]),
   datadog: z.boolean().default(false),
+  /** Any channel's targets, as the notifications API takes them: `{channel: slack, url}`, `{channel: pagerduty, routing_key}`… */
+  targets: z.array(targetSchema).default([]),
 });
 
 /** `30s`, `5m` (a divisor of a minute or an hour) or a 6-field cron expression. */
@@ -120,6 +122,7 @@ export function loadAlertsSettings(config: Pick<Config, 'file' | 'smtp' | 'datad
     if (r.emails.length > 0) targets.push({ channel: 'email', to: r.emails });
     for (const w of r.webhooks) targets.push({ channel: 'webhook', url: w.url, secret: w.secret });
     if (r.datadog && !targets.some((t) => t.channel === 'datadog')) targets.push({ channel: 'datadog' });
+    targets.push(...r.targets);
     receivers.set(name, targets);
   }
 

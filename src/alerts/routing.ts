@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NotificationMessage, Target } from '../notify/model.js';
+import { targetKey, type NotificationMessage, type Target } from '../notify/index.js';
 import type { Alert } from './model.js';
 import { TENANT_RECEIVER, type AlertsSettings, type Route, type RouteLabel } from './routing-config.js';
 import { planDigests } from './routing-digest.js';
@@ -55,8 +55,6 @@ interface Group {
   alerts: Alert[];
 }
 
-/** A target's identity, without its secret. */
-export const targetKey = (t: Target) => (t.channel === 'email' ? `email:${[...t.to].sort().join(',')}` : t.channel === 'webhook' ? `webhook:${t.url}` : 'datadog');
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 /** Notify-log key of one alert at one target of one receiver. */
 export const logKey = (fingerprint: string, receiver: string, target: Target) => hash(`${fingerprint}|${receiver}|${targetKey(target)}`);
@@ -118,6 +116,8 @@ function unitsOf(alert: Alert, input: RoutingInput): Unit[] {
 function tenantTargets(sub: Subscription, alert: Alert): Target[] {
   const targets: Target[] = sub.webhooks.map((w) => ({ channel: 'webhook', url: w.url, secret: w.secret }));
   if (sub.emails.length > 0 && !goesToDigest(sub, alert)) targets.push({ channel: 'email', to: sub.emails });
+  // Other channels (Slack, Teams, PagerDuty…) are immediate: a digest is an email.
+  targets.push(...sub.targets);
   return targets;
 }
 

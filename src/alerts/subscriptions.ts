@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-import { webhookSecretSchema } from '../notify/index.js';
+import { publicTarget, targetSchema, targetUrl, webhookSecretSchema, type Target } from '../notify/index.js';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
 
 /** Alert categories a tenant may subscribe to: the failure categories plus health (stale, volume drop) and success (high-value records). */
@@ -50,6 +50,11 @@ export const subscriptionBodySchema = z.strictObject({
     )
     .max(10)
     .default([]),
+  /**
+   * Other channels (Slack, Teams, PagerDuty…), as the notifications API takes targets.
+   * Write-only, since their URLs and keys are credentials: left out, the stored ones are kept.
+   */
+  targets: z.array(targetSchema).max(10).optional(),
   categories: z.array(z.enum(SUBSCRIPTION_CATEGORIES)).min(1).default(['data', 'endpoint', 'health']),
   delivery: z.enum(['immediate', 'digest']).default('immediate'),
   quiet_hours: quietHoursSchema.nullable().default(null),
@@ -62,6 +67,8 @@ export interface Subscription {
   tenant: string;
   emails: string[];
   webhooks: { url: string; secret: string }[];
+  /** Targets of the other channels (Slack, Teams, PagerDuty…). */
+  targets: Target[];
   categories: SubscriptionCategory[];
   delivery: 'immediate' | 'digest';
   quietHours: QuietHours | null;
@@ -75,6 +82,7 @@ export const emptySubscription = (tenant: string): Subscription => ({
   tenant,
   emails: [],
   webhooks: [],
+  targets: [],
   categories: ['data', 'endpoint', 'health'],
   delivery: 'immediate',
   quietHours: null,
@@ -86,6 +94,8 @@ export const emptySubscription = (tenant: string): Subscription => ({
 const storedSchema = z.object({
   emails: z.array(z.string()),
   webhooks: z.array(z.object({ url: z.string(), secret: z.string() })),
+  // Subscriptions stored before other channels existed have none.
+  targets: z.array(targetSchema).default([]),
   categories: z.array(z.enum(SUBSCRIPTION_CATEGORIES)),
   delivery: z.enum(['immediate', 'digest']),
   quiet_hours: quietHoursSchema.nullable(),
@@ -101,6 +111,7 @@ const subscriptionRow = z
       tenant: r.tenant,
       emails: s.emails,
       webhooks: s.webhooks,
+      targets: s.targets,
       categories: s.categories,
       delivery: s.delivery,
       quietHours: s.quiet_hours,
@@ -148,15 +159,21 @@ export async function putSubscription(
     if (!secret) throw badRequest('invalid_parameter', `webhooks.${i}.secret: is required for a new webhook URL (${w.url})`);
     return { url: w.url, secret };
   });
+  const targets = body.targets ?? current.targets;
   for (const w of webhooks) await checkUrl(w.url);
+  for (const t of targets) {
+    const url = targetUrl(t);
+    if (url !== undefined) await checkUrl(url);
+  }
   // Versions only grow, even when the clock stands still (tests) or steps back.
   const version = Math.max(now, current.version + 1);
-  const stored = { emails: body.emails, webhooks, categories: body.categories, delivery: body.delivery, quiet_hours: body.quiet_hours, value_report: body.value_report };
+  const stored = { emails: body.emails, webhooks, targets, categories: body.categories, delivery: body.delivery, quiet_hours: body.quiet_hours, value_report: body.value_report };
   await driver.insert('tenant_subscriptions', [{ tenant, subscription: JSON.stringify(stored), updated_at: toChTime(now), version }]);
   return {
     tenant,
     emails: body.emails,
     webhooks,
+    targets,
     categories: body.categories,
     delivery: body.delivery,
     quietHours: body.quiet_hours,
@@ -178,6 +195,7 @@ export function subscriptionView(s: Subscription) {
     tenant: s.tenant,
     emails: s.emails,
     webhooks: s.webhooks.map((w) => ({ url: w.url, has_secret: w.secret.length > 0, secret_hint: secretHint(w.secret) })),
+    targets: s.targets.map(publicTarget),
     categories: s.categories,
     delivery: s.delivery,
     quiet_hours: s.quietHours,

@@ -7,7 +7,7 @@ import { LIMITS } from '../ingest/index.js';
 import { getHealth, type HealthStatus } from '../insights/index.js';
 import type { Logger } from '../logger.js';
 import { toChTime, type Driver } from '../store/index.js';
-import type { DatadogClient } from './datadog.js';
+import type { DatadogClient } from './datadog-client.js';
 import type { DeliveryResult } from './model.js';
 
 /** Every metric syncwatch sends to Datadog, with its tags (docs/notify.md; dashboards/ read these names). */

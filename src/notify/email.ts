@@ -3,6 +3,14 @@ import type { Links } from '../links.js';
 import type { Channel, DeliveryResult, NotificationMessage } from './model.js';
 import type { EmailRenderer, RenderedEmail } from './render.js';
 import { primaryStatusPage, scopeOf, signedLinks, subjectOf, viewAlert } from './view.js';
+import { z } from 'zod';
+import type { ChannelModule } from './channel-module.js';
+
+/** Email: the addresses a message goes to. */
+export interface EmailTarget {
+  channel: 'email';
+  to: string[];
+}
 
 /** What the email channel needs. */
 export interface EmailChannelOptions {
@@ -60,7 +68,7 @@ function smtpFailure(err: SmtpError): DeliveryResult {
 }
 
 /** The email channel: nodemailer over SMTP_URL, HTML and text bodies from the templates. */
-export function createEmailChannel(options: EmailChannelOptions): Channel & { close(): void } {
+export function createEmailChannel(options: EmailChannelOptions): Channel<EmailTarget> & { close(): void } {
   const transport = options.smtpUrl
     ? nodemailer.createTransport({
         url: options.smtpUrl,
@@ -71,8 +79,7 @@ export function createEmailChannel(options: EmailChannelOptions): Channel & { cl
     : null;
   const domain = new URL(options.links.publicUrl).hostname || 'syncwatch';
 
-  const channel: Channel = async (target, message) => {
-    if (target.channel !== 'email') return { ok: false, retryable: false, error: `not an email target: ${target.channel}` };
+  const channel: Channel<EmailTarget> = async (target, message) => {
     if (!transport) return { ok: false, retryable: false, error: 'email is not configured: set SMTP_URL' };
     if (!options.renderer.has(templateOf(message))) {
       return { ok: false, retryable: false, error: `no email template for ${message.type} (templates/${templateOf(message)}.html.hbs)` };
@@ -98,3 +105,19 @@ export function createEmailChannel(options: EmailChannelOptions): Channel & { cl
   };
   return Object.assign(channel, { close: () => transport?.close() });
 }
+
+/** Email to one or more addresses (tenants and operators). */
+export const emailChannel: ChannelModule<EmailTarget> = {
+  type: 'email',
+  schema: z.strictObject({
+    channel: z.literal('email'),
+    to: z.array(z.email('must be an email address')).min(1, 'must name at least one address').max(50, 'at most 50 addresses'),
+  }),
+  key: (t) => `email:${[...new Set(t.to.map((a) => a.trim().toLowerCase()))].sort().join(',')}`,
+  publicView: (t) => ({ channel: 'email', to: t.to }),
+  describe: (t) => t.to.join(', '),
+  create(deps) {
+    const send = createEmailChannel({ smtpUrl: deps.config.smtp.url, from: deps.config.smtp.from, links: deps.links, renderer: deps.renderer, timeoutMs: deps.timeoutMs });
+    return { send, close: () => send.close() };
+  },
+};

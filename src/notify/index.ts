@@ -6,10 +6,10 @@ import { Links } from '../links.js';
 import type { Logger } from '../logger.js';
 import type { Driver } from '../store/index.js';
 import type { RetryPolicy } from './backoff.js';
-import { createChannels } from './channels.js';
-import { createDatadogClient } from './datadog.js';
+import { createChannels, targetUrl, type ChannelRegistry, type Target } from './registry.js';
+import { createDatadogClient } from './datadog-client.js';
 import { DatadogMetricsReporter } from './datadog-metrics.js';
-import type { ChannelRegistry, DeliveryResult, NotificationMessage, Target } from './model.js';
+import type { DeliveryResult, NotificationMessage } from './model.js';
 import { Outbox } from './outbox.js';
 import { createEmailRenderer, type EmailRenderer } from './render.js';
 import { checkWebhookUrl, type HostLookup } from './ssrf.js';
@@ -21,12 +21,18 @@ export type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.j
 export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy } from './backoff.js';
 export { checkWebhookUrl, isAddressAllowed, WebhookUrlError, type CheckedWebhookUrl, type HostLookup } from './ssrf.js';
 export { signWebhook, webhookHeaders, webhookSigningKey, webhookSecretSchema } from './webhook-sign.js';
-export { targetSchema, publicTarget, deliveryId, redactUrl } from './targets.js';
+export { targetSchema, publicTarget, describeTarget, deliveryId, targetKey, targetUrl, CHANNEL_TYPES, type Target, type ChannelType, type ChannelRegistry } from './registry.js';
+export { redactUrl } from './http-post.js';
 export { webhookPayload, viewAlert, subjectOf, signedLinks, type AlertView } from './view.js';
 export { renderEmail } from './email.js';
 export { createEmailRenderer, createHandlebars, formatAgo, formatMoney, formatNumber, formatPercent, formatTime, TEMPLATES_DIR, type EmailRenderer } from './render.js';
 export { DatadogMetricsReporter, DATADOG_METRICS, DATADOG_METRIC_NAMES, HEALTH_GAUGE, type DatadogMetricName } from './datadog-metrics.js';
-export { alertEvent, createDatadogClient, type DatadogClient } from './datadog.js';
+export { alertEvent } from './datadog.js';
+export { createDatadogClient, type DatadogClient } from './datadog-client.js';
+export { slackPayload } from './slack.js';
+export { teamsPayload } from './teams.js';
+export { pagerDutyEvent } from './pagerduty.js';
+export { chatView } from './chat-view.js';
 
 /** What a message is made from; `id` defaults to one derived from the content (see {@link createMessage}). */
 export interface MessageInput {
@@ -80,7 +86,7 @@ export interface Notifier {
    * processes, pass the alerting lease (`() => lease.isHeld`) so one of them sends.
    */
   gateDispatch(gate: () => boolean): void;
-  /** Sends a `test` message to a target now (webhook URLs SSRF-checked: throws WebhookUrlError). */
+  /** Sends a `test` message to a target now (customer URLs — webhook, Slack, Teams — SSRF-checked: throws WebhookUrlError). */
   sendTest(target: Target): Promise<DeliveryResult & { deliveryId: string; messageId: string }>;
 }
 
@@ -157,7 +163,8 @@ export function createNotifier(deps: {
       gate = fn;
     },
     async sendTest(target) {
-      if (target.channel === 'webhook') await checkWebhookUrl(target.url, config.webhookAllow, options.lookup);
+      const url = targetUrl(target);
+      if (url !== undefined) await checkWebhookUrl(url, config.webhookAllow, options.lookup);
       const message = createMessage({
         id: `msg_test_${randomUUID()}`,
         type: 'test',

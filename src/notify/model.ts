@@ -1,11 +1,5 @@
 import type { Alert } from '../alerts/model.js';
 
-/** Where a notification goes. Secrets stay server-side (never in API responses or logs). */
-export type Target =
-  | { channel: 'email'; to: string[] }
-  | { channel: 'webhook'; url: string; secret: string }
-  | { channel: 'datadog' };
-
 /** What is sent: one or more alerts grouped into one message, a digest, a report or a test. */
 export interface NotificationMessage {
   type: 'alert.firing' | 'alert.resolved' | 'alert.digest' | 'report.value' | 'test';
@@ -40,14 +34,8 @@ export interface DeliveryContext {
   now: number;
 }
 
-/** Every channel implements this one signature (STYLE.md), registered in one map. */
-export type Channel = (target: Target, message: NotificationMessage, ctx: DeliveryContext) => Promise<DeliveryResult>;
-
-/** The channel types: the keys of the channel registry. */
-export type ChannelType = Target['channel'];
-
-/** The registry: adding a channel is one entry (STYLE.md). */
-export type ChannelRegistry = Record<ChannelType, Channel>;
+/** Every channel implements this one signature (STYLE.md), for its own kind of target (see registry.ts). */
+export type Channel<T> = (target: T, message: NotificationMessage, ctx: DeliveryContext) => Promise<DeliveryResult>;
 
 /**
  * Where a delivery stands: pending (will be tried, maybe again), delivered (2xx/250), dead

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
-import { DELIVERY_STATUSES, type DeliveryStatus, type NotificationMessage, type Target } from './model.js';
+import { DELIVERY_STATUSES, type DeliveryStatus, type NotificationMessage } from './model.js';
+import type { Target } from './registry.js';
 
 /** One delivery: one message to one target, and where it stands. */
 export interface Delivery {

@@ -3,10 +3,10 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Driver } from '../store/index.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './backoff.js';
-import type { ChannelRegistry, DeliveryResult, NotificationMessage, Target } from './model.js';
+import type { DeliveryResult, NotificationMessage } from './model.js';
+import { deliveryId, targetKey, type ChannelRegistry, type Target } from './registry.js';
 import { findDeliveryIds, getDeliveryLog, getPendingDeliveries, insertAttempts, insertDeliveries, newDelivery } from './outbox-store.js';
 import type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.js';
-import { deliveryId, targetKey } from './targets.js';
 
 /** What the outbox needs. */
 export interface OutboxOptions {

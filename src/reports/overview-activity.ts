@@ -1,5 +1,5 @@
 import { listAlerts, type Alert } from '../alerts/index.js';
-import type { Delivery, DeliveryAttempt, DeliveryFilter, Target } from '../notify/index.js';
+import { describeTarget, type Delivery, type DeliveryAttempt, type DeliveryFilter, type Target } from '../notify/index.js';
 import type { Driver } from '../store/index.js';
 
 // The operator overview's "what is going on" sections: alerts firing now, the latest
@@ -70,24 +70,8 @@ export async function getFiringAlerts(driver: Driver, now: number): Promise<Over
     .sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3) || b.since - a.since);
 }
 
-/**
- * Where a delivery went, for a page an operator reads over someone's shoulder: email
- * addresses, a webhook's host only (customers' webhook URLs often carry tokens in the path).
- */
-export function destinationOf(target: Target): string {
-  switch (target.channel) {
-    case 'email':
-      return target.to.join(', ');
-    case 'webhook':
-      try {
-        return new URL(target.url).host;
-      } catch {
-        return '(invalid URL)';
-      }
-    case 'datadog':
-      return 'Datadog';
-  }
-}
+/** Where a delivery went, for a page an operator reads over someone's shoulder (the channel says how, without tokens). */
+export const destinationOf = (target: Target): string => describeTarget(target);
 
 function toOverviewDelivery(d: Delivery): OverviewDelivery {
   const first = d.message.alerts[0];

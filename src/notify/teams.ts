@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { ChannelModule } from './channel-module.js';
+import { chatView, type ChatView } from './chat-view.js';
+import { hostOf, postJson } from './http-post.js';
+import { urlHint } from './slack.js';
+
+/** A Microsoft Teams workflow webhook ("When a Teams webhook request is received"): the URL carries its signature. */
+export interface TeamsTarget {
+  channel: 'teams';
+  url: string;
+}
+
+/**
+ * The message a Teams workflow webhook posts: a `message` with one Adaptive Card
+ * attachment (schema 1.4, the version Teams renders), title, paragraphs, a FactSet and
+ * Action.OpenUrl buttons.
+ */
+export function teamsPayload(view: ChatView): Record<string, unknown> {
+  const body: Record<string, unknown>[] = [
+    { type: 'TextBlock', text: view.title, weight: 'Bolder', size: 'Medium', wrap: true },
+    ...view.paragraphs.map((p) => ({ type: 'TextBlock', text: p, wrap: true })),
+  ];
+  if (view.facts.length) body.push({ type: 'FactSet', facts: view.facts });
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body,
+          actions: view.links.map((l) => ({ type: 'Action.OpenUrl', title: l.title, url: l.url })),
+        },
+      },
+    ],
+  };
+}
+
+/** Microsoft Teams workflow webhooks with Adaptive Cards (tenants and operators). */
+export const teamsChannel: ChannelModule<TeamsTarget> = {
+  type: 'teams',
+  schema: z.strictObject({ channel: z.literal('teams'), url: z.url({ protocol: /^https?$/, message: 'must be the workflow webhook URL Teams gave you' }).max(4096) }),
+  key: (t) => `teams:${t.url}`,
+  publicView: (t) => ({ channel: 'teams', url: urlHint(t.url) }),
+  describe: (t) => `Teams (${hostOf(t.url)})`,
+  url: (t) => t.url,
+  create: (deps) => ({
+    send: (target, message, ctx) =>
+      postJson(target.url, {}, JSON.stringify(teamsPayload(chatView(message, deps.links))), { allow: deps.config.webhookAllow, lookup: deps.lookup, timeoutMs: ctx.timeoutMs, now: ctx.now }),
+  }),
+};
