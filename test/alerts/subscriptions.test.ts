@@ -65,7 +65,7 @@ describe('subscriptions API', () => {
   test('a tenant with no subscription hears nothing: GET shows the empty defaults', async () => {
     const res = await get('nobody');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { tenant: 'nobody', emails: [], webhooks: [], categories: ['data', 'endpoint', 'health'], delivery: 'immediate', quiet_hours: null, value_report: { weekly: false, monthly: true }, updated_at: null });
+    assert.deepEqual(res.body, { tenant: 'nobody', emails: [], webhooks: [], targets: [], categories: ['data', 'endpoint', 'health'], delivery: 'immediate', quiet_hours: null, value_report: { weekly: false, monthly: true }, updated_at: null });
   });
 
   test('PUT stores the subscription; GET returns it with the secret replaced by a hint', async () => {
