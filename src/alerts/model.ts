@@ -1,4 +1,4 @@
-import type { FailureCategory } from '../ingest/types.js';
+import type { FailureCategory } from '../ingest/index.js';
 
 /** Who an alert is for (DESIGN.md §6): data → tenant; endpoint → operator (+ tenant when only they can act); infra → operator. */
 export type Audience = 'tenant' | 'operator';

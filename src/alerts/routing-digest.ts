@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert } from './model.js';
 import { TENANT_RECEIVER } from './routing-config.js';
 import { inQuietHours, lastLocalTime } from './routing-time.js';
-import { goesToDigest, matchRoutes, wants, type Planning, type RoutingInput } from './routing.js';
+import { goesToDigest, matchRoutes, wants, type Planning, type RoutingInput } from './routing-model.js';
 import { findSilence } from './silences.js';
 
 const DAY = 86_400_000;

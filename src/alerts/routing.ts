@@ -1,37 +1,14 @@
 import { createHash } from 'node:crypto';
-import { targetKey, type NotificationMessage, type Target } from '../notify/index.js';
+import { targetKey, type Target } from '../notify/index.js';
 import type { Alert } from './model.js';
-import { TENANT_RECEIVER, type AlertsSettings, type Route, type RouteLabel } from './routing-config.js';
+import { TENANT_RECEIVER, type Route } from './routing-config.js';
 import { planDigests } from './routing-digest.js';
+import { goesToDigest, matchRoutes, wants, type Delivery, type NotifyEntry, type NotifyLog, type Planning, type RoutingInput } from './routing-model.js';
 import { inQuietHours } from './routing-time.js';
-import { findSilence, type Silence } from './silences.js';
+import { findSilence } from './silences.js';
 import type { Subscription } from './subscriptions.js';
 
-/** When one alert's firing and resolve were last handed to the outbox for one target (or, for `digest|tenant`, the last digest). */
-export interface NotifyEntry {
-  key: string;
-  fingerprint: string;
-  firingAt: number | null;
-  resolvedAt: number | null;
-}
-export type NotifyLog = Map<string, NotifyEntry>;
-
-/** A message and where it goes: what the outbox is given. */
-export interface Delivery {
-  message: NotificationMessage;
-  targets: Target[];
-  /** Who it went to, for the alert history (never a secret). */
-  receiver: string;
-}
-
-export interface RoutingInput {
-  alerts: Iterable<Alert>;
-  now: number;
-  settings: Pick<AlertsSettings, 'routes' | 'receivers' | 'digest'>;
-  subscriptions: ReadonlyMap<string, Subscription>;
-  silences: readonly Silence[];
-  log: NotifyLog;
-}
+export { matchRoutes, type Delivery, type NotifyEntry, type NotifyLog, type RoutingInput } from './routing-model.js';
 
 /** What to send now, and the notify-log entries to write once the outbox has it. */
 export interface Plan {
@@ -59,31 +36,6 @@ const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0
 /** Notify-log key of one alert at one target of one receiver. */
 export const logKey = (fingerprint: string, receiver: string, target: Target) => hash(`${fingerprint}|${receiver}|${targetKey(target)}`);
 
-function labelValues(alert: Alert, label: RouteLabel): string[] {
-  return label === 'audience' ? alert.labels.audience : [String(alert.labels[label])];
-}
-
-function routeMatches(route: Route, alert: Alert): boolean {
-  return Object.entries(route.match).every(([label, wanted]) => labelValues(alert, label as RouteLabel).some((v) => wanted!.includes(v)));
-}
-
-/** Routes an alert takes: the first match, and the ones after it while `continue` is set. */
-export function matchRoutes(routes: readonly Route[], alert: Alert): Route[] {
-  const out: Route[] = [];
-  for (const r of routes) {
-    if (!routeMatches(r, alert)) continue;
-    out.push(r);
-    if (!r.continue) break;
-  }
-  return out;
-}
-
-/** Whether a subscription wants this alert at all. */
-export const wants = (sub: Subscription | undefined, alert: Alert): sub is Subscription =>
-  !!sub && alert.labels.tenant !== '' && (sub.categories as string[]).includes(alert.labels.category);
-
-/** Low-severity mail of a digest tenant waits for the daily digest; critical mail never does. */
-export const goesToDigest = (sub: Subscription, alert: Alert) => sub.delivery === 'digest' && alert.labels.severity !== 'critical';
 
 function unitsOf(alert: Alert, input: RoutingInput): Unit[] {
   const units = new Map<string, Unit>();
@@ -152,11 +104,6 @@ export function planNotifications(input: RoutingInput): Plan {
   return { deliveries: plan.deliveries, logUpdates: [...plan.updates.values()] };
 }
 
-/** A plan being built: log updates keyed, so an alert in several groups is written once. */
-export interface Planning {
-  deliveries: Delivery[];
-  updates: Map<string, NotifyEntry>;
-}
 
 function planGroup({ unit, alerts }: Group, input: RoutingInput, plan: Planning): void {
   if (unit.quiet) return;

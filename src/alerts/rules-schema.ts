@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES, FAILURE_CATEGORIES } from '../ingest/index.js';
 import { MAX_CONSECUTIVE_RUNS } from '../insights/health-rules.js';
+import type { RuleKind } from './rules-kinds.js';
 import { TEMPLATE_VARS, placeholdersOf } from './rules-text.js';
 
 // The YAML shape of one alert rule per kind (snake_case, as written in alert-rules/*.yaml).
@@ -35,8 +36,7 @@ const audience = z.enum(['tenant', 'operator']);
 /** One value or a list of them (`audience: tenant` or `audience: [tenant, operator]`). */
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : v === undefined ? v : [v]), z.array(item).min(1));
 export const GROUP_DIMENSIONS = ['tenant', 'integration', 'flow'] as const;
-export const RULE_KINDS = ['threshold', 'consecutive_failed_runs', 'stale', 'volume_drop', 'event'] as const;
-export type RuleKind = (typeof RULE_KINDS)[number];
+export { RULE_KINDS, type RuleKind } from './rules-kinds.js';
 export const LABEL_CATEGORIES = [...FAILURE_CATEGORIES, 'health', 'success'] as const;
 
 const common = {

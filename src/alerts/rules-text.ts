@@ -1,4 +1,4 @@
-import type { RuleKind } from './rules-schema.js';
+import type { RuleKind } from './rules-kinds.js';
 
 // Rule texts: `{{name}}` placeholders filled from the figures of one observation. Plain
 // substitution, no helpers or logic: a rule file is configuration, not a template language.

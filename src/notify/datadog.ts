@@ -1,17 +1,16 @@
 import { z } from 'zod';
 import type { v1 } from '@datadog/datadog-api-client';
-import type { Alert } from '../alerts/model.js';
 import type { Links } from '../links.js';
 import type { ChannelModule } from './channel-module.js';
 import type { DatadogClient } from './datadog-client.js';
-import type { Channel, NotificationMessage } from './model.js';
+import type { Channel, NotificationMessage, NotifiedAlert } from './model.js';
 import { viewAlert } from './view.js';
 
 const ALERT_TYPES = { critical: 'error', warning: 'warning', info: 'info' } as const;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The Datadog event of one alert transition: aggregated by fingerprint, typed by severity, tagged by labels. */
-export function alertEvent(alert: Alert, message: NotificationMessage, links: Links): v1.EventCreateRequest {
+export function alertEvent(alert: NotifiedAlert, message: NotificationMessage, links: Links): v1.EventCreateRequest {
   // Datadog is for operators: plain links, no tenant access tokens in a third-party system.
   const view = viewAlert(alert, links);
   const resolved = message.type === 'alert.resolved' || alert.status === 'resolved';

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Alert } from '../alerts/model.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { Links } from '../links.js';
@@ -9,7 +8,7 @@ import type { RetryPolicy } from './backoff.js';
 import { createChannels, targetUrl, type ChannelRegistry, type Target } from './registry.js';
 import { createDatadogClient } from './datadog-client.js';
 import { DatadogMetricsReporter } from './datadog-metrics.js';
-import type { DeliveryResult, NotificationMessage } from './model.js';
+import type { DeliveryResult, NotificationMessage, NotifiedAlert } from './model.js';
 import { Outbox } from './outbox.js';
 import { createEmailRenderer, type EmailRenderer } from './render.js';
 import { checkWebhookUrl, type HostLookup } from './ssrf.js';
@@ -37,7 +36,7 @@ export { chatView } from './chat-view.js';
 /** What a message is made from; `id` defaults to one derived from the content (see {@link createMessage}). */
 export interface MessageInput {
   type: NotificationMessage['type'];
-  alerts: Alert[];
+  alerts: NotifiedAlert[];
   audience: NotificationMessage['audience'];
   tenant: string | null;
   groupKey: string;

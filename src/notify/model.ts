@@ -1,4 +1,30 @@
-import type { Alert } from '../alerts/model.js';
+/**
+ * What a notification says about one alert. The alerts capability's Alert has all of
+ * this (and more); notify needs no more, and so does not depend on alerts.
+ */
+export interface NotifiedAlert {
+  fingerprint: string;
+  labels: {
+    rule: string;
+    severity: 'info' | 'warning' | 'critical';
+    /** A failure category (infra, endpoint, data), or health / success. */
+    category: string;
+    code: string;
+    audience: ('tenant' | 'operator')[];
+    tenant: string;
+    integration: string;
+    flow: string;
+  };
+  summary: string;
+  action: string;
+  records: { id: string; message: string }[];
+  valueAtRisk: { amount: number; currency: string } | null;
+  status: 'pending' | 'firing' | 'resolved';
+  activeSince: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  version: number;
+}
 
 /** What is sent: one or more alerts grouped into one message, a digest, a report or a test. */
 export interface NotificationMessage {
@@ -9,7 +35,7 @@ export interface NotificationMessage {
   groupKey: string;
   audience: 'tenant' | 'operator';
   tenant: string | null;
-  alerts: Alert[];
+  alerts: NotifiedAlert[];
   /** Free-form payload for non-alert types (report figures). */
   data?: Record<string, unknown>;
   createdAt: number;

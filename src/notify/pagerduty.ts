@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { Alert } from '../alerts/model.js';
 import type { Links } from '../links.js';
 import type { ChannelModule } from './channel-module.js';
 import { postJson } from './http-post.js';
-import type { DeliveryResult, NotificationMessage } from './model.js';
+import type { DeliveryResult, NotificationMessage, NotifiedAlert } from './model.js';
 import { viewAlert } from './view.js';
 
 /** A PagerDuty service's Events API v2 integration: its routing (integration) key. */
@@ -20,7 +19,7 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
  * fingerprint, so the "resolve" closes the incident the "trigger" opened, and a repeat
  * of the same alert adds to it instead of opening another.
  */
-export function pagerDutyEvent(alert: Alert, message: NotificationMessage, routingKey: string, links: Links): Record<string, unknown> {
+export function pagerDutyEvent(alert: NotifiedAlert, message: NotificationMessage, routingKey: string, links: Links): Record<string, unknown> {
   const dedupKey = clip(`syncwatch:${alert.fingerprint}`, 255);
   if (message.type === 'alert.resolved' || alert.status === 'resolved') return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey };
   const v = viewAlert(alert, links, message.audience === 'tenant');

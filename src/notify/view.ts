@@ -1,6 +1,5 @@
-import type { Alert } from '../alerts/model.js';
 import type { Links } from '../links.js';
-import type { NotificationMessage, NotifiedRecord } from './model.js';
+import type { NotificationMessage, NotifiedAlert, NotifiedRecord } from './model.js';
 
 // What every channel says about a message, computed once here so the email, the webhook
 // payload and the Datadog event agree on subject, links and figures. Links in messages
@@ -14,13 +13,13 @@ export const signedLinks = (message: Pick<NotificationMessage, 'audience'>) => m
 export interface AlertView {
   fingerprint: string;
   rule: string;
-  severity: Alert['labels']['severity'];
-  category: Alert['labels']['category'];
+  severity: NotifiedAlert['labels']['severity'];
+  category: NotifiedAlert['labels']['category'];
   code: string;
   tenant: string;
   integration: string;
   flow: string;
-  status: Alert['status'];
+  status: NotifiedAlert['status'];
   summary: string;
   action: string;
   started_at: string;
@@ -33,7 +32,7 @@ export interface AlertView {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The view of one alert; `signed` makes its page links signed, expiring tenant links. */
-export function viewAlert(alert: Alert, links: Links, signed = false): AlertView {
+export function viewAlert(alert: NotifiedAlert, links: Links, signed = false): AlertView {
   const { labels } = alert;
   return {
     fingerprint: alert.fingerprint,
