@@ -45,6 +45,7 @@ export interface ServiceOptions {
 export async function startService(config: Config, log: Logger = createLogger(config.logLevel), options: ServiceOptions = {}): Promise<Service> {
   const driver = await openStore(config);
   const metrics = createMetrics();
+  // Ingest judges time windows by the wall clock: tests on a manual clock post real-time events (moving it here is the next step of one clock).
   const ingest = createIngest(driver, config, log);
   metrics.gauge('syncwatch_spool_backlog_segments', 'Spool segments waiting for the store', () => ingest.batcher.backlogSegments());
   metrics.gauge('syncwatch_store_flush_failures', 'Store writes that failed (rows kept in the spool)', () => ingest.batcher.stats.flushFailures);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Driver, EventRow } from '../store/index.js';
 import { Batcher } from './batcher.js';
@@ -29,6 +30,8 @@ export type TenantScope = ReadonlySet<string> | null;
 export interface Ingest {
   readonly batcher: Batcher;
   readonly rules: ClassificationRules;
+  /** The clock rows are judged and stamped by (the time window, `received_at`). */
+  readonly clock: Clock;
   /** Accepts parsed event items; valid ones are durable when this resolves. */
   acceptEvents(items: unknown[], scope: TenantScope): Promise<{ accepted: number; rejected: Rejection[] }>;
   /** Accepts an OTLP trace request body; throws OtlpDecodeError when it cannot be decoded at all. */
@@ -46,7 +49,7 @@ export interface Ingest {
 export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<void>;
 
 /** Builds the ingest pipeline over a store. */
-export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger): Ingest {
+export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger, clock: Clock = systemClock): Ingest {
   const rules = loadClassificationRules(resolveClassificationFile(config.alertRulesDir));
   const window: TimeWindow = { maxAgeMs: config.ingest.maxAgeMs, maxFutureMs: config.ingest.maxFutureMs };
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest }, log);
@@ -64,8 +67,9 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
   return {
     batcher,
     rules,
+    clock,
     async acceptEvents(items, scope) {
-      const { rows, rejected, newIds } = toEventRows(items, rules, scope, Date.now(), window);
+      const { rows, rejected, newIds } = toEventRows(items, rules, scope, clock.now(), window);
       if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
       if (rows.length > 0 && listeners.length > 0) announce(rows);
       return { accepted: rows.length, rejected };
@@ -81,7 +85,7 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
             return false;
           })
         : decoded;
-      const { spanRows, eventRows, rejected } = mapSpans(spans, rules, Date.now(), window);
+      const { spanRows, eventRows, rejected } = mapSpans(spans, rules, clock.now(), window);
       if (spanRows.length > 0) await batcher.accept({ events: eventRows, spans: spanRows });
       if (eventRows.length > 0 && listeners.length > 0) announce(eventRows);
       return { accepted: spanRows.length, rejected: [...outOfScope, ...rejected] };

@@ -40,11 +40,11 @@ export function quarantineRouter(driver: Driver, ingest: Ingest, guard: RequestH
   });
   router.post('/v1/ingest/quarantine/replay', guard, express.json({ limit: '256kb' }), async (req, res) => {
     const sel = parseQuery(selection, req.body ?? {});
-    res.json({ replayed: await replayQuarantined(driver, ingest.batcher, sel) });
+    res.json({ replayed: await replayQuarantined(driver, ingest.batcher, sel, ingest.clock.now()) });
   });
   router.post('/v1/ingest/quarantine/discard', guard, express.json({ limit: '256kb' }), async (req, res) => {
     const sel = parseQuery(selection, req.body ?? {});
-    res.json({ discarded: await discardQuarantined(driver, sel) });
+    res.json({ discarded: await discardQuarantined(driver, sel, ingest.clock.now()) });
   });
   return router;
 }
