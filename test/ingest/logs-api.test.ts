@@ -27,7 +27,7 @@ async function runReport(tenant: string, run: string) {
 }
 
 const post = (body: Uint8Array | string, type: string, extra: Record<string, string> = {}) =>
-  fetch(`${svc.url}/v1/logs`, { method: 'POST', headers: { 'Content-Type': type, ...extra }, body });
+  fetch(`${svc.url}/v1/logs`, { method: 'POST', headers: { 'Content-Type': type, ...extra }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 
 describe('POST /v1/logs (OTLP/HTTP logs)', () => {
   test('log records named for integration events become the same run and records as the equivalent spans', async () => {
