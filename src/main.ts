@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startAlerting, type Alerting, type AlertingOptions } from './alerts/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createApp } from './http/app.js';
+import { createApp, startGrpcServer, type GrpcServer } from './http/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
 import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
@@ -18,6 +18,8 @@ export interface Service {
   url: string;
   port: number;
   server: Server;
+  /** The OTLP/gRPC server, or null when SYNCWATCH_GRPC_PORT is 0. */
+  grpc: GrpcServer | null;
   driver: Driver;
   ingest: Ingest;
   notifier: Notifier;
@@ -66,9 +68,9 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
+  let grpc: GrpcServer | null = null;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
-  log.info({ url, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
   // Only worker processes dispatch notifications (DESIGN.md §12); pending ones resume here.
   if (config.role !== 'api') await notifier.start();
   // Scheduled value reports: worker processes only, and like dispatch only while holding the lease.
@@ -85,7 +87,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await stopped;
+      await Promise.all([stopped, grpc?.close()]);
       await reports?.stop();
       await alerting.stop();
       await notifier.stop();
@@ -93,5 +95,12 @@ export async function startService(config: Config, log: Logger = createLogger(co
       await driver.close();
       log.info('syncwatch stopped');
     })());
-  return { url, port, server, driver, ingest, notifier, alerting, links, signer, reports, log, close };
+  try {
+    if (config.grpcPort > 0) grpc = await startGrpcServer({ config, ingest, metrics, log });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  log.info({ url, grpcPort: grpc?.port ?? null, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
+  return { url, port, server, grpc, driver, ingest, notifier, alerting, links, signer, reports, log, close };
 }
