@@ -20,6 +20,7 @@ import { alertsRouter } from './routes/alerts.js';
 import { silencesRouter } from './routes/silences.js';
 import { subscriptionsRouter } from './routes/subscriptions.js';
 import { reportsRouter } from './routes/reports.js';
+import { docsRouter } from './routes/docs.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AccessSigner, Links } from '../links.js';
 import { createPageRenderer, pagesRouter } from './pages/index.js';
@@ -50,6 +51,7 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   if (keys.open) log.warn('no API keys configured: the API is open to anyone who can reach it (set SYNCWATCH_ADMIN_KEY)');
 
   app.use(systemRouter(driver, ingest, metrics));
+  app.use(docsRouter(config.publicUrl));
   app.use(ingestRouter(ingest, metrics, config.ingest.maxBodyBytes, requireRole(keys, 'ingest')));
   app.use(recordsRouter(driver, requireRole(keys, 'admin')));
   app.use(healthRouter(driver, config.health, requireRole(keys, 'admin')));

@@ -12,7 +12,7 @@ import { decodeLogsRequest } from './otlp/logs.js';
 import { ATTR, mapSpans } from './spans.js';
 
 export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
-export { EVENT_TYPES, LIMITS, ident, type IntegrationEvent, type Rejection } from './events.js';
+export { EVENT_TYPES, LIMITS, eventSchema, ident, type IntegrationEvent, type Rejection } from './events.js';
 export { OtlpDecodeError, encodeTraceResponse, type OtlpEncoding } from './otlp/decode.js';
 export { encodeLogsResponse } from './otlp/logs.js';
 export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
