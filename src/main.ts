@@ -8,8 +8,8 @@ import { createApp, startGrpcServer, type GrpcServer } from './http/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
 import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import { createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
+import { createMetrics, timedDriver } from './metrics.js';
+import { countDeadDeliveries, createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
 import { ReportScheduler } from './reports/index.js';
 import { openStore, type Driver } from './store/index.js';
 
@@ -45,18 +45,24 @@ export interface ServiceOptions {
 
 /** Starts syncwatch: config → store (migrated) → ingest → notifier → HTTP app. */
 export async function startService(config: Config, log: Logger = createLogger(config.logLevel), options: ServiceOptions = {}): Promise<Service> {
-  const driver = await openStore(config);
   const metrics = createMetrics();
+  const driver = timedDriver(await openStore(config), metrics);
   const ingest = createIngest(driver, config, log);
+  const stats = ingest.batcher.stats;
   metrics.gauge('syncwatch_spool_backlog_segments', 'Spool segments waiting for the store', () => ingest.batcher.backlogSegments());
-  metrics.gauge('syncwatch_store_flush_failures', 'Store writes that failed (rows kept in the spool)', () => ingest.batcher.stats.flushFailures);
-  metrics.gauge('syncwatch_ingest_duplicates_dropped', 'Re-sent events and spans dropped as duplicates', () => ingest.batcher.stats.duplicatesDropped);
+  metrics.gauge('syncwatch_spool_bytes', 'Bytes of accepted rows on disk in the spool', () => ingest.batcher.spoolBytes());
+  metrics.gauge('syncwatch_spool_oldest_age_seconds', 'Age of the oldest spool segment waiting for the store (0: none waits)', () => ingest.batcher.spoolOldestAgeSeconds());
+  metrics.counterFrom('syncwatch_store_flush_failures_total', 'Store writes that failed (rows kept in the spool and retried)', () => stats.flushFailures);
+  metrics.counterFrom('syncwatch_ingest_duplicates_dropped_total', 'Re-sent events and spans dropped as duplicates', () => stats.duplicatesDropped);
+  metrics.counterFrom('syncwatch_store_events_written_total', 'Event rows written to the store', () => stats.storedEvents);
+  metrics.counterFrom('syncwatch_store_spans_written_total', 'Span rows written to the store', () => stats.storedSpans);
 
   // Page links in customer messages are signed and expire (src/links.ts); pages verify them.
   const signer = new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir));
   const links = new Links(config.publicUrl, signer, options.clock ?? systemClock);
   const notifier = createNotifier({ config, driver, clock: options.clock ?? systemClock, log, links, options: options.notify });
-  metrics.gauge('syncwatch_notifications_pending', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
+  metrics.gauge('syncwatch_notify_outbox_depth', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
+  metrics.gauge('syncwatch_notify_dead_letters', 'Notification deliveries dead-lettered (listed by GET /v1/notifications?status=dead)', () => countDeadDeliveries(driver));
 
   const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
 

@@ -29,6 +29,7 @@ export async function exportLogs(ingest: Ingest, metrics: Metrics, body: Buffer,
   const result = await ingest.acceptLogs(body, encoding, scope);
   metrics.acceptedEvents.inc({ source: 'logs' }, result.accepted);
   metrics.rejectedEvents.inc({ source: 'logs' }, result.rejected.length);
+  metrics.ignoredLogRecords.inc(result.ignored);
   const reasons = result.rejected.slice(0, MAX_REASONS).map((r) => `log record ${r.index}: ${r.error}`);
   if (result.ignored > 0) reasons.push(`${result.ignored} log record(s) ignored: no integration event name (eventName or event.name, e.g. record.synced)`);
   const refused = result.rejected.length + result.ignored;

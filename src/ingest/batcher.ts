@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.js';
 import { eventKey, findStoredEventKeys, insertEventIds, insertEventJson, insertSpanJson, toChTime, type Driver } from '../store/index.js';
@@ -60,6 +61,22 @@ export class Batcher {
   /** Rows parked on disk waiting for the store (0 when all is well). */
   backlogSegments(): number {
     return this.spool.backlog.length;
+  }
+
+  /** Bytes of accepted rows on disk in the spool (the current segment and the backlog). */
+  spoolBytes(): number {
+    return this.spool.diskBytes();
+  }
+
+  /** Seconds since the oldest segment waiting for the store was written; 0 when none waits. */
+  spoolOldestAgeSeconds(now = Date.now()): number {
+    const oldest = this.spool.backlog[0];
+    if (!oldest) return 0;
+    try {
+      return Math.max(0, (now - statSync(oldest.file).mtimeMs) / 1000);
+    } catch {
+      return 0; // flushed and removed meanwhile
+    }
   }
 
   /** Durably accepts rows: resolves once they are on disk; refuses with 503 when the spool is full. */

@@ -17,6 +17,7 @@ import { checkWebhookUrl, type HostLookup } from './ssrf.js';
 export type * from './model.js';
 export { Outbox, type DispatchSummary } from './outbox.js';
 export type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.js';
+export { countDeadDeliveries } from './outbox-store.js';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy } from './backoff.js';
 export { checkWebhookUrl, isAddressAllowed, WebhookUrlError, type CheckedWebhookUrl, type HostLookup } from './ssrf.js';
 export { signWebhook, webhookHeaders, webhookSigningKey, webhookSecretSchema } from './webhook-sign.js';

@@ -195,7 +195,7 @@ describe('syncwatch demo, run twice on the same data directory', () => {
     const second = await start();
     const s = second.demo;
     const metrics = await (await fetch(`${second.url}/metrics`)).text();
-    const duplicates = Number(/syncwatch_ingest_duplicates_dropped (\d+)/.exec(metrics)?.[1]);
+    const duplicates = Number(/syncwatch_ingest_duplicates_dropped_total (\d+)/.exec(metrics)?.[1]);
     // Spans count once as spans and once per integration event they imply.
     assert.equal(duplicates, s.acceptedEvents + s.acceptedSpans + s.eventsAsSpans);
     assert.equal(second.ingest.batcher.stats.storedEvents, 0);
