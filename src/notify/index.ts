@@ -20,7 +20,7 @@ export type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.j
 export { countDeadDeliveries } from './outbox-store.js';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy } from './backoff.js';
 export { checkWebhookUrl, isAddressAllowed, WebhookUrlError, type CheckedWebhookUrl, type HostLookup } from './ssrf.js';
-export { signWebhook, webhookHeaders, webhookSigningKey, webhookSecretSchema } from './webhook-sign.js';
+export { signWebhook, webhookHeaders, webhookSecretSchema } from './webhook-sign.js';
 export { targetSchema, publicTarget, deliveryId, redactUrl } from './targets.js';
 export { webhookPayload, viewAlert, subjectOf, signedLinks, type AlertView } from './view.js';
 export { renderEmail } from './email.js';
