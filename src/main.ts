@@ -72,7 +72,16 @@ export async function startService(config: Config, log: Logger = createLogger(co
   if (engine) notifier.gateDispatch(() => engine.isLeader);
   const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
   const server = app.listen(config.port, config.host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    // A busy port: release the store before the error reaches the CLI (exiting with chDB open crashes).
+    await alerting.stop();
+    await notifier.stop();
+    await ingest.close();
+    await driver.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   let grpc: GrpcServer | null = null;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

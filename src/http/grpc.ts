@@ -78,16 +78,24 @@ function handler({ ingest, metrics, log }: GrpcDeps, keys: KeyRing, exportFn: Ex
 export async function startGrpcServer(deps: GrpcDeps): Promise<GrpcServer> {
   const { host, grpcPort: port } = deps.config;
   const keys = new KeyRing(deps.config.keys);
+  // grpc-js logs to stderr on its own; its words go to our log (failures reach the caller anyway).
+  grpc.setLogger({ error: (...args: unknown[]) => deps.log.debug({ grpc: args.map(String).join(' ') }, 'grpc-js') });
   const server = new grpc.Server({
     // The same limit as an OTLP/HTTP body (after decompression).
     'grpc.max_receive_message_length': deps.config.ingest.maxBodyBytes,
     'grpc.max_send_message_length': 1024 * 1024,
+    // grpc-js shares ports by default (SO_REUSEPORT): a second syncwatch would start silently on a busy port.
+    'grpc.so_reuseport': 0,
   });
   server.addService({ Export: exportMethod('trace.v1.TraceService') }, { Export: handler(deps, keys, exportTraces) });
   server.addService({ Export: exportMethod('logs.v1.LogsService') }, { Export: handler(deps, keys, exportLogs) });
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, actual) => (err ? reject(err) : resolve(actual)));
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, actual) => {
+      if (!err) return resolve(actual);
+      // grpc-js says "No address added out of total 1 resolved"; say which port, like listen() does.
+      reject(Object.assign(new Error(`gRPC could not listen on ${address}: ${err.message}`), { code: 'EADDRINUSE', address: host, port, cause: err }));
+    });
   });
   return {
     port: bound,

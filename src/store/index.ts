@@ -11,7 +11,7 @@ export { insertEvents, insertEventJson, insertEventIds, findStoredEventKeys, eve
 export { insertSpans, insertSpanJson, type SpanRow } from './spans.js';
 export { getRecordAttempts, type RecordAttempt } from './records.js';
 export { toChTime, toChTimeNanos, fromChTime } from './time.js';
-export { EmbeddedDriver } from './embedded.js';
+export { EmbeddedDriver, StoreBusyError } from './embedded.js';
 export { RemoteDriver } from './remote.js';
 
 /** Opens the configured store (remote when CLICKHOUSE_URL is set, else embedded) and migrates it. */
