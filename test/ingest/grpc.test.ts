@@ -5,6 +5,7 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as HttpTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { otlpType } from '../../src/ingest/otlp/protobuf.js';
 import { freePort } from '../support/free-port.js';
 import { exportWith, scenarioLogs, scenarioSpans } from '../support/otel-scenario.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -16,7 +17,7 @@ let svc: TestService;
 let grpcUrl: string;
 before(async () => {
   const port = await freePort();
-  svc = await startTestService({ SYNCWATCH_GRPC_PORT: String(port), SYNCWATCH_ADMIN_KEY: ADMIN_KEY, SYNCWATCH_INGEST_KEY: INGEST_KEY });
+  svc = await startTestService({ SYNCWATCH_GRPC_PORT: String(port), SYNCWATCH_ADMIN_KEY: ADMIN_KEY, SYNCWATCH_INGEST_KEY: INGEST_KEY, SYNCWATCH_MAX_BODY_BYTES: '200000' });
   assert.equal(svc.grpc?.port, port);
   grpcUrl = `http://127.0.0.1:${port}`;
 });
@@ -84,5 +85,14 @@ describe('OTLP/gRPC on SYNCWATCH_GRPC_PORT', () => {
     assert.equal(ok.code, 0);
     const response = ProtobufLogsSerializer.deserializeResponse(ok.response!);
     assert.equal(Number(response.partialSuccess?.rejectedLogRecords), 1);
+  });
+
+  test('a message over SYNCWATCH_MAX_BODY_BYTES is refused (RESOURCE_EXHAUSTED), as over HTTP (413)', async () => {
+    const type = otlpType('ExportLogsServiceRequest');
+    const body = Buffer.from(type.encode(type.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'record.synced', body: { stringValue: 'x'.repeat(300_000) } }] }] }] })).finish());
+    const refused = await rawExport('/opentelemetry.proto.collector.logs.v1.LogsService/Export', body, INGEST_KEY);
+    assert.equal(refused.code, grpc.status.RESOURCE_EXHAUSTED);
+    const http = await fetch(`${svc.url}/v1/logs`, { method: 'POST', headers: { Authorization: `Bearer ${INGEST_KEY}`, 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+    assert.equal(http.status, 413);
   });
 });
