@@ -99,6 +99,7 @@ const configFile = path.join(dir, 'syncwatch.yaml');
 writeFileSync(configFile, `alerts:\n  evaluate_every: ${opts.evaluateEvery}\n  dispatch_every: ${opts.dispatchEvery}\n`);
 const config = loadConfig({
   PORT: '0',
+  SYNCWATCH_GRPC_PORT: '0',
   HOST: '127.0.0.1',
   SYNCWATCH_DATA_DIR: path.join(dir, 'data'),
   SYNCWATCH_LOG_LEVEL: 'silent',

@@ -27,7 +27,7 @@ const opts = new Command('bench:pages')
 
 const loadStart = os.loadavg();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'syncwatch-bench-pages-'));
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: 'bench-admin-key-0123456789' });
+const config = loadConfig({ PORT: '0', SYNCWATCH_GRPC_PORT: '0', HOST: '127.0.0.1', SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: 'bench-admin-key-0123456789' });
 process.stderr.write(`seeding ${opts.days} days of demo data in ${dataDir}…\n`);
 const service = await runDemo(config, { days: opts.days, out: null, progress: false });
 

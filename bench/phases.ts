@@ -81,6 +81,7 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
   const total = bodies.reduce((n, b) => n + b.events, 0);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-a-'));
   const config = loadConfig({
+    SYNCWATCH_GRPC_PORT: '0',
     ...env,
     PORT: '0',
     HOST: '127.0.0.1',

@@ -219,7 +219,7 @@ const settled = await settle(opts.settleTimeout * 1000);
 process.stderr.write(`background merges ${settled.settled ? 'settled' : 'still running'} after ${settled.seconds.toFixed(0)} s\n`);
 
 // ---- queries ----------------------------------------------------------------------------
-const config = loadConfig({ SYNCWATCH_DATA_DIR: dataDir });
+const config = loadConfig({ SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_GRPC_PORT: '0' });
 const valueSettings = { ...config.value, rates: { ...config.value.rates, EUR: config.value.rates?.EUR ?? 1.08, GBP: config.value.rates?.GBP ?? 1.27 } };
 const tenant = opts.tenant;
 const H = 3_600_000;

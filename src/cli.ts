@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startService, type Service } from './main.js';
-import { openStore } from './store/index.js';
+import { openStore, StoreBusyError } from './store/index.js';
+import { VERSION } from './version.js';
 
 /** Stops the service gracefully on SIGTERM/SIGINT: accepted rows are written before exit. */
 function stopOnSignals(service: Service): void {
@@ -35,7 +36,21 @@ function config() {
   }
 }
 
-const program = new Command('syncwatch').description('Health, failures and value of SaaS integrations, over ClickHouse');
+const program = new Command('syncwatch').description('Health, failures and value of SaaS integrations, over ClickHouse').version(VERSION, '-V, --version');
+
+/** One line a person can act on for the failures a user causes; null for the others (logged whole). */
+function friendly(err: unknown): string | null {
+  if (err instanceof StoreBusyError) {
+    return `${err.message}. Stop that process first, or ask it over HTTP (e.g. GET /v1/reports/value?tenant=…), or use another SYNCWATCH_DATA_DIR.`;
+  }
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    const hint = e.syscall === 'listen' ? 'PORT=…' : 'SYNCWATCH_GRPC_PORT=…, or 0 to turn gRPC off';
+    return `port ${e.port} on ${e.address} is already in use; stop the process using it or choose another port (${hint}).`;
+  }
+  if (e?.code === 'EACCES' && e.syscall === 'listen') return `no permission to listen on port ${e.port} (PORT); choose a port above 1023.`;
+  return null;
+}
 
 program
   .command('serve')
@@ -101,6 +116,11 @@ rules
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {
+  const line = friendly(err);
+  if (line) {
+    console.error(`syncwatch: ${line}`);
+    process.exit(1);
+  }
   const log = createLogger('error');
   log.error({ err }, 'syncwatch failed');
   process.exit(1);

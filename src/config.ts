@@ -13,6 +13,7 @@ const optionalString = z
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4318),
   HOST: z.string().default('0.0.0.0'),
+  SYNCWATCH_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4317),
   SYNCWATCH_DATA_DIR: z.string().default('./data'),
   CLICKHOUSE_URL: optionalString.pipe(z.url().optional()),
   CLICKHOUSE_USER: optionalString,
@@ -99,6 +100,8 @@ export type ApiKeyConfig = z.infer<typeof keySchema>;
 export interface Config {
   port: number;
   host: string;
+  /** OTLP/gRPC port on the same host; 0 turns the gRPC server off. */
+  grpcPort: number;
   dataDir: string;
   clickhouse: { url?: string; user?: string; password?: string; database: string };
   keys: ApiKeyConfig[];
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    grpcPort: e.SYNCWATCH_GRPC_PORT,
     dataDir: path.resolve(e.SYNCWATCH_DATA_DIR),
     clickhouse: {
       url: e.CLICKHOUSE_URL,

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { startAlerting, type Alerting, type AlertingOptions } from './alerts/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createApp } from './http/app.js';
+import { createApp, startGrpcServer, type GrpcServer } from './http/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
 import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import { createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
+import { createMetrics, timedDriver } from './metrics.js';
+import { countDeadDeliveries, createNotifier, type Notifier, type NotifierOptions } from './notify/index.js';
 import { ReportScheduler } from './reports/index.js';
 import { openStore, type Driver } from './store/index.js';
 
@@ -18,6 +18,8 @@ export interface Service {
   url: string;
   port: number;
   server: Server;
+  /** The OTLP/gRPC server, or null when SYNCWATCH_GRPC_PORT is 0. */
+  grpc: GrpcServer | null;
   driver: Driver;
   ingest: Ingest;
   notifier: Notifier;
@@ -43,22 +45,26 @@ export interface ServiceOptions {
 
 /** Starts syncwatch: config → store (migrated) → ingest → notifier → HTTP app. */
 export async function startService(config: Config, log: Logger = createLogger(config.logLevel), options: ServiceOptions = {}): Promise<Service> {
-  const driver = await openStore(config);
   const metrics = createMetrics();
+  const driver = timedDriver(await openStore(config), metrics);
   // Ingest judges time windows by the wall clock: tests on a manual clock post real-time events (moving it here is the next step of one clock).
   const ingest = createIngest(driver, config, log);
+  const stats = ingest.batcher.stats;
   metrics.gauge('syncwatch_spool_backlog_segments', 'Spool segments waiting for the store', () => ingest.batcher.backlogSegments());
-  metrics.gauge('syncwatch_store_flush_failures', 'Store writes that failed (rows kept in the spool)', () => ingest.batcher.stats.flushFailures);
   metrics.gauge('syncwatch_spool_bytes', 'Bytes of accepted rows on disk not yet in the store', () => ingest.batcher.spoolBytes());
-  metrics.gauge('syncwatch_spool_oldest_pending_seconds', 'Age of the oldest accepted row not yet in the store', () => ingest.batcher.oldestPendingMs() / 1000);
-  metrics.gauge('syncwatch_ingest_quarantined_rows', 'Rows the store refused and this process quarantined since it started', () => ingest.batcher.stats.quarantinedRows);
-  metrics.gauge('syncwatch_ingest_duplicates_dropped', 'Re-sent events and spans dropped as duplicates', () => ingest.batcher.stats.duplicatesDropped);
+  metrics.gauge('syncwatch_spool_oldest_age_seconds', 'Age of the oldest accepted row not yet in the store (0: none waits)', () => ingest.batcher.spoolOldestAgeSeconds());
+  metrics.counterFrom('syncwatch_store_flush_failures_total', 'Store writes that failed (rows kept in the spool and retried)', () => stats.flushFailures);
+  metrics.counterFrom('syncwatch_ingest_duplicates_dropped_total', 'Re-sent events and spans dropped as duplicates', () => stats.duplicatesDropped);
+  metrics.counterFrom('syncwatch_ingest_quarantined_rows_total', 'Rows the store refused, moved to the quarantine', () => stats.quarantinedRows);
+  metrics.counterFrom('syncwatch_store_events_written_total', 'Event rows written to the store', () => stats.storedEvents);
+  metrics.counterFrom('syncwatch_store_spans_written_total', 'Span rows written to the store', () => stats.storedSpans);
 
   // Page links in customer messages are signed and expire (src/links.ts); pages verify them.
   const signer = new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir));
   const links = new Links(config.publicUrl, signer, options.clock ?? systemClock);
   const notifier = createNotifier({ config, driver, clock: options.clock ?? systemClock, log, links, options: options.notify });
-  metrics.gauge('syncwatch_notifications_pending', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
+  metrics.gauge('syncwatch_notify_outbox_depth', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
+  metrics.gauge('syncwatch_notify_dead_letters', 'Notification deliveries dead-lettered (listed by GET /v1/notifications?status=dead)', () => countDeadDeliveries(driver));
 
   const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
 
@@ -68,11 +74,20 @@ export async function startService(config: Config, log: Logger = createLogger(co
   if (engine) notifier.gateDispatch(() => engine.isLeader);
   const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
   const server = app.listen(config.port, config.host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    // A busy port: release the store before the error reaches the CLI (exiting with chDB open crashes).
+    await alerting.stop();
+    await notifier.stop();
+    await ingest.close();
+    await driver.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
+  let grpc: GrpcServer | null = null;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
-  log.info({ url, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
   // Only worker processes dispatch notifications (DESIGN.md §12); pending ones resume here.
   if (config.role !== 'api') await notifier.start();
   // Scheduled value reports: worker processes only, and like dispatch only while holding the lease.
@@ -89,7 +104,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await stopped;
+      await Promise.all([stopped, grpc?.close()]);
       await reports?.stop();
       await alerting.stop();
       await notifier.stop();
@@ -97,5 +112,12 @@ export async function startService(config: Config, log: Logger = createLogger(co
       await driver.close();
       log.info('syncwatch stopped');
     })());
-  return { url, port, server, driver, ingest, notifier, alerting, links, signer, reports, log, close };
+  try {
+    if (config.grpcPort > 0) grpc = await startGrpcServer({ config, ingest, metrics, log });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  log.info({ url, grpcPort: grpc?.port ?? null, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
+  return { url, port, server, grpc, driver, ingest, notifier, alerting, links, signer, reports, log, close };
 }

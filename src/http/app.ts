@@ -21,6 +21,8 @@ import { alertsRouter } from './routes/alerts.js';
 import { silencesRouter } from './routes/silences.js';
 import { subscriptionsRouter } from './routes/subscriptions.js';
 import { reportsRouter } from './routes/reports.js';
+import { docsRouter } from './routes/docs.js';
+import { requestMetrics } from './request-metrics.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AccessSigner, Links } from '../links.js';
 import { createPageRenderer, pagesRouter } from './pages/index.js';
@@ -50,7 +52,9 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   const keys = new KeyRing(config.keys);
   if (keys.open) log.warn('no API keys configured: the API is open to anyone who can reach it (set SYNCWATCH_ADMIN_KEY)');
 
+  app.use(requestMetrics(metrics));
   app.use(systemRouter(driver, ingest, metrics, { readyMaxLagMs: config.ingest.readyMaxLagMs }));
+  app.use(docsRouter(config.publicUrl));
   app.use(ingestRouter(ingest, metrics, config.ingest.maxBodyBytes, requireRole(keys, 'ingest')));
   app.use(quarantineRouter(driver, ingest, requireRole(keys, 'admin')));
   app.use(recordsRouter(driver, requireRole(keys, 'admin')));

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiKeyConfig } from '../config.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { AppError, forbidden, unauthorized } from '../errors.js';
 
 export type Role = 'admin' | 'ingest' | 'tenant';
 
@@ -45,22 +45,28 @@ export class KeyRing {
 
 const ADMIN: Principal = { role: 'admin', tenants: null };
 
+/**
+ * The principal an `Authorization` header value grants, or the 401/403 AppError to answer
+ * with. Shared by the HTTP middleware and the OTLP/gRPC server (its `authorization` metadata).
+ */
+export function authorize(ring: KeyRing, header: string, roles: Role[]): Principal | AppError {
+  if (ring.open) return ADMIN;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) return unauthorized();
+  const principal = ring.find(m[1]);
+  if (!principal) return unauthorized('the API key is not valid');
+  if (principal.role !== 'admin' && !roles.includes(principal.role)) {
+    return forbidden(`this key's role (${principal.role}) may not do this; needs ${roles.join(' or ')}`);
+  }
+  return principal;
+}
+
 /** Middleware: the request must carry a key with one of these roles. */
 export function requireRole(ring: KeyRing, ...roles: Role[]) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (ring.open) {
-      res.locals.principal = ADMIN;
-      return next();
-    }
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) return next(unauthorized());
-    const principal = ring.find(m[1]);
-    if (!principal) return next(unauthorized('the API key is not valid'));
-    if (principal.role !== 'admin' && !roles.includes(principal.role)) {
-      return next(forbidden(`this key's role (${principal.role}) may not do this; needs ${roles.join(' or ')}`));
-    }
-    res.locals.principal = principal;
+    const result = authorize(ring, req.get('authorization') ?? '', roles);
+    if (result instanceof AppError) return next(result);
+    res.locals.principal = result;
     next();
   };
 }

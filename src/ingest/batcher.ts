@@ -74,7 +74,7 @@ export class Batcher {
     return this.spool.backlog.length;
   }
 
-  /** Bytes of accepted rows on disk not yet in the store. */
+  /** Bytes of accepted rows on disk not yet in the store (the current segment and the backlog). */
   spoolBytes(): number {
     return this.spool.diskBytes();
   }
@@ -88,6 +88,11 @@ export class Batcher {
   oldestPendingMs(now = Date.now()): number {
     const since = Math.min(this.spool.oldestSince() ?? Infinity, this.writingSince ?? Infinity);
     return Number.isFinite(since) ? Math.max(0, now - since) : 0;
+  }
+
+  /** The same in seconds (the /metrics gauge). */
+  spoolOldestAgeSeconds(now = Date.now()): number {
+    return this.oldestPendingMs(now) / 1000;
   }
 
   /** Durably accepts rows: resolves once they are on disk; refuses with 503 when the spool is full. */

@@ -74,6 +74,8 @@ export const eventSchema = z
         type: z.string().max(200).optional(),
         retry_after: z.union([z.number(), z.string()]).optional(),
         exit_code: z.number().int().optional(),
+        /** The failure happened on an outbound call (classification rules may ask). */
+        outbound: z.boolean().optional(),
       })
       .optional(),
     reason: z.string().max(LIMITS.messageLength).optional(),
@@ -96,7 +98,7 @@ export type IntegrationEvent = z.infer<typeof eventSchema>;
 // is unsure of (unknown keys, `__proto__`, unusual values) goes to zod, which decides.
 const EVENT_KEYS = new Set(Object.keys(eventSchema.shape));
 const RECORD_KEYS = new Set(['id', 'type', 'value', 'currency']);
-const ERROR_KEYS = new Set(['category', 'code', 'message', 'http_status', 'type', 'retry_after', 'exit_code']);
+const ERROR_KEYS = new Set(['category', 'code', 'message', 'http_status', 'type', 'retry_after', 'exit_code', 'outbound']);
 const TYPES = new Set<string>(EVENT_TYPES);
 const CATEGORIES = new Set<string>(FAILURE_CATEGORIES);
 const ISO_TIME = isoTime.def.pattern;
@@ -130,7 +132,8 @@ function isPlainError(e: unknown): boolean {
     (e.http_status === undefined || isInt(e.http_status, 100, 599)) &&
     (e.type === undefined || isText(e.type, 200)) &&
     (e.retry_after === undefined || isNumber(e.retry_after) || typeof e.retry_after === 'string') &&
-    (e.exit_code === undefined || isInt(e.exit_code, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))
+    (e.exit_code === undefined || isInt(e.exit_code, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) &&
+    (e.outbound === undefined || typeof e.outbound === 'boolean')
   );
 }
 
@@ -227,6 +230,7 @@ export function toEventRows(
             errorType: e.error.type,
             retryAfter: e.error.retry_after !== undefined,
             exitCode: e.error.exit_code,
+            outbound: e.error.outbound,
           },
           rules,
         )

@@ -8,13 +8,16 @@ import { Batcher } from './batcher.js';
 import { defaultClassificationFile, loadClassificationRules, type ClassificationRules } from './classify.js';
 import { toEventRows, type Rejection } from './events.js';
 import type { TimeWindow } from './limits.js';
-import { decodeTraceRequest } from './otlp/decode.js';
+import { logRecordsToEvents } from './logs.js';
+import { decodeTraceRequest, type OtlpEncoding } from './otlp/decode.js';
+import { decodeLogsRequest } from './otlp/logs.js';
 import { ATTR, mapSpans } from './spans.js';
 
 export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
-export { EVENT_TYPES, ident, type IntegrationEvent, type Rejection } from './events.js';
+export { EVENT_TYPES, eventSchema, ident, type IntegrationEvent, type Rejection } from './events.js';
 export { LIMITS, DEFAULT_WINDOW, type TimeWindow } from './limits.js';
-export { OtlpDecodeError, encodeTraceResponse } from './otlp/decode.js';
+export { OtlpDecodeError, encodeTraceResponse, type OtlpEncoding } from './otlp/decode.js';
+export { encodeLogsResponse } from './otlp/logs.js';
 export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
 // YAML rule-file error locations, shared with the alert-rule loader (src/alerts/rules.ts).
 export { lineOf as yamlIssueLine, describePath as describeRulePath } from './classify.js';
@@ -35,7 +38,12 @@ export interface Ingest {
   /** Accepts parsed event items; valid ones are durable when this resolves. */
   acceptEvents(items: unknown[], scope: TenantScope): Promise<{ accepted: number; rejected: Rejection[] }>;
   /** Accepts an OTLP trace request body; throws OtlpDecodeError when it cannot be decoded at all. */
-  acceptTraces(body: Buffer, encoding: 'protobuf' | 'json', scope: TenantScope): Promise<{ accepted: number; rejected: { spanId: string; error: string }[] }>;
+  acceptTraces(body: Buffer, encoding: OtlpEncoding, scope: TenantScope): Promise<{ accepted: number; rejected: { spanId: string; error: string }[] }>;
+  /**
+   * Accepts an OTLP logs request body: records named for an integration event type go the
+   * events path; the others are counted as ignored. Throws OtlpDecodeError when undecodable.
+   */
+  acceptLogs(body: Buffer, encoding: OtlpEncoding, scope: TenantScope): Promise<LogsResult>;
   /**
    * Calls `listener` with the event rows of each accepted request, once they are durable
    * (event rules evaluate them within seconds). A listener that throws or rejects is
@@ -43,6 +51,13 @@ export interface Ingest {
    */
   onAccepted(listener: AcceptedListener): void;
   close(): Promise<void>;
+}
+
+/** What became of an OTLP logs request: `rejected[].index` counts log records across the request. */
+export interface LogsResult {
+  accepted: number;
+  ignored: number;
+  rejected: Rejection[];
 }
 
 /** Receives the event rows of an accepted request (see Ingest.onAccepted). */
@@ -89,6 +104,14 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
       if (spanRows.length > 0) await batcher.accept({ events: eventRows, spans: spanRows });
       if (eventRows.length > 0 && listeners.length > 0) announce(eventRows);
       return { accepted: spanRows.length, rejected: [...outOfScope, ...rejected] };
+    },
+    async acceptLogs(body, encoding, scope) {
+      const { items, sources, ignored } = logRecordsToEvents(decodeLogsRequest(body, encoding));
+      const { rows, rejected, newIds } = toEventRows(items, rules, scope);
+      for (const row of rows) row.source = 'log';
+      if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
+      if (rows.length > 0 && listeners.length > 0) announce(rows);
+      return { accepted: rows.length, ignored, rejected: rejected.map((r) => ({ index: sources[r.index], error: r.error })) };
     },
     onAccepted: (listener) => void listeners.push(listener),
     close: () => batcher.close(),

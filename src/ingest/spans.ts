@@ -1,3 +1,4 @@
+import { SDK_ATTR } from '@syncwatch/sdk/attributes';
 import { toChTime, toChTimeNanos, type EventRow, type SpanRow } from '../store/index.js';
 import { classifyFailure, type ClassificationRules } from './classify.js';
 import { isIdent, isRecordId } from './events.js';
@@ -7,25 +8,8 @@ import type { DecodedSpan, FailureSignals } from './types.js';
 /** Most attributes one span may carry (span + resource); more is refused, not truncated. */
 export const MAX_SPAN_ATTRIBUTES = 256;
 
-/** The attributes of DESIGN.md §4.1. */
-export const ATTR = {
-  tenant: 'tenant.id',
-  integration: 'integration.id',
-  connection: 'integration.connection.id',
-  flow: 'integration.flow',
-  run: 'integration.run.id',
-  recordsTotal: 'integration.run.records_total',
-  record: 'record.id',
-  recordType: 'record.type',
-  recordValue: 'record.value',
-  recordCurrency: 'record.currency',
-  recordStatus: 'record.status',
-  skipReason: 'record.skip_reason',
-  failureCategory: 'failure.category',
-  failureCode: 'failure.code',
-  /** Set by the syncwatch SDK: `run` or `record`; other runtimes are recognised by their attributes. */
-  role: 'syncwatch.span',
-} as const;
+/** The runner-contract attribute names, from the SDK package (their one copy). */
+export const ATTR = SDK_ATTR;
 
 /** Spans mapped for the store: whole spans, the integration events they imply, and refused spans. */
 export interface MappedSpans {

@@ -140,6 +140,15 @@ export async function insertAttempts(driver: Driver, attempts: readonly Delivery
 // subquery), so a delivery whose latest version is "delivered" never reads as pending.
 const latest = (where: string) => `SELECT ${COLUMNS} FROM notification_outbox FINAL WHERE ${where}`;
 
+/** How many deliveries are dead-lettered (gave up, or refused for good): a level to alert on. */
+export async function countDeadDeliveries(driver: Driver): Promise<number> {
+  const [row] = await driver.query<{ n: string | number }>({
+    name: 'notify.outbox_dead_count',
+    sql: `SELECT count() AS n FROM (${latest('1')}) WHERE status = 'dead'`,
+  });
+  return Number(row?.n ?? 0);
+}
+
 /** Every pending delivery (read once at start: the outbox keeps them in memory after that). */
 export async function getPendingDeliveries(driver: Driver): Promise<Delivery[]> {
   return driver.query({

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { parseRows, StoreError, type Driver, type Query } from './driver.js';
 
@@ -14,7 +15,14 @@ export class EmbeddedDriver implements Driver {
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.session = new Session(dataDir);
+    // Checked first: chDB itself would print a raw engine error before failing.
+    const holder = lockHolder(dataDir);
+    if (holder !== null) throw new StoreBusyError(dataDir, holder);
+    try {
+      this.session = new Session(dataDir);
+    } catch (err) {
+      throw lockHolder(dataDir) !== null ? new StoreBusyError(dataDir, lockHolder(dataDir)!) : err;
+    }
   }
 
   /**
@@ -88,3 +96,42 @@ export class EmbeddedDriver implements Driver {
     await drainPending();
   }
 }
+
+/** The embedded store's directory is open in another process (chDB allows one per directory). */
+export class StoreBusyError extends Error {
+  readonly code = 'store_busy';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`the embedded store in ${dataDir} is open in another process (pid ${pid}, e.g. a running \`syncwatch serve\`); one process per data directory`);
+    this.name = 'StoreBusyError';
+  }
+}
+
+/**
+ * The pid of another live process holding the store: ClickHouse writes its pid to
+ * `status` (and locks it) while the directory is open. A stale file of a dead process,
+ * or a pid now used by something that is not Node, does not count.
+ */
+function lockHolder(dataDir: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dataDir, 'status'), 'utf8');
+  } catch {
+    return null;
+  }
+  const pid = Number(/^PID: (\d+)/m.exec(text)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  try {
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? pid : null;
+  } catch {
+    return pid; // no /proc: trust the live pid
+  }
+}
+

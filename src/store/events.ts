@@ -24,7 +24,7 @@ export interface EventRow {
   records_total: number;
   duration_ms: number;
   attributes: Record<string, string>;
-  source: 'event' | 'span';
+  source: 'event' | 'span' | 'log';
 }
 
 /** Inserts event rows (the materialised views feed the derived tables from this insert). */

@@ -12,7 +12,7 @@ export { insertQuarantined, listQuarantined, countQuarantined, type QuarantinedR
 export { insertSpans, insertSpanJson, type SpanRow } from './spans.js';
 export { getRecordAttempts, type RecordAttempt } from './records.js';
 export { toChTime, toChTimeNanos, fromChTime } from './time.js';
-export { EmbeddedDriver } from './embedded.js';
+export { EmbeddedDriver, StoreBusyError } from './embedded.js';
 export { RemoteDriver } from './remote.js';
 
 /** Opens the configured store (remote when CLICKHOUSE_URL is set, else embedded) and migrates it. */

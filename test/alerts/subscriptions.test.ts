@@ -30,6 +30,7 @@ before(async () => {
   writeFileSync(file, `keys:\n  - key: ${ACME_KEY}\n    role: tenant\n    tenants: [acme]\n`);
   const config = loadConfig({
     PORT: '0',
+    SYNCWATCH_GRPC_PORT: '0',
     HOST: '127.0.0.1',
     SYNCWATCH_DATA_DIR: path.join(dir, 'data'),
     SYNCWATCH_ADMIN_KEY: ADMIN,

@@ -125,7 +125,7 @@ describe('syncwatch demo, end to end', () => {
 
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-demo-'));
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_BATCH_MS: '100', SYNCWATCH_DATA_DIR: dataDir });
+    const config = loadConfig({ PORT: '0', SYNCWATCH_GRPC_PORT: '0', HOST: '127.0.0.1', SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_BATCH_MS: '100', SYNCWATCH_DATA_DIR: dataDir });
     demo = await runDemo(config, { days: 1, now, progress: false, out: null });
   });
 
@@ -183,7 +183,7 @@ describe('syncwatch demo, run twice on the same data directory', () => {
   });
 
   const start = async () => {
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_BATCH_MS: '100', SYNCWATCH_DATA_DIR: dataDir });
+    const config = loadConfig({ PORT: '0', SYNCWATCH_GRPC_PORT: '0', HOST: '127.0.0.1', SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_BATCH_MS: '100', SYNCWATCH_DATA_DIR: dataDir });
     const service = await runDemo(config, { days: 0.5, now, progress: false, out: null });
     running.push(service);
     return service;
@@ -195,7 +195,7 @@ describe('syncwatch demo, run twice on the same data directory', () => {
     const second = await start();
     const s = second.demo;
     const metrics = await (await fetch(`${second.url}/metrics`)).text();
-    const duplicates = Number(/syncwatch_ingest_duplicates_dropped (\d+)/.exec(metrics)?.[1]);
+    const duplicates = Number(/syncwatch_ingest_duplicates_dropped_total (\d+)/.exec(metrics)?.[1]);
     // Spans count once as spans and once per integration event they imply.
     assert.equal(duplicates, s.acceptedEvents + s.acceptedSpans + s.eventsAsSpans);
     assert.equal(second.ingest.batcher.stats.storedEvents, 0);

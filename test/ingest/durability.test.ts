@@ -30,7 +30,7 @@ interface Proc {
 async function serve(dataDir: string, batchMs: number): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, ...db.env, PORT: '0', HOST: '127.0.0.1', SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_BATCH_MS: String(batchMs), SYNCWATCH_LOG_LEVEL: 'info' },
+    env: { ...process.env, ...db.env, PORT: '0', SYNCWATCH_GRPC_PORT: '0', HOST: '127.0.0.1', SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_BATCH_MS: String(batchMs), SYNCWATCH_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -31,6 +31,7 @@ export async function startNotifyService(env: Record<string, string>, options: S
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'syncwatch-notify-'));
   const config = loadConfig({
     PORT: '0',
+    SYNCWATCH_GRPC_PORT: '0',
     HOST: '127.0.0.1',
     SYNCWATCH_LOG_LEVEL: 'silent',
     SYNCWATCH_BATCH_MS: '100',

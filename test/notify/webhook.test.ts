@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { ManualClock } from '../../src/clock.js';
 import { createMessage } from '../../src/notify/index.js';
 import { makeAlert, SECRET, startNotifyService, startReceiver, type NotifyService } from './support.js';
@@ -159,5 +160,19 @@ describe('webhook channel', () => {
     assert.equal(result.ok, false);
     assert.equal(result.retryable, true);
     assert.match(result.error ?? '', /ECONNREFUSED/);
+  });
+
+  test('the official standardwebhooks library verifies what syncwatch sends, and refuses a changed body', async () => {
+    // The library checks the timestamp against the real clock (5 minutes' tolerance).
+    clock.set(Date.now());
+    const message = createMessage({ type: 'alert.firing', alerts: [makeAlert()], audience: 'tenant', tenant: 'acme', groupKey: 'acme/official', createdAt: clock.now() });
+    const result = await send(message);
+    assert.equal(result.ok, true);
+    const req = receiver.requests.at(-1)!;
+    const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
+    const payload = new Webhook(SECRET).verify(req.raw, headers) as { id: string; type: string };
+    assert.equal(payload.id, message.id);
+    assert.equal(payload.type, 'alert.firing');
+    assert.throws(() => new Webhook(SECRET).verify(req.raw.replace('acme', 'acmf'), headers), WebhookVerificationError);
   });
 });

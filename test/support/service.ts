@@ -26,6 +26,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
+    // gRPC tests pass a free port of their own; the others need no second listener.
+    SYNCWATCH_GRPC_PORT: '0',
     SYNCWATCH_LOG_LEVEL: 'silent',
     SYNCWATCH_BATCH_MS: '100',
     ...db.env,

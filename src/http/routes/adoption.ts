@@ -9,7 +9,7 @@ import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
-const adoptionQuery = z.object({
+export const adoptionQuery = z.object({
   ...rangeParams,
   integration: ident.optional(),
 });

@@ -6,7 +6,7 @@ import { parseQuery } from '../validate.js';
 
 const DAY = 86_400_000;
 
-const alertsQuery = z.object({
+export const alertsQuery = z.object({
   status: z.enum(['pending', 'firing', 'resolved']).optional(),
   tenant: z.string().min(1).max(128).optional(),
   since: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }).optional(),

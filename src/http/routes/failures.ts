@@ -8,7 +8,7 @@ import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
-const failuresQuery = z.object({
+export const failuresQuery = z.object({
   ...rangeParams,
   tenant: ident.optional(),
   integration: ident.optional(),

@@ -8,7 +8,7 @@ import { parseQuery } from '../validate.js';
 
 const name = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
-const healthQuery = z.object({
+export const healthQuery = z.object({
   tenant: name.optional(),
   integration: name.optional(),
   flow: name.optional(),

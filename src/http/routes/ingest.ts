@@ -1,10 +1,11 @@
 import express, { Router } from 'express';
 import { AppError } from '../../errors.js';
-import { encodeTraceResponse, OtlpDecodeError, parseEventsBody, type Ingest } from '../../ingest/index.js';
+import { OtlpDecodeError, parseEventsBody, type Ingest } from '../../ingest/index.js';
 import type { Metrics } from '../../metrics.js';
 import type { Principal } from '../auth.js';
+import { exportLogs, exportTraces } from '../otlp.js';
 
-/** POST /v1/events and POST /v1/traces (OTLP/HTTP). */
+/** POST /v1/events, and POST /v1/traces and /v1/logs (OTLP/HTTP). */
 export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: number, guard: express.RequestHandler): Router {
   const router = Router();
   // Raw bytes for both: we decode ourselves (NDJSON, protobuf); body-parser handles size and gzip.
@@ -20,7 +21,8 @@ export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: num
     res.status(202).json(result);
   });
 
-  router.post('/v1/traces', guard, raw, async (req, res) => {
+  // OTLP/HTTP: the body's encoding follows its Content-Type, and so does the response's.
+  const otlp = (exportFn: typeof exportTraces) => async (req: express.Request, res: express.Response) => {
     const principal = res.locals.principal as Principal;
     const type = (req.get('content-type') ?? '').toLowerCase();
     const encoding = type.includes('protobuf') ? 'protobuf' : type.includes('json') ? 'json' : null;
@@ -28,20 +30,17 @@ export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: num
       throw new AppError('unsupported_media_type', 'Content-Type must be application/x-protobuf or application/json (OTLP/HTTP)', 415);
     }
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let result;
+    let response: Buffer;
     try {
-      result = await ingest.acceptTraces(body, encoding, principal.tenants);
+      response = await exportFn(ingest, metrics, body, encoding, principal.tenants);
     } catch (err) {
       if (err instanceof OtlpDecodeError) throw new AppError(err.code, err.message, 400);
       throw err;
     }
-    metrics.acceptedEvents.inc({ source: 'traces' }, result.accepted);
-    metrics.rejectedEvents.inc({ source: 'traces' }, result.rejected.length);
-    const partial = result.rejected.length
-      ? { rejectedSpans: result.rejected.length, errorMessage: result.rejected.slice(0, 5).map((r) => `span ${r.spanId}: ${r.error}`).join('; ') }
-      : null;
-    res.status(200).type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json').send(encodeTraceResponse(partial, encoding));
-  });
+    res.status(200).type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json').send(response);
+  };
+  router.post('/v1/traces', guard, raw, otlp(exportTraces));
+  router.post('/v1/logs', guard, raw, otlp(exportLogs));
 
   return router;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, publicTarget, targetSchema, type Delivery, type DeliveryAttempt, type Notifier } from '../../notify/index.js';
 import { parseQuery } from '../validate.js';
 
-const listQuery = z.object({
+export const deliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
   tenant: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(500, 'must be at most 500').default(50),
@@ -41,7 +41,7 @@ export function notificationsRouter(notifier: Notifier, guard: RequestHandler): 
   const router = Router();
 
   router.get('/v1/notifications', guard, async (req, res) => {
-    const q = parseQuery(listQuery, req.query);
+    const q = parseQuery(deliveriesQuery, req.query);
     const deliveries = await notifier.outbox.list(q);
     res.json({ deliveries: deliveries.map(deliveryJson) });
   });

@@ -4,14 +4,14 @@ import { discardQuarantined, QUARANTINE_BATCH, replayQuarantined, type Ingest } 
 import { listQuarantined, type Driver, type QuarantinedRow } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 
-const listQuery = z.object({
+export const quarantineQuery = z.object({
   state: z.enum(['quarantined', 'replayed', 'discarded', 'all']).default('quarantined'),
   tenant: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(QUARANTINE_BATCH).default(100),
 });
 
 /** A replay or discard names its rows, or says `all` explicitly: an empty body never means everything. */
-const selection = z.union([
+export const quarantineSelection = z.union([
   z.strictObject({ ids: z.array(z.string().min(1).max(64)).min(1).max(QUARANTINE_BATCH) }),
   z.strictObject({ all: z.literal(true) }),
 ], { error: 'the body must be {"ids": ["…"]} or {"all": true}' });
@@ -34,16 +34,16 @@ function view(r: QuarantinedRow) {
 export function quarantineRouter(driver: Driver, ingest: Ingest, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/ingest/quarantine', guard, async (req, res) => {
-    const q = parseQuery(listQuery, req.query);
+    const q = parseQuery(quarantineQuery, req.query);
     const rows = await listQuarantined(driver, { state: q.state === 'all' ? undefined : q.state, tenant: q.tenant, limit: q.limit });
     res.json({ rows: rows.map(view) });
   });
   router.post('/v1/ingest/quarantine/replay', guard, express.json({ limit: '256kb' }), async (req, res) => {
-    const sel = parseQuery(selection, req.body ?? {});
+    const sel = parseQuery(quarantineSelection, req.body ?? {});
     res.json({ replayed: await replayQuarantined(driver, ingest.batcher, sel, ingest.clock.now()) });
   });
   router.post('/v1/ingest/quarantine/discard', guard, express.json({ limit: '256kb' }), async (req, res) => {
-    const sel = parseQuery(selection, req.body ?? {});
+    const sel = parseQuery(quarantineSelection, req.body ?? {});
     res.json({ discarded: await discardQuarantined(driver, sel, ingest.clock.now()) });
   });
   return router;

@@ -4,7 +4,7 @@ import { getRecordAttempts, type Driver } from '../../store/index.js';
 import { getRecordStatus } from '../../store/records.js';
 import { parseQuery } from '../validate.js';
 
-const recordQuery = z.object({
+export const recordQuery = z.object({
   tenant: z.string().min(1, 'is required'),
   record_id: z.string().min(1, 'is required').max(256),
   integration: z.string().min(1).optional(),

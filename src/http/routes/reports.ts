@@ -11,7 +11,7 @@ import type { Driver } from '../../store/index.js';
 import type { Principal } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
-const reportQuery = z.object({
+export const valueReportQuery = z.object({
   tenant: ident,
   period: z.string().max(32).optional(),
   from: z.string().max(64).optional(),
@@ -35,7 +35,7 @@ export function reportsRouter(deps: { driver: Driver; config: Config; clock: Clo
   const router = Router();
   const renderer = createEmailRenderer();
   router.get('/v1/reports/value', guard, async (req, res) => {
-    const q = parseQuery(reportQuery, req.query);
+    const q = parseQuery(valueReportQuery, req.query);
     const tenant = allowedTenant(q.tenant, res);
     const now = deps.clock.now();
     const period = resolvePeriod(q, now);

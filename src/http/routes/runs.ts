@@ -11,7 +11,7 @@ const name = z.string().min(1, 'must not be empty').max(128, 'must be at most 12
 const MAX_REPORT_ROWS = 100_000;
 const DEFAULT_RUNS_WINDOW_MS = 7 * 86_400_000;
 
-const runsQuery = z.object({
+export const runsQuery = z.object({
   tenant: name.optional(),
   integration: name.optional(),
   flow: name.optional(),
@@ -19,7 +19,7 @@ const runsQuery = z.object({
   ...rangeParams,
 });
 
-const reportQuery = z.object({
+export const runReportQuery = z.object({
   run: name,
   tenant: name,
   format: z.enum(['json', 'csv']).optional(),
@@ -38,7 +38,7 @@ export function runsRouter(driver: Driver, guard: RequestHandler): Router {
   });
 
   router.get('/v1/runs/:run/report', guard, async (req, res) => {
-    const q = parseQuery(reportQuery, { run: req.params.run, tenant: req.query.tenant, format: req.query.format, limit: req.query.limit });
+    const q = parseQuery(runReportQuery, { run: req.params.run, tenant: req.query.tenant, format: req.query.format, limit: req.query.limit });
     const report = await getRunReport(driver, { tenant: q.tenant, run: q.run, limit: q.limit });
     if (!report) throw notFound(`tenant "${q.tenant}" has no run "${q.run}"`);
     const csv = q.format === 'csv' || (q.format === undefined && req.accepts(['json', 'csv']) === 'csv');

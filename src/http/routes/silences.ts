@@ -4,14 +4,14 @@ import { createSilence, expireSilence, listSilences, newSilenceSchema, silenceSt
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 
-const listQuery = z.object({ state: z.enum(['active', 'pending', 'expired', 'all']).default('all') });
-const idParam = z.object({ id: z.string().min(1).max(64) });
+export const silencesQuery = z.object({ state: z.enum(['active', 'pending', 'expired', 'all']).default('all') });
+export const silenceIdParam = z.object({ id: z.string().min(1).max(64) });
 
 /** POST /v1/silences (create), GET /v1/silences (list), DELETE /v1/silences/:id (expire now). Admin only. */
 export function silencesRouter(driver: Driver, deps: { now: () => number }, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/silences', guard, async (req, res) => {
-    const q = parseQuery(listQuery, req.query);
+    const q = parseQuery(silencesQuery, req.query);
     const now = deps.now();
     const silences = (await listSilences(driver)).filter((s) => q.state === 'all' || silenceState(s, now) === q.state);
     res.json({ silences: silences.map((s) => silenceView(s, now)) });
@@ -22,7 +22,7 @@ export function silencesRouter(driver: Driver, deps: { now: () => number }, guar
     res.status(201).json(silenceView(await createSilence(driver, body, now), now));
   });
   router.delete('/v1/silences/:id', guard, async (req, res) => {
-    const { id } = parseQuery(idParam, { id: req.params.id });
+    const { id } = parseQuery(silenceIdParam, { id: req.params.id });
     const now = deps.now();
     res.json(silenceView(await expireSilence(driver, id, now), now));
   });

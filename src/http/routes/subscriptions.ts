@@ -7,7 +7,7 @@ import type { Driver } from '../../store/index.js';
 import type { Principal } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
-const tenantParam = z.object({ tenant: z.string().min(1).max(128).regex(/^[^\s/]+$/, 'must not contain spaces or slashes') });
+export const tenantParam = z.object({ tenant: z.string().min(1).max(128).regex(/^[^\s/]+$/, 'must not contain spaces or slashes') });
 
 /** The tenant of the path, if the key may manage it: admin keys any, `tenant` keys only their own. */
 function tenantOf(params: unknown, res: Response): string {

@@ -9,7 +9,7 @@ import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
-const valueQuery = z.object({
+export const valueQuery = z.object({
   ...rangeParams,
   tenant: ident.optional(),
   integration: ident.optional(),

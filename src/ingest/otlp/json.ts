@@ -20,10 +20,10 @@ const MAX_INT64 = (1n << 63n) - 1n;
 // of request structure, and the attribute renderer then gives the precise error.
 const MAX_JSON_DEPTH = 128;
 
-const str = z.string().nullish().transform((s) => s ?? '');
+export const str = z.string().nullish().transform((s) => s ?? '');
 
 /** A trace or span id: hex of exactly `bytes` bytes (or, when optional, empty/absent → ''). */
-function hexId(bytes: number, optional = false) {
+export function hexId(bytes: number, optional = false) {
   const pattern = new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`);
   const expected = `expected ${bytes * 2} hex characters${optional ? ' or an empty string' : ''}`;
   return z.unknown().optional().transform((v, ctx) => {
@@ -35,7 +35,7 @@ function hexId(bytes: number, optional = false) {
 }
 
 /** int64 / fixed64: a decimal string or an integral number, within the type's range; absent is undefined. */
-function optionalInt64(signed: boolean) {
+export function optionalInt64(signed: boolean) {
   const [min, max] = signed ? [MIN_INT64, MAX_INT64] : [0n, MAX_UINT64];
   const message = `expected ${signed ? 'an integer' : 'a non-negative integer'} (decimal string or number) within 64 bits`;
   return z.unknown().optional().transform((v, ctx) => {
@@ -51,7 +51,7 @@ function optionalInt64(signed: boolean) {
   });
 }
 
-const int64 = (signed: boolean) => optionalInt64(signed).transform((n) => n ?? 0n);
+export const int64 = (signed: boolean) => optionalInt64(signed).transform((n) => n ?? 0n);
 
 /** A proto3 enum: its integer value, or its name. Unknown integers pass; the caller maps them. */
 function protoEnum(names: string[], typeName: string) {
@@ -84,7 +84,7 @@ const base64 = z
 
 const VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
 
-const anyValue: z.ZodType<OtlpValue, unknown> = z.lazy(() =>
+export const anyValue: z.ZodType<OtlpValue, unknown> = z.lazy(() =>
   z
     .object({
       stringValue: z.string().nullish(),
@@ -113,14 +113,14 @@ const anyValue: z.ZodType<OtlpValue, unknown> = z.lazy(() =>
     }),
 );
 
-const keyValues: z.ZodType<OtlpKeyValue[], unknown> = z.lazy(() =>
+export const keyValues: z.ZodType<OtlpKeyValue[], unknown> = z.lazy(() =>
   z
     .array(z.object({ key: str, value: anyValue }))
     .nullish()
     .transform((kvs) => kvs ?? []),
 );
 
-const list = <T extends z.ZodTypeAny>(item: T) =>
+export const list = <T extends z.ZodTypeAny>(item: T) =>
   z
     .array(item)
     .nullish()
@@ -155,8 +155,8 @@ const request = z.object({
   ),
 });
 
-/** Decodes an ExportTraceServiceRequest in OTLP/JSON. */
-export function decodeJsonRequest(body: Uint8Array): OtlpTraceRequest {
+/** Parses an OTLP/JSON body with `schema`; any problem is an OtlpDecodeError that says where. */
+export function parseOtlpJson<T extends z.ZodTypeAny>(body: Uint8Array, schema: T): z.output<T> {
   let data: unknown;
   try {
     data = JSON.parse(Buffer.from(body).toString('utf8').replace(/^\uFEFF/, ''));
@@ -164,14 +164,20 @@ export function decodeJsonRequest(body: Uint8Array): OtlpTraceRequest {
     throw new OtlpDecodeError(`body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   assertShallow(data);
-  const parsed = request.safeParse(data, { error: describeIssue });
+  const parsed = schema.safeParse(data, { error: describeIssue });
   if (!parsed.success) {
     const [first, ...rest] = parsed.error.issues;
     const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
     throw new OtlpDecodeError(`${formatPath(first.path)}: ${first.message}${more}`);
   }
+  return parsed.data;
+}
+
+/** Decodes an ExportTraceServiceRequest in OTLP/JSON. */
+export function decodeJsonRequest(body: Uint8Array): OtlpTraceRequest {
+  const data = parseOtlpJson(body, request);
   return {
-    resourceSpans: parsed.data.resourceSpans.map((rs) => ({
+    resourceSpans: data.resourceSpans.map((rs) => ({
       resourceAttributes: rs.resource?.attributes ?? [],
       scopeSpans: rs.scopeSpans.map((ss) => ({
         scopeName: ss.scope?.name ?? '',

@@ -16,22 +16,29 @@ export function otlpType(name: string): protobuf.Type {
 
 // protobufjs decodes into plain objects: set fields are own properties, defaults sit on the
 // prototype. These types describe only what is read below; everything is checked at runtime.
-type Message = Record<string, unknown>;
+export type Message = Record<string, unknown>;
 type Int64 = number | string | { low: number; high: number };
 
-/** Decodes an ExportTraceServiceRequest in protobuf wire format. */
-export function decodeProtobufRequest(body: Uint8Array): OtlpTraceRequest {
-  let message: Message;
+/**
+ * Decodes one OTLP message (`ExportTraceServiceRequest`, `ExportLogsServiceRequest`) in
+ * protobuf wire format into protobufjs's plain object; a malformed body is an OtlpDecodeError.
+ */
+export function decodeOtlpMessage(name: string, body: Uint8Array): Message {
   try {
-    message = otlpType('ExportTraceServiceRequest').decode(body) as unknown as Message;
+    return otlpType(name).decode(body) as unknown as Message;
   } catch (err) {
     // protobufjs stops at 100 nested messages ("max depth exceeded"); deeper input is hostile.
     if (err instanceof Error && /max depth exceeded|call stack/i.test(err.message)) {
       throw new OtlpDecodeError('body: protobuf messages nested too deeply to decode');
     }
     const reason = err instanceof Error ? err.message : String(err);
-    throw new OtlpDecodeError(`body is not a protobuf ExportTraceServiceRequest: ${reason}`);
+    throw new OtlpDecodeError(`body is not a protobuf ${name}: ${reason}`);
   }
+}
+
+/** Decodes an ExportTraceServiceRequest in protobuf wire format. */
+export function decodeProtobufRequest(body: Uint8Array): OtlpTraceRequest {
+  const message = decodeOtlpMessage('ExportTraceServiceRequest', body);
   return {
     resourceSpans: list(message.resourceSpans).map((rs, i) => {
       const path = `resourceSpans[${i}]`;
@@ -78,12 +85,12 @@ function toSpan(span: Message, path: string): OtlpSpan {
   };
 }
 
-function keyValues(value: unknown): OtlpKeyValue[] {
+export function keyValues(value: unknown): OtlpKeyValue[] {
   return list(value).map((kv) => ({ key: str(kv.key), value: anyValue(kv.value) }));
 }
 
 /** Which oneof member is set is told by own properties: protobufjs leaves unset ones on the prototype. */
-function anyValue(value: unknown): OtlpValue {
+export function anyValue(value: unknown): OtlpValue {
   const v = sub(value);
   const has = (field: string) => Object.prototype.hasOwnProperty.call(v, field) && v[field] != null;
   if (has('stringValue')) return { type: 'string', value: str(v.stringValue) };
@@ -96,7 +103,7 @@ function anyValue(value: unknown): OtlpValue {
   return { type: 'empty' };
 }
 
-function id(value: unknown, length: number, path: string): string {
+export function id(value: unknown, length: number, path: string): string {
   const b = bytes(value);
   if (b.length !== length) {
     throw new OtlpDecodeError(`${path}: expected ${length} bytes, got ${b.length}`);
@@ -104,11 +111,11 @@ function id(value: unknown, length: number, path: string): string {
   return Buffer.from(b).toString('hex');
 }
 
-function optionalId(value: unknown, path: string): string {
+export function optionalId(value: unknown, path: string): string {
   return bytes(value).length === 0 ? '' : id(value, 8, path);
 }
 
-function int64(value: unknown, signed: boolean): bigint {
+export function int64(value: unknown, signed: boolean): bigint {
   const v = value as Int64 | null | undefined;
   let n: bigint;
   if (v == null) n = 0n;
@@ -118,22 +125,22 @@ function int64(value: unknown, signed: boolean): bigint {
   return signed ? BigInt.asIntN(64, n) : BigInt.asUintN(64, n);
 }
 
-function list(value: unknown): Message[] {
+export function list(value: unknown): Message[] {
   return Array.isArray(value) ? (value as Message[]) : [];
 }
 
-function sub(value: unknown): Message {
+export function sub(value: unknown): Message {
   return value !== null && typeof value === 'object' ? (value as Message) : {};
 }
 
-function str(value: unknown): string {
+export function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-function num(value: unknown): number {
+export function num(value: unknown): number {
   return typeof value === 'number' ? value : 0;
 }
 
-function bytes(value: unknown): Uint8Array {
+export function bytes(value: unknown): Uint8Array {
   return value instanceof Uint8Array ? value : new Uint8Array(0);
 }

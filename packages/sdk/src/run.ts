@@ -1,6 +1,6 @@
 import { context, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { SDK_ATTR } from './attributes.js';
-import { markFailed, type FailureInfo } from './failure.js';
+import { failureAttributes, markFailed, messageOf, type FailureInfo } from './failure.js';
 
 /** What identifies a run: whose data, which integration and flow. */
 export interface RunOptions {
@@ -51,7 +51,15 @@ export interface RunCounts {
   skipped: number;
 }
 
-/** One execution of a flow: a run span with one child span per record. */
+/**
+ * Where record outcomes go when not as record spans: any OpenTelemetry logs-API logger
+ * (`logs.getLogger(…)` of `@opentelemetry/api-logs`) fits; the SDK needs only `emit`.
+ */
+export interface EventLogger {
+  emit(record: { eventName?: string; timestamp?: number; body?: string; attributes?: Attributes; context?: Context }): void;
+}
+
+/** One execution of a flow: a run span with one child span per record (or one log event per record). */
 export class Run {
   /** The run id (`integration.run.id`). */
   readonly runId: string;
@@ -68,6 +76,8 @@ export class Run {
   constructor(
     private readonly tracer: Tracer,
     options: RunOptions,
+    /** With a logger, record outcomes are log events (`record.synced`…) instead of record spans. */
+    private readonly events: EventLogger | null = null,
   ) {
     this.runId = options.runId ?? globalThis.crypto.randomUUID();
     this.ids = {
@@ -104,9 +114,10 @@ export class Run {
   /** Reports a record the run chose not to move, and why. */
   skip(record: RecordInfo, reason: string): void {
     if (this.ending) throw new Error(`run ${this.runId} has ended; records must be skipped before run.end()`);
+    this.counts.skipped++;
+    if (this.events) return this.emitRecord('record.skipped', record, { [SDK_ATTR.skipReason]: reason }, reason);
     const span = this.startRecordSpan(record, { [SDK_ATTR.recordStatus]: 'skipped', [SDK_ATTR.skipReason]: reason });
     span.end();
-    this.counts.skipped++;
   }
 
   /**
@@ -132,6 +143,7 @@ export class Run {
   }
 
   private async moveRecord<T>(record: RecordInfo, fn: (span: Span) => T | Promise<T>, options: RecordOptions): Promise<RecordResult<T>> {
+    if (this.events) return this.moveRecordAsEvent(record, fn, options);
     const span = this.startRecordSpan(record);
     try {
       const value = await context.with(trace.setSpan(this.context, span), fn, undefined, span);
@@ -146,11 +158,35 @@ export class Run {
     }
   }
 
-  private startRecordSpan(record: RecordInfo, extra: Attributes = {}): Span {
-    const attributes: Attributes = { ...record.attributes, ...this.ids, [SDK_ATTR.role]: 'record', [SDK_ATTR.record]: String(record.id), ...extra };
+  /** Log-event mode: `fn` runs under the run span (it gets the run span), then one event tells the outcome. */
+  private async moveRecordAsEvent<T>(record: RecordInfo, fn: (span: Span) => T | Promise<T>, options: RecordOptions): Promise<RecordResult<T>> {
+    try {
+      const value = await context.with(this.context, fn, undefined, this.span);
+      this.counts.synced++;
+      this.emitRecord('record.synced', record);
+      return { ok: true, value };
+    } catch (error) {
+      this.counts.failed++;
+      const exception = error instanceof Error ? { 'exception.type': error.name, 'exception.message': messageOf(error) } : {};
+      this.emitRecord('record.failed', record, { ...failureAttributes(error, options.failure), ...exception }, messageOf(error));
+      return { ok: false, error };
+    }
+  }
+
+  private emitRecord(eventName: string, record: RecordInfo, extra: Attributes = {}, body?: string): void {
+    this.events!.emit({ eventName, timestamp: Date.now(), body, attributes: { ...this.recordAttributes(record), ...extra }, context: this.context });
+  }
+
+  private recordAttributes(record: RecordInfo): Attributes {
+    const attributes: Attributes = { ...record.attributes, ...this.ids, [SDK_ATTR.record]: String(record.id) };
     if (record.type !== undefined) attributes[SDK_ATTR.recordType] = record.type;
     if (typeof record.value === 'number' && Number.isFinite(record.value)) attributes[SDK_ATTR.recordValue] = record.value;
     if (record.currency !== undefined) attributes[SDK_ATTR.recordCurrency] = record.currency;
+    return attributes;
+  }
+
+  private startRecordSpan(record: RecordInfo, extra: Attributes = {}): Span {
+    const attributes: Attributes = { ...this.recordAttributes(record), [SDK_ATTR.role]: 'record', ...extra };
     return this.tracer.startSpan(record.type ? `record ${record.type}` : 'record', { attributes }, this.context);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Attribute names the SDK writes (DESIGN.md §4.1). They mirror `ATTR` in
- * src/ingest/spans.ts; the SDK keeps its own copy so a runner importing it pulls in
- * nothing of the server (a test checks the two stay equal).
+ * The span and log attribute names of the runner contract: the one copy. The SDK writes
+ * them and the syncwatch service reads them (it imports this module from the package), so
+ * the two cannot disagree.
  */
 export const SDK_ATTR = {
   tenant: 'tenant.id',
