@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../support/remote-db.js';
+import { serveProcess, type ServeProcess } from '../support/serve-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = 'admin-key-durability-0123456789';
 const dirs: string[] = [];
 // Against a real server (CLICKHOUSE_URL set) both processes of a test share one fresh database.
@@ -21,31 +19,9 @@ after(async () => {
   await db.drop();
 });
 
-interface Proc {
-  child: ChildProcess;
-  url: string;
-}
-
 /** Runs `syncwatch serve` as a real process; flushes only every `batchMs`, so rows sit in the spool. */
-async function serve(dataDir: string, batchMs: number): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, ...db.env, PORT: '0', SYNCWATCH_GRPC_PORT: '0', HOST: '127.0.0.1', SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_BATCH_MS: String(batchMs), SYNCWATCH_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`syncwatch did not start: ${out}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`syncwatch exited (${code}): ${out}`)));
-  });
+function serve(dataDir: string, batchMs: number): Promise<ServeProcess> {
+  return serveProcess({ ...db.env, SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_BATCH_MS: String(batchMs) });
 }
 
 const events = (prefix: string, n: number) =>
