@@ -15,9 +15,10 @@ export interface RemoteOptions {
 /**
  * Inserts are idempotent under retry: a block the table (or a view's target) has
  * already taken is dropped, given the tables' deduplication windows (migration 025).
- * The server's default leaves views out of it; these settings say so explicitly.
+ * The server's default leaves views out of it, and an asynchronous insert is de-duplicated
+ * only under other settings; these settings say so explicitly.
  */
-const INSERT_SETTINGS = { insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
+const INSERT_SETTINGS = { async_insert: 0, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
 
 export class RemoteDriver implements Driver {
   readonly kind = 'remote' as const;
