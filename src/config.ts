@@ -37,6 +37,8 @@ const envSchema = z.object({
   SYNCWATCH_BATCH_ROWS: z.coerce.number().int().positive().default(20_000),
   SYNCWATCH_BATCH_MS: z.coerce.number().int().positive().default(1_000),
   SYNCWATCH_SPOOL_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 const keySchema = z
@@ -110,6 +112,8 @@ export interface Config {
   role: 'all' | 'api' | 'worker';
   logLevel: string;
   ingest: { maxBodyBytes: number; batchRows: number; batchMs: number; spoolMaxBytes: number };
+  /** A client must send its headers, and its whole request, within these (else a 408 and the socket closes). */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number };
   /** The raw YAML file sections, for capabilities that read their own (validated there). */
   file: Record<string, unknown>;
 }
@@ -170,6 +174,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchRows: e.SYNCWATCH_BATCH_ROWS,
       batchMs: e.SYNCWATCH_BATCH_MS,
       spoolMaxBytes: e.SYNCWATCH_SPOOL_MAX_BYTES,
+    },
+    http: {
+      requestTimeoutMs: e.SYNCWATCH_REQUEST_TIMEOUT_MS,
+      // Node requires headersTimeout <= requestTimeout.
+      headersTimeoutMs: Math.min(e.SYNCWATCH_HEADERS_TIMEOUT_MS, e.SYNCWATCH_REQUEST_TIMEOUT_MS),
     },
     file,
   };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startAlerting, type Alerting, type AlertingOptions } from './alerts/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createApp } from './http/app.js';
+import { createApp, createHttpServer } from './http/app.js';
 import { createIngest, type Ingest } from './ingest/index.js';
 import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
@@ -63,7 +63,8 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
   const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
-  const server = app.listen(config.port, config.host);
+  const server = createHttpServer(app, config.http);
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
+import { webhookUrlSchema } from '../notify/index.js';
 import type { Target } from '../notify/model.js';
 import { quietHoursSchema } from './subscriptions.js';
 import { duration } from './rules-schema.js';
@@ -34,7 +35,7 @@ const routeSchema = z.strictObject({
 
 const receiverSchema = z.strictObject({
   emails: z.array(z.email()).default([]),
-  webhooks: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16) })).default([]),
+  webhooks: z.array(z.strictObject({ url: webhookUrlSchema, secret: z.string().min(16) })).default([]),
   datadog: z.boolean().default(false),
 });
 

@@ -20,7 +20,7 @@ export type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.j
 export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy } from './backoff.js';
 export { checkWebhookUrl, isAddressAllowed, WebhookUrlError, type CheckedWebhookUrl, type HostLookup } from './ssrf.js';
 export { signWebhook, webhookHeaders, webhookSigningKey, webhookSecretSchema } from './webhook-sign.js';
-export { targetSchema, publicTarget, deliveryId, redactUrl } from './targets.js';
+export { targetSchema, publicTarget, deliveryId, redactUrl, webhookUrlSchema, withoutCredentials } from './targets.js';
 export { webhookPayload, viewAlert, subjectOf, signedLinks, type AlertView } from './view.js';
 export { renderEmail } from './email.js';
 export { createEmailRenderer, createHandlebars, formatAgo, formatMoney, formatNumber, formatPercent, formatTime, TEMPLATES_DIR, type EmailRenderer } from './render.js';

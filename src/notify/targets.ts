@@ -3,6 +3,26 @@ import { z } from 'zod';
 import type { Target } from './model.js';
 import { webhookSecretSchema } from './webhook-sign.js';
 
+/** Whether a URL carries `user:password@`. */
+export function hasCredentials(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A webhook URL as syncwatch accepts it: http(s), and no `user:password@` — a password
+ * there would be stored, shown back and logged like any other part of the URL; the
+ * signing secret is how a receiver knows a call is from syncwatch.
+ */
+export const webhookUrlSchema = z
+  .url({ protocol: /^https?$/, message: 'must be an http or https URL' })
+  .max(2048)
+  .refine((url) => !hasCredentials(url), 'must not carry credentials (user:password@); the receiver checks the signature instead');
+
 /** A target as the API accepts it (POST /v1/notifications/test; subscriptions reuse the parts). */
 export const targetSchema = z.discriminatedUnion('channel', [
   z.strictObject({
@@ -11,7 +31,7 @@ export const targetSchema = z.discriminatedUnion('channel', [
   }),
   z.strictObject({
     channel: z.literal('webhook'),
-    url: z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }).max(2048),
+    url: webhookUrlSchema,
     secret: webhookSecretSchema,
   }),
   z.strictObject({ channel: z.literal('datadog') }),
@@ -34,12 +54,25 @@ export function deliveryId(messageId: string, target: Target): string {
   return `dlv_${createHash('sha256').update(`${messageId}\n${targetKey(target)}`).digest('hex').slice(0, 32)}`;
 }
 
-/** A webhook URL without credentials in it (user:password@), for logs and the API. */
+/** A URL without `user:password@` (subscriptions saved before credentials were refused are shown so). */
+export function withoutCredentials(raw: string): string {
+  if (!hasCredentials(raw)) return raw;
+  const url = new URL(raw);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/**
+ * A webhook URL for logs and the delivery log: no credentials (user:password@), and every
+ * query value replaced (receivers often take their token as `?token=`).
+ */
 export function redactUrl(raw: string): string {
   try {
     const url = new URL(raw);
     url.username = '';
     url.password = '';
+    for (const key of new Set(url.searchParams.keys())) url.searchParams.set(key, 'redacted');
     return url.toString();
   } catch {
     return '(invalid URL)';

@@ -78,13 +78,16 @@ export function describeNetworkError(err: unknown, timeoutMs: number): string {
   return code ? `network error: ${code}` : `network error: ${e?.message ?? String(err)}`;
 }
 
-/** Maps an HTTP answer to a delivery result: 2xx ok; 429/5xx retry (Retry-After honoured); 3xx and other 4xx do not. */
-export function resultOfStatus(status: number, retryAfter: string | null | undefined, body: string, now: number): DeliveryResult {
+/**
+ * Maps an HTTP answer to a delivery result: 2xx ok; 429/5xx retry (Retry-After honoured); 3xx
+ * and other 4xx do not. The answer's body is not kept: receivers echo tokens and request
+ * details in their errors, and the delivery log is shown on pages — the status code says enough.
+ */
+export function resultOfStatus(status: number, retryAfter: string | null | undefined, now: number): DeliveryResult {
   if (status >= 200 && status < 300) return { ok: true, status, retryable: false };
-  const detail = body.trim() ? `: ${body.trim().replace(/\s+/g, ' ').slice(0, 200)}` : '';
   if (status >= 300 && status < 400) return { ok: false, status, retryable: false, error: `receiver answered ${status}; redirects are not followed` };
   const retryable = status === 429 || status >= 500;
-  return { ok: false, status, retryable, retryAfterMs: retryable ? parseRetryAfter(retryAfter, now) : undefined, error: `receiver answered ${status}${detail}` };
+  return { ok: false, status, retryable, retryAfterMs: retryable ? parseRetryAfter(retryAfter, now) : undefined, error: `receiver answered ${status}` };
 }
 
 /**
@@ -111,7 +114,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): Channel {
     try {
       const answer = await post(checked.url, checked.addresses, headers, body, ctx.timeoutMs);
       const retryAfter = answer.headers['retry-after'];
-      return resultOfStatus(answer.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, answer.body, ctx.now);
+      return resultOfStatus(answer.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, ctx.now);
     } catch (err) {
       return { ok: false, retryable: true, error: describeNetworkError(err, ctx.timeoutMs) };
     }
