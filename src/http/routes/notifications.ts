@@ -47,7 +47,7 @@ export function notificationsRouter(notifier: Notifier, guard: RequestHandler): 
     res.json({ deliveries: deliveries.map(deliveryJson) });
   });
 
-  router.post('/v1/notifications/test', guard, ...jsonBody('16kb'), async (req, res) => {
+  router.post('/v1/notifications/test', guard, ...jsonBody(16 * 1024), async (req, res) => {
     const target = parseQuery(targetSchema, req.body ?? {});
     const result = await notifier.sendTest(target);
     res.json({

@@ -17,7 +17,7 @@ export function silencesRouter(driver: Driver, deps: { now: () => number }, guar
     const silences = (await listSilences(driver)).filter((s) => q.state === 'all' || silenceState(s, now) === q.state);
     res.json({ silences: silences.map((s) => silenceView(s, now)) });
   });
-  router.post('/v1/silences', guard, ...jsonBody('64kb'), async (req, res) => {
+  router.post('/v1/silences', guard, ...jsonBody(64 * 1024), async (req, res) => {
     const body = parseQuery(newSilenceSchema, req.body ?? {});
     const now = deps.now();
     res.status(201).json(silenceView(await createSilence(driver, body, now), now));

@@ -28,7 +28,7 @@ export function subscriptionsRouter(driver: Driver, deps: { webhookAllow: readon
     const tenant = tenantOf({ tenant: req.params.tenant }, res);
     res.json(subscriptionView(await getSubscription(driver, tenant)));
   });
-  router.put('/v1/tenants/:tenant/subscriptions', guard, ...jsonBody('64kb'), async (req, res) => {
+  router.put('/v1/tenants/:tenant/subscriptions', guard, ...jsonBody(64 * 1024), async (req, res) => {
     const tenant = tenantOf({ tenant: req.params.tenant }, res);
     const body = parseQuery(subscriptionBodySchema, req.body ?? {});
     const saved = await putSubscription(driver, tenant, body, deps.now(), async (url) => {
