@@ -20,11 +20,10 @@ export interface WebhookChannelOptions {
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
-  body: string;
 }
 
-/** Bytes of a receiver's answer kept for the delivery log. */
-const KEEP_BYTES = 512;
+/** Bytes of a receiver's answer read before the attempt ends (the answer itself is not kept). */
+const READ_BYTES = 512;
 
 /** A lookup that only ever returns the addresses the SSRF guard approved (no DNS rebinding between check and connect). */
 function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
@@ -49,14 +48,12 @@ function post(url: URL, addresses: ResolvedAddress[], headers: Record<string, st
         agent: false,
       },
       (res) => {
-        const chunks: Buffer[] = [];
         let size = 0;
-        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8').slice(0, KEEP_BYTES) });
+        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers });
         res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
           size += chunk.length;
-          // Enough to log; a receiver streaming an endless answer does not hold the attempt.
-          if (size >= KEEP_BYTES) {
+          // A receiver streaming an endless answer does not hold the attempt.
+          if (size >= READ_BYTES) {
             res.destroy();
             done();
           }
