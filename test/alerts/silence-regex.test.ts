@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
 import { after, before, test } from 'node:test';
-import type { Silence } from '../../src/alerts/silences.js';
+import { findSilence, type Silence } from '../../src/alerts/silences.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 // Issue 9, finding 4: `tenant =~ (a+)+b` against a 30-character tenant name blocked the
@@ -13,20 +12,10 @@ before(async () => {
 });
 after(async () => svc.stop());
 
-/** findSilence in a worker: its answer, or a failure if it has not answered within the (generous) guard. */
-function matchInWorker(tenant: string, silence: Silence): Promise<string | null> {
-  // Workers do not inherit tsx's loader: the worker registers it, then loads the TypeScript.
-  const script = new URL('./silence-match-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(script)}); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { tenant, silence } });
-  return new Promise<string | null>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error('findSilence did not answer within 60 s: the pattern backtracks')), 60_000);
-    worker.once('message', (id: string | null) => resolve(id));
-    worker.once('error', reject);
-    worker.once('exit', () => clearTimeout(guard));
-  }).finally(() => worker.terminate());
-}
+const labels = (tenant: string) => ({ rule: 'r', severity: 'critical', category: 'data', code: 'c', audience: ['ops'], tenant, integration: 'i', flow: 'f' });
+
+/** The id of the silence that holds for an alert of `tenant`, if it does. (With RegExp this call hung for minutes.) */
+const matchTenant = (tenant: string, silence: Silence) => findSilence({ labels: labels(tenant) } as never, [silence], silence.startsAt + 1)?.id ?? null;
 
 test('a silence with a catastrophic-backtracking pattern is accepted and matches by RE2 semantics', async () => {
   const res = await fetch(`${svc.url}/v1/silences`, {
@@ -45,9 +34,9 @@ test('a silence with a catastrophic-backtracking pattern is accepted and matches
     comment: '',
     createdAt: Date.parse(created.starts_at),
   };
-  assert.equal(await matchInWorker('a'.repeat(30), silence), null, 'thirty a’s do not end in b');
-  assert.equal(await matchInWorker(`${'a'.repeat(30)}b`, silence), created.id);
-  assert.equal(await matchInWorker('aab-extra', silence), null, 'the pattern is anchored at both ends');
+  assert.equal(matchTenant('a'.repeat(30), silence), null, 'thirty a’s do not end in b');
+  assert.equal(matchTenant(`${'a'.repeat(30)}b`, silence), created.id);
+  assert.equal(matchTenant('aab-extra', silence), null, 'the pattern is anchored at both ends');
 });
 
 test('patterns RE2 cannot run in linear time (backreferences, lookarounds) are refused with a 400 naming the matcher', async () => {
