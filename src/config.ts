@@ -42,6 +42,8 @@ const envSchema = z.object({
   SYNCWATCH_INGEST_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(400),
   SYNCWATCH_INGEST_MAX_FUTURE_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
   SYNCWATCH_READY_MAX_LAG_SECONDS: z.coerce.number().int().positive().default(120),
+  SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 const keySchema = z
@@ -129,6 +131,8 @@ export interface Config {
     /** /readyz turns 503 when accepted rows have waited longer than this for the store. */
     readyMaxLagMs: number;
   };
+  /** A client must send its headers, and its whole request, within these (else a 408 and the socket closes). */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number };
   /** The raw YAML file sections, for capabilities that read their own (validated there). */
   file: Record<string, unknown>;
 }
@@ -194,6 +198,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAgeMs: e.SYNCWATCH_INGEST_MAX_AGE_DAYS * 24 * 3600 * 1000,
       maxFutureMs: e.SYNCWATCH_INGEST_MAX_FUTURE_HOURS * 3600 * 1000,
       readyMaxLagMs: e.SYNCWATCH_READY_MAX_LAG_SECONDS * 1000,
+    },
+    http: {
+      requestTimeoutMs: e.SYNCWATCH_REQUEST_TIMEOUT_MS,
+      // Node requires headersTimeout <= requestTimeout.
+      headersTimeoutMs: Math.min(e.SYNCWATCH_HEADERS_TIMEOUT_MS, e.SYNCWATCH_REQUEST_TIMEOUT_MS),
     },
     file,
   };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startAlerting, type Alerting, type AlertingOptions } from './alerts/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createApp, startGrpcServer, type GrpcServer } from './http/index.js';
+import { createApp, createHttpServer, startGrpcServer, type GrpcServer } from './http/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
 import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
@@ -73,7 +73,8 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
   const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
-  const server = app.listen(config.port, config.host);
+  const server = createHttpServer(app, config.http);
+  server.listen(config.port, config.host);
   try {
     await once(server, 'listening');
   } catch (err) {

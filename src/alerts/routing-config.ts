@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
-import { targetSchema, webhookSecretSchema, type Target } from '../notify/index.js';
+import { targetSchema, webhookSecretSchema, webhookUrlSchema, type Target } from '../notify/index.js';
 import { quietHoursSchema } from './subscriptions.js';
 import { duration } from './rules-schema.js';
 
@@ -34,7 +34,7 @@ const routeSchema = z.strictObject({
 
 const receiverSchema = z.strictObject({
   emails: z.array(z.email()).default([]),
-  webhooks: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }), secret: webhookSecretSchema })).default([]),
+  webhooks: z.array(z.strictObject({ url: webhookUrlSchema, secret: webhookSecretSchema })).default([]),
   datadog: z.boolean().default(false),
   /** Any channel's targets, as the notifications API takes them: `{channel: slack, url}`, `{channel: pagerduty, routing_key}`… */
   targets: z.array(targetSchema).default([]),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { badRequest, notFound } from '../errors.js';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
@@ -9,7 +10,7 @@ export const SILENCE_LABELS = ['rule', 'severity', 'category', 'code', 'audience
 
 const matcherSchema = z.strictObject({
   label: z.enum(SILENCE_LABELS),
-  /** `=` equals, `!=` differs, `=~` matches the (anchored) regular expression, `!~` does not. */
+  /** `=` equals, `!=` differs, `=~` matches the (anchored) RE2 regular expression, `!~` does not. */
   op: z.enum(['=', '!=', '=~', '!~']).default('='),
   value: z.string().max(256),
 });
@@ -41,7 +42,7 @@ export const newSilenceSchema = z
     s.matchers.forEach((m, i) => {
       if (m.op === '=~' || m.op === '!~') {
         try {
-          new RegExp(`^(?:${m.value})$`);
+          compilePattern(m.value);
         } catch (err) {
           ctx.addIssue({ code: 'custom', path: ['matchers', i, 'value'], message: `not a valid regular expression: ${(err as Error).message}` });
         }
@@ -59,6 +60,23 @@ function labelValues(labels: AlertLabels, label: Matcher['label']): string[] {
   return label === 'audience' ? labels.audience : [String(labels[label])];
 }
 
+/**
+ * Compiles a matcher's pattern with RE2 (re2js), anchored at both ends. RE2 matches in
+ * time linear in the input, so a pattern like `(a+)+b` — which backtracks for seconds in
+ * JavaScript's RegExp against a tenant name chosen by whoever holds an ingest key — cannot
+ * block the event loop. RE2 has no backreferences or lookarounds; such patterns are refused
+ * when the silence is created.
+ */
+function compilePattern(value: string): RE2JS {
+  const cached = compiled.get(value);
+  if (cached) return cached;
+  const pattern = RE2JS.compile(`^(?:${value})$`);
+  if (compiled.size >= 1000) compiled.clear();
+  compiled.set(value, pattern);
+  return pattern;
+}
+const compiled = new Map<string, RE2JS>();
+
 function matches(m: Matcher, labels: AlertLabels): boolean {
   const values = labelValues(labels, m.label);
   switch (m.op) {
@@ -67,9 +85,9 @@ function matches(m: Matcher, labels: AlertLabels): boolean {
     case '!=':
       return !values.includes(m.value);
     case '=~':
-      return values.some((v) => new RegExp(`^(?:${m.value})$`).test(v));
+      return values.some((v) => compilePattern(m.value).matches(v));
     case '!~':
-      return !values.some((v) => new RegExp(`^(?:${m.value})$`).test(v));
+      return !values.some((v) => compilePattern(m.value).matches(v));
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-import { publicTarget, targetSchema, targetUrl, webhookSecretSchema, type Target } from '../notify/index.js';
+import { publicTarget, targetSchema, targetUrl, webhookSecretSchema, webhookUrlSchema, withoutCredentials, type Target } from '../notify/index.js';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
 
 /** Alert categories a tenant may subscribe to: the failure categories plus health (stale, volume drop) and success (high-value records). */
@@ -43,7 +43,7 @@ export const subscriptionBodySchema = z.strictObject({
   webhooks: z
     .array(
       z.strictObject({
-        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+        url: webhookUrlSchema,
         /** Write-only. May be left out to keep the secret already stored for this URL. */
         secret: webhookSecretSchema.optional(),
       }),
@@ -194,7 +194,7 @@ export function subscriptionView(s: Subscription) {
   return {
     tenant: s.tenant,
     emails: s.emails,
-    webhooks: s.webhooks.map((w) => ({ url: w.url, has_secret: w.secret.length > 0, secret_hint: secretHint(w.secret) })),
+    webhooks: s.webhooks.map((w) => ({ url: withoutCredentials(w.url), has_secret: w.secret.length > 0, secret_hint: secretHint(w.secret) })),
     targets: s.targets.map(publicTarget),
     categories: s.categories,
     delivery: s.delivery,

@@ -7,6 +7,8 @@ import type { Notifier } from '../notify/index.js';
 import type { Driver } from '../store/index.js';
 import { KeyRing, requireRole } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { limitUrlLength } from './server.js';
+import { StoreOutage } from './store-outage.js';
 import { ingestRouter } from './routes/ingest.js';
 import { quarantineRouter } from './routes/quarantine.js';
 import { adoptionRouter } from './routes/adoption.js';
@@ -26,6 +28,8 @@ import { requestMetrics } from './request-metrics.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AccessSigner, Links } from '../links.js';
 import { createPageRenderer, pagesRouter } from './pages/index.js';
+
+export { createHttpServer } from './server.js';
 
 /** What the HTTP layer needs from the rest of the process. */
 export interface AppDeps {
@@ -49,7 +53,9 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(limitUrlLength);
   const keys = new KeyRing(config.keys);
+  const outage = new StoreOutage(driver, log);
   if (keys.open) log.warn('no API keys configured: the API is open to anyone who can reach it (set SYNCWATCH_ADMIN_KEY)');
 
   app.use(requestMetrics(metrics));
@@ -72,9 +78,9 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   if (signer) {
     const pageDeps = { config, driver, clock, renderer: createPageRenderer(), links, notifier };
     const access = { keys, signer, clock, secureCookies: config.publicUrl.startsWith('https:') };
-    app.use(pagesRouter(pageDeps, access, log, metrics));
+    app.use(pagesRouter(pageDeps, access, log, metrics, outage));
   }
   app.use(notFoundHandler);
-  app.use(errorHandler(log, metrics));
+  app.use(errorHandler(log, metrics, outage));
   return app;
 }

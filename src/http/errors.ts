@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { StoreOutage } from './store-outage.js';
 
 interface BodyParserError extends Error {
   status?: number;
@@ -9,8 +10,11 @@ interface BodyParserError extends Error {
   limit?: number;
 }
 
-/** Maps body-parser's own errors (size, encoding) to ours. */
+/** Maps body-parser's and the router's own errors (size, encoding, bad path) to ours. */
 function fromBodyParser(err: BodyParserError): AppError | null {
+  if (err instanceof URIError && err.status === 400) {
+    return new AppError('invalid_path', `the path has a bad percent-encoding (${err.message}); encode "%" as %25`, 400);
+  }
   switch (err.type) {
     case 'entity.too.large':
       return new AppError('body_too_large', `body is larger than the limit of ${err.limit} bytes; send smaller batches`, 413);
@@ -28,10 +32,16 @@ function fromBodyParser(err: BodyParserError): AppError | null {
   }
 }
 
+/** The AppError an error stands for, or null when it is unexpected (a 500). */
+export function knownError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  return err instanceof Error ? fromBodyParser(err as BodyParserError) : null;
+}
+
 /** The one error middleware: `{"error": {"code", "message"}}` with the right status. */
-export function errorHandler(log: Logger, metrics: Metrics) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof AppError ? err : fromBodyParser(err as BodyParserError);
+export function errorHandler(log: Logger, metrics: Metrics, outage: StoreOutage) {
+  return async (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = knownError(err) ?? (await outage.classify(err));
     if (known) {
       for (const [k, v] of Object.entries(known.headers)) res.set(k, v);
       return res.status(known.status).json({ error: { code: known.code, message: known.message } });

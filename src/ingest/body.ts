@@ -4,6 +4,30 @@ import { AppError, badRequest } from '../errors.js';
 /** Most events one request may carry; larger batches must be split by the client. */
 export const MAX_EVENTS_PER_REQUEST = 100_000;
 
+/**
+ * Deepest nesting of arrays and objects a body may have. An event is at most a few levels
+ * deep; the cap exists because error reporting (jsonc-parser) and later walks recurse,
+ * and 20 000 unterminated `[` used to overflow the stack into a 500.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `text` opens more than `limit` arrays/objects at once (strings are skipped). */
+export function exceedsJsonDepth(text: string, limit = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 function lineAndColumn(text: string, position: number): string {
   const before = text.slice(0, position);
   const line = before.split('\n').length;
@@ -26,6 +50,7 @@ function jsonError(text: string): AppError {
  */
 export function parseEventsBody(body: Buffer, contentType: string): unknown[] {
   const text = body.toString('utf8');
+  if (exceedsJsonDepth(text)) throw badRequest('too_deep', `body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
   let items: unknown[];
   if (/ndjson|jsonl|json-seq/i.test(contentType)) {
     items = [];

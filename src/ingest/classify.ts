@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { FAILURE_CATEGORIES, type Failure, type FailureCategory, type FailureSignals } from './types.js';
 
 // Patterns are compiled once here, at load time: classification runs per failed record.
+// They run on RE2 (re2js), linear in the message's length: the messages come from
+// whoever holds an ingest key, and a backtracking pattern would let one stall ingest.
 const pattern = z.string().min(1).transform((source, ctx) => {
   try {
-    return new RegExp(source, 'i');
+    return RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: `invalid regex ${JSON.stringify(source)}: ${(err as Error).message}` });
     return z.NEVER;
@@ -136,8 +139,8 @@ function matchesConditions(c: Conditions, s: FailureSignals): boolean {
   return true;
 }
 
-function someMatch(patterns: RegExp[], value: string | undefined): boolean {
-  return value !== undefined && value !== '' && patterns.some((p) => p.test(value));
+function someMatch(patterns: RE2JS[], value: string | undefined): boolean {
+  return value !== undefined && value !== '' && patterns.some((p) => p.matcher(value).find());
 }
 
 type Issue = z.core.$ZodIssue;

@@ -95,8 +95,12 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
       const spans = scope
         ? decoded.filter((s) => {
             const tenant = s.attributes[ATTR.tenant] ?? s.resourceAttributes[ATTR.tenant];
-            if (tenant === undefined || scope.has(tenant)) return true;
-            outOfScope.push({ spanId: s.spanId, error: `this key may not write for tenant "${tenant}"` });
+            if (tenant !== undefined && scope.has(tenant)) return true;
+            // A key limited to some tenants writes only spans that say whose they are.
+            outOfScope.push({
+              spanId: s.spanId,
+              error: tenant === undefined ? `a key limited to tenants must send ${ATTR.tenant} on every span` : `this key may not write for tenant "${tenant}"`,
+            });
             return false;
           })
         : decoded;

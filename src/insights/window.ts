@@ -10,6 +10,20 @@ export interface TimeRange {
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const MAX_RANGE_MS = 400 * UNIT_MS.d;
 
+/**
+ * The dates the API answers for. ClickHouse's DateTime64 holds 1900 to 2299 and its
+ * partitions are monthly, so a year like 0000 or 9999 is either refused by the engine (a
+ * 5xx) or a scan of nothing; ingest accepts nothing before 2000 either.
+ */
+export const DATE_WINDOW = { from: Date.UTC(2000, 0, 1), to: Date.UTC(2100, 0, 1) } as const;
+
+/** A 400 naming `name` unless `ms` lies within DATE_WINDOW. */
+export function checkDate(name: string, ms: number): void {
+  if (!(ms >= DATE_WINDOW.from && ms <= DATE_WINDOW.to)) {
+    throw badRequest('invalid_parameter', `${name}: must be between 2000-01-01 and 2100-01-01`);
+  }
+}
+
 /** The query parameters every insight endpoint takes for its time range. */
 export const rangeParams = {
   from: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp' }).optional(),
@@ -37,6 +51,8 @@ export function resolveRange(
   if (q.from && q.window) throw badRequest('invalid_parameter', 'window: give either from or window, not both');
   const to = q.to ? Date.parse(q.to) : now;
   const from = q.from ? Date.parse(q.from) : to - (q.window ? windowMs(q.window) : defaultWindowMs);
+  checkDate(q.to ? 'to' : 'now', to);
+  checkDate(q.from ? 'from' : 'window', from);
   if (from >= to) throw badRequest('invalid_parameter', 'from: must be before to');
   if (to - from > MAX_RANGE_MS) throw badRequest('invalid_parameter', 'window: at most 400 days');
   return { from: new Date(from), to: new Date(to) };

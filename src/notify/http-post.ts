@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { z } from 'zod';
 import { parseRetryAfter } from './backoff.js';
 import type { DeliveryResult } from './model.js';
 import { checkWebhookUrl, WebhookUrlError, type HostLookup, type ResolvedAddress } from './ssrf.js';
@@ -11,11 +12,10 @@ import { checkWebhookUrl, WebhookUrlError, type HostLookup, type ResolvedAddress
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
-  body: string;
 }
 
-/** Bytes of a receiver's answer kept for the delivery log. */
-const KEEP_BYTES = 512;
+/** Bytes of a receiver's answer read before the attempt ends (the answer itself is not kept). */
+const READ_BYTES = 512;
 
 /** A lookup that only ever returns the addresses the SSRF guard approved (no DNS rebinding between check and connect). */
 function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
@@ -40,14 +40,12 @@ function post(url: URL, addresses: ResolvedAddress[] | null, headers: Record<str
         agent: false,
       },
       (res) => {
-        const chunks: Buffer[] = [];
         let size = 0;
-        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8').slice(0, KEEP_BYTES) });
+        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers });
         res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
           size += chunk.length;
-          // Enough to log; a receiver streaming an endless answer does not hold the attempt.
-          if (size >= KEEP_BYTES) {
+          // A receiver streaming an endless answer does not hold the attempt.
+          if (size >= READ_BYTES) {
             res.destroy();
             done();
           }
@@ -69,13 +67,16 @@ export function describeNetworkError(err: unknown, timeoutMs: number): string {
   return code ? `network error: ${code}` : `network error: ${e?.message ?? String(err)}`;
 }
 
-/** Maps an HTTP answer to a delivery result: 2xx ok; 429/5xx retry (Retry-After honoured); 3xx and other 4xx do not. */
-export function resultOfStatus(status: number, retryAfter: string | null | undefined, body: string, now: number): DeliveryResult {
+/**
+ * Maps an HTTP answer to a delivery result: 2xx ok; 429/5xx retry (Retry-After honoured); 3xx
+ * and other 4xx do not. The answer's body is not kept: receivers echo tokens and request
+ * details in their errors, and the delivery log is shown on pages — the status code says enough.
+ */
+export function resultOfStatus(status: number, retryAfter: string | null | undefined, now: number): DeliveryResult {
   if (status >= 200 && status < 300) return { ok: true, status, retryable: false };
-  const detail = body.trim() ? `: ${body.trim().replace(/\s+/g, ' ').slice(0, 200)}` : '';
   if (status >= 300 && status < 400) return { ok: false, status, retryable: false, error: `receiver answered ${status}; redirects are not followed` };
   const retryable = status === 429 || status >= 500;
-  return { ok: false, status, retryable, retryAfterMs: retryable ? parseRetryAfter(retryAfter, now) : undefined, error: `receiver answered ${status}${detail}` };
+  return { ok: false, status, retryable, retryAfterMs: retryable ? parseRetryAfter(retryAfter, now) : undefined, error: `receiver answered ${status}` };
 }
 
 /** How one JSON POST of a channel is made. */
@@ -110,18 +111,55 @@ export async function postJson(rawUrl: string, headers: Record<string, string>, 
   try {
     const answer = await post(url, addresses, { 'content-type': 'application/json', 'user-agent': 'syncwatch-webhooks/1', ...headers }, body, opts.timeoutMs);
     const retryAfter = answer.headers['retry-after'];
-    return resultOfStatus(answer.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, answer.body, opts.now);
+    return resultOfStatus(answer.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, opts.now);
   } catch (err) {
     return { ok: false, retryable: true, error: describeNetworkError(err, opts.timeoutMs) };
   }
 }
 
-/** A URL without credentials in it (user:password@), for logs and the API. */
+/** Whether a URL carries `user:password@`. */
+export function hasCredentials(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A customer's URL as syncwatch accepts it: http(s), and no `user:password@` — a password
+ * there would be stored, shown back and logged like any other part of the URL; a webhook's
+ * signing secret (or a Slack or Teams URL's own token) is how a receiver knows the caller.
+ */
+export const customerUrlSchema = (message = 'must be an http or https URL', max = 2048) =>
+  z
+    .url({ protocol: /^https?$/, message })
+    .max(max)
+    .refine((url) => !hasCredentials(url), 'must not carry credentials (user:password@); the receiver checks the signature instead');
+
+/** A webhook URL as syncwatch accepts it (see customerUrlSchema). */
+export const webhookUrlSchema = customerUrlSchema();
+
+/** A URL without `user:password@` (subscriptions saved before credentials were refused are shown so). */
+export function withoutCredentials(raw: string): string {
+  if (!hasCredentials(raw)) return raw;
+  const url = new URL(raw);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/**
+ * A webhook URL for logs and the delivery log: no credentials (user:password@), and every
+ * query value replaced (receivers often take their token as `?token=`).
+ */
 export function redactUrl(raw: string): string {
   try {
     const url = new URL(raw);
     url.username = '';
     url.password = '';
+    for (const key of new Set(url.searchParams.keys())) url.searchParams.set(key, 'redacted');
     return url.toString();
   } catch {
     return '(invalid URL)';

@@ -22,7 +22,7 @@ export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy }
 export { checkWebhookUrl, isAddressAllowed, WebhookUrlError, type CheckedWebhookUrl, type HostLookup } from './ssrf.js';
 export { signWebhook, webhookHeaders, webhookSecretSchema } from './webhook-sign.js';
 export { targetSchema, publicTarget, describeTarget, deliveryId, targetKey, targetUrl, CHANNEL_TYPES, type Target, type ChannelType, type ChannelRegistry } from './registry.js';
-export { redactUrl } from './http-post.js';
+export { redactUrl, webhookUrlSchema, withoutCredentials } from './http-post.js';
 export { webhookPayload, viewAlert, subjectOf, signedLinks, type AlertView } from './view.js';
 export { renderEmail } from './email.js';
 export { createEmailRenderer, createHandlebars, formatAgo, formatMoney, formatNumber, formatPercent, formatTime, TEMPLATES_DIR, type EmailRenderer } from './render.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ChannelModule } from './channel-module.js';
 import { chatView, type ChatView } from './chat-view.js';
-import { hostOf, postJson } from './http-post.js';
+import { customerUrlSchema, hostOf, postJson } from './http-post.js';
 
 /** A Slack incoming webhook: the URL is the credential (it carries the token). */
 export interface SlackTarget {
@@ -32,7 +32,7 @@ export function slackPayload(view: ChatView): Record<string, unknown> {
 /** Slack incoming webhooks with Block Kit (tenants and operators). */
 export const slackChannel: ChannelModule<SlackTarget> = {
   type: 'slack',
-  schema: z.strictObject({ channel: z.literal('slack'), url: z.url({ protocol: /^https?$/, message: 'must be the incoming webhook URL Slack gave you' }).max(2048) }),
+  schema: z.strictObject({ channel: z.literal('slack'), url: customerUrlSchema('must be the incoming webhook URL Slack gave you') }),
   key: (t) => `slack:${t.url}`,
   publicView: (t) => ({ channel: 'slack', url: urlHint(t.url) }),
   describe: (t) => `Slack (${hostOf(t.url)})`,

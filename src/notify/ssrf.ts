@@ -126,6 +126,10 @@ export async function checkWebhookUrl(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new WebhookUrlError(`webhook URLs must be http or https, not ${url.protocol.replace(/:$/, '')}`);
   }
+  // Refused here too (not only by the schemas) so a URL saved before this rule is never called with them.
+  if (url.username !== '' || url.password !== '') {
+    throw new WebhookUrlError('webhook URLs must not carry credentials (user:password@); the receiver checks the signature instead');
+  }
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const literal = isIP(host);
   let addresses: ResolvedAddress[];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ChannelModule } from './channel-module.js';
 import { chatView, type ChatView } from './chat-view.js';
-import { hostOf, postJson } from './http-post.js';
+import { customerUrlSchema, hostOf, postJson } from './http-post.js';
 import { urlHint } from './slack.js';
 
 /** A Microsoft Teams workflow webhook ("When a Teams webhook request is received"): the URL carries its signature. */
@@ -42,7 +42,7 @@ export function teamsPayload(view: ChatView): Record<string, unknown> {
 /** Microsoft Teams workflow webhooks with Adaptive Cards (tenants and operators). */
 export const teamsChannel: ChannelModule<TeamsTarget> = {
   type: 'teams',
-  schema: z.strictObject({ channel: z.literal('teams'), url: z.url({ protocol: /^https?$/, message: 'must be the workflow webhook URL Teams gave you' }).max(4096) }),
+  schema: z.strictObject({ channel: z.literal('teams'), url: customerUrlSchema('must be the workflow webhook URL Teams gave you', 4096) }),
   key: (t) => `teams:${t.url}`,
   publicView: (t) => ({ channel: 'teams', url: urlHint(t.url) }),
   describe: (t) => `Teams (${hostOf(t.url)})`,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Links } from '../links.js';
 import type { ChannelModule } from './channel-module.js';
-import { hostOf, postJson, redactUrl } from './http-post.js';
+import { hostOf, postJson, redactUrl, webhookUrlSchema } from './http-post.js';
 import type { Channel } from './model.js';
 import type { HostLookup } from './ssrf.js';
 import { webhookPayload } from './view.js';
@@ -41,7 +41,7 @@ export const webhookChannel: ChannelModule<WebhookTarget> = {
   type: 'webhook',
   schema: z.strictObject({
     channel: z.literal('webhook'),
-    url: z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }).max(2048),
+    url: webhookUrlSchema,
     secret: webhookSecretSchema,
   }),
   key: (t) => `webhook:${t.url}`,

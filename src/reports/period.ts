@@ -1,4 +1,5 @@
 import { badRequest } from '../errors.js';
+import { checkDate } from '../insights/index.js';
 
 // Report periods (DESIGN.md §11): a calendar month (`2026-10`), an ISO week (`2026-W44`)
 // or any from/to range. All in UTC; every period is half-open, [from, to).
@@ -84,9 +85,20 @@ export function resolvePeriod(q: { period?: string; from?: string; to?: string }
   if (q.period !== undefined && (q.from !== undefined || q.to !== undefined)) {
     throw badRequest('invalid_parameter', 'period: give either period or from/to, not both');
   }
-  if (q.period !== undefined) return parsePeriod(q.period);
+  if (q.period !== undefined) {
+    const period = parsePeriod(q.period);
+    checkDate('period', period.from.getTime());
+    checkDate('period', period.to.getTime());
+    return period;
+  }
   if (q.to !== undefined && q.from === undefined) throw badRequest('invalid_parameter', 'from: is required when to is given');
-  if (q.from !== undefined) return rangePeriod(parseInstant('from', q.from), q.to === undefined ? new Date(now) : parseInstant('to', q.to));
+  if (q.from !== undefined) {
+    const from = parseInstant('from', q.from);
+    const to = q.to === undefined ? new Date(now) : parseInstant('to', q.to);
+    checkDate('from', from.getTime());
+    checkDate('to', to.getTime());
+    return rangePeriod(from, to);
+  }
   return lastFullPeriod('month', now);
 }
 

@@ -53,7 +53,7 @@ describe('POST /v1/notifications/test', () => {
     const broken = await postTest({ channel: 'webhook', url: `${hooks.url}/broken`, secret: SECRET });
     assert.equal(broken.status, 200);
     assert.deepEqual([broken.body.ok, broken.body.status, broken.body.retryable], [false, 500, true]);
-    assert.match(broken.body.error, /receiver answered 500: oops/);
+    assert.equal(broken.body.error, 'receiver answered 500', 'the answer body (oops) is not kept');
   });
 
   test('datadog: a test event reaches the Datadog API', async () => {

@@ -68,7 +68,8 @@ describe('delivery with retries (controllable clock)', () => {
     assert.equal(d.status, 'dead');
     assert.equal(d.attempt_count, 8);
     assert.equal(d.last_status, 503);
-    assert.match(d.last_error, /^gave up after 8 attempts: receiver answered 503: maintenance/);
+    // The receiver's answer body is not kept (it may echo tokens): the status code is the record.
+    assert.equal(d.last_error, 'gave up after 8 attempts: receiver answered 503');
     assert.deepEqual(d.target, { channel: 'webhook', url: `${down.url}/down` });
     assert.deepEqual(d.attempts.map((a: { attempt: number }) => a.attempt), [1, 2, 3, 4, 5, 6, 7, 8]);
     assert.ok(d.attempts.every((a: { status: number; ok: boolean }) => a.status === 503 && a.ok === false), 'every attempt logged with its 503');

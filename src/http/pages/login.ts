@@ -1,11 +1,15 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { KeyRing } from '../auth.js';
+import { limitDeclaredLength } from '../body.js';
 import { grantForKey, SESSION_COOKIE, setSession, type PageAccessDeps } from './access.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
 const safeNext = (next: unknown): string | null => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : null);
+
+/** A sign-in form is a key and a path; anything larger is a 413 page. */
+const LOGIN_BODY_BYTES = 8 * 1024;
 
 const loginBody = z.object({ key: z.string().trim().max(512).default(''), next: z.string().max(2048).optional() });
 
@@ -16,7 +20,7 @@ export function loginPages(deps: PageDeps, access: PageAccessDeps & { keys: KeyR
     sendPage(res, deps.renderer.render('login', pageContext(res, deps.clock, 'Sign in', { page: 'login' }, { next, error })), status);
 
   router.get('/login', (req, res) => form(res, safeNext(req.query.next) ?? ''));
-  router.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), (req, res) => {
+  router.post('/login', limitDeclaredLength(LOGIN_BODY_BYTES), express.urlencoded({ extended: false, limit: LOGIN_BODY_BYTES }), (req, res) => {
     const body = loginBody.safeParse(req.body ?? {});
     const next = safeNext(body.success ? body.data.next : undefined);
     const principal = body.success && body.data.key ? access.keys.find(body.data.key) : null;

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { listAlerts, type Alert, type HistoryEntry } from '../../alerts/index.js';
+import { checkDate } from '../../insights/index.js';
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 
@@ -41,6 +42,7 @@ export function alertsRouter(driver: Driver, deps: { now: () => number }, guard:
   router.get('/v1/alerts', guard, async (req, res) => {
     const q = parseQuery(alertsQuery, req.query);
     const since = q.since ? Date.parse(q.since) : deps.now() - DAY;
+    if (q.since) checkDate('since', since);
     const alerts = await listAlerts(driver, { status: q.status, tenant: q.tenant, since, limit: q.limit });
     res.json({ alerts: alerts.map(alertJson) });
   });

@@ -3,15 +3,16 @@ import { AppError } from '../../errors.js';
 import { OtlpDecodeError, parseEventsBody, type Ingest } from '../../ingest/index.js';
 import type { Metrics } from '../../metrics.js';
 import type { Principal } from '../auth.js';
+import { limitDeclaredLength } from '../body.js';
 import { exportLogs, exportTraces } from '../otlp.js';
 
 /** POST /v1/events, and POST /v1/traces and /v1/logs (OTLP/HTTP). */
 export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: number, guard: express.RequestHandler): Router {
   const router = Router();
   // Raw bytes for both: we decode ourselves (NDJSON, protobuf); body-parser handles size and gzip.
-  const raw = express.raw({ type: () => true, limit: maxBodyBytes, inflate: true });
+  const raw = [limitDeclaredLength(maxBodyBytes), express.raw({ type: () => true, limit: maxBodyBytes, inflate: true })];
 
-  router.post('/v1/events', guard, raw, async (req, res) => {
+  router.post('/v1/events', guard, ...raw, async (req, res) => {
     const principal = res.locals.principal as Principal;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const items = parseEventsBody(body, req.get('content-type') ?? 'application/json');
@@ -39,8 +40,8 @@ export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: num
     }
     res.status(200).type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json').send(response);
   };
-  router.post('/v1/traces', guard, raw, otlp(exportTraces));
-  router.post('/v1/logs', guard, raw, otlp(exportLogs));
+  router.post('/v1/traces', guard, ...raw, otlp(exportTraces));
+  router.post('/v1/logs', guard, ...raw, otlp(exportLogs));
 
   return router;
 }

@@ -1,6 +1,7 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { DELIVERY_STATUSES, publicTarget, targetSchema, type Delivery, type DeliveryAttempt, type Notifier } from '../../notify/index.js';
+import { jsonBody } from '../body.js';
 import { parseQuery } from '../validate.js';
 
 export const deliveriesQuery = z.object({
@@ -46,7 +47,7 @@ export function notificationsRouter(notifier: Notifier, guard: RequestHandler): 
     res.json({ deliveries: deliveries.map(deliveryJson) });
   });
 
-  router.post('/v1/notifications/test', guard, express.json({ limit: '16kb' }), async (req, res) => {
+  router.post('/v1/notifications/test', guard, ...jsonBody(16 * 1024), async (req, res) => {
     const target = parseQuery(targetSchema, req.body ?? {});
     const result = await notifier.sendTest(target);
     res.json({

@@ -1,7 +1,8 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { createSilence, expireSilence, listSilences, newSilenceSchema, silenceState, silenceView } from '../../alerts/index.js';
 import type { Driver } from '../../store/index.js';
+import { jsonBody } from '../body.js';
 import { parseQuery } from '../validate.js';
 
 export const silencesQuery = z.object({ state: z.enum(['active', 'pending', 'expired', 'all']).default('all') });
@@ -16,7 +17,7 @@ export function silencesRouter(driver: Driver, deps: { now: () => number }, guar
     const silences = (await listSilences(driver)).filter((s) => q.state === 'all' || silenceState(s, now) === q.state);
     res.json({ silences: silences.map((s) => silenceView(s, now)) });
   });
-  router.post('/v1/silences', guard, express.json({ limit: '64kb' }), async (req, res) => {
+  router.post('/v1/silences', guard, ...jsonBody(64 * 1024), async (req, res) => {
     const body = parseQuery(newSilenceSchema, req.body ?? {});
     const now = deps.now();
     res.status(201).json(silenceView(await createSilence(driver, body, now), now));

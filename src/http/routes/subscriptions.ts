@@ -1,10 +1,11 @@
-import express, { Router, type RequestHandler, type Response } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { getSubscription, putSubscription, subscriptionBodySchema, subscriptionView } from '../../alerts/index.js';
 import { forbidden } from '../../errors.js';
 import { checkWebhookUrl } from '../../notify/index.js';
 import type { Driver } from '../../store/index.js';
 import type { Principal } from '../auth.js';
+import { jsonBody } from '../body.js';
 import { parseQuery } from '../validate.js';
 
 export const tenantParam = z.object({ tenant: z.string().min(1).max(128).regex(/^[^\s/]+$/, 'must not contain spaces or slashes') });
@@ -27,7 +28,7 @@ export function subscriptionsRouter(driver: Driver, deps: { webhookAllow: readon
     const tenant = tenantOf({ tenant: req.params.tenant }, res);
     res.json(subscriptionView(await getSubscription(driver, tenant)));
   });
-  router.put('/v1/tenants/:tenant/subscriptions', guard, express.json({ limit: '64kb' }), async (req, res) => {
+  router.put('/v1/tenants/:tenant/subscriptions', guard, ...jsonBody(64 * 1024), async (req, res) => {
     const tenant = tenantOf({ tenant: req.params.tenant }, res);
     const body = parseQuery(subscriptionBodySchema, req.body ?? {});
     const saved = await putSubscription(driver, tenant, body, deps.now(), async (url) => {

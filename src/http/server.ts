@@ -1,0 +1,59 @@
+import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '../errors.js';
+
+/** Longest request target (path + query) routed; longer ones get a JSON 414. */
+export const MAX_URL_BYTES = 8 * 1024;
+
+/** Limits of the HTTP server itself, before express sees a request. */
+export interface ServerLimits {
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+}
+
+/**
+ * An HTTP server for `app` with timeouts a slow or lying client cannot outlast. Node's
+ * default lets a request take 300 s, checked every 30 s: a `Content-Length: 10^12` with
+ * no body held a socket for five minutes. Errors Node raises before express sees the
+ * request (headers over 16 KB, timeouts, malformed HTTP) get the API's JSON error shape.
+ */
+export function createHttpServer(app: RequestListener, limits: ServerLimits): Server {
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    app,
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
+  return server;
+}
+
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (!socket.writable || started || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'the request line and headers exceed 16 KB (a long query string counts); send fewer or shorter parameters']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'the request was not received in time']
+        : [400, 'bad_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Middleware: a request target over MAX_URL_BYTES is a JSON 414, before any route parses it. */
+export function limitUrlLength(req: Request, _res: Response, next: NextFunction): void {
+  if (req.url.length > MAX_URL_BYTES) {
+    return next(new AppError('uri_too_long', `the request target is longer than ${MAX_URL_BYTES} bytes; send fewer or shorter query parameters`, 414));
+  }
+  next();
+}
