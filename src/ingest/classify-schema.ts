@@ -25,6 +25,17 @@ const statusRange = z.union([z.number().int(), z.string()]).transform((value, ct
   return [lo, hi];
 });
 
+/** A list of regexes, also joined into one alternation so a rule costs one test per field. */
+export interface PatternList {
+  all: RegExp;
+  parts: RegExp[];
+}
+
+const patterns = z
+  .array(pattern)
+  .min(1)
+  .transform((parts): PatternList => ({ all: new RegExp(parts.map((p) => `(?:${p.source})`).join('|'), 'i'), parts }));
+
 // Vendor codes are identifiers: compared whole and case-insensitively, through a Set.
 const codeSet = z
   .array(z.union([z.string().min(1), z.number().int()]))
@@ -32,11 +43,11 @@ const codeSet = z
   .transform((codes) => new Set(codes.map((c) => String(c).toLowerCase())));
 
 const conditionFields = {
-  integration: z.array(pattern).min(1).optional(),
+  integration: patterns.optional(),
   http_status: z.array(statusRange).min(1).optional(),
   error_code: codeSet.optional(),
-  error_type: z.array(pattern).min(1).optional(),
-  message: z.array(pattern).min(1).optional(),
+  error_type: patterns.optional(),
+  message: patterns.optional(),
   attributes: z.record(z.string().min(1), pattern).optional(),
   target: z.enum(['local', 'remote']).optional(),
   retry_after: z.literal(true).optional(),

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareSignals, type PreparedSignals } from './classify-context.js';
-import { readRulesFile, type ClassificationRule, type Conditions } from './classify-schema.js';
+import { readRulesFile, type ClassificationRule, type Conditions, type PatternList } from './classify-schema.js';
 import { FAILURE_CATEGORIES, type Failure, type FailureCategory, type FailureSignals } from './types.js';
 
 export { lineOf, describePath, type ClassificationRule } from './classify-schema.js';
@@ -108,6 +108,36 @@ export function classify(signals: FailureSignals, rules: ClassificationRules): C
     const code = signals.code ?? 'unspecified';
     return { category: explicit, code, message, retryable: RETRYABLE_CODES.has(code), rule: 'explicit', reason: 'the runner sent the category itself' };
   }
+  const key = cacheKey(signals);
+  const cache = cacheFor(rules);
+  const hit = cache.get(key);
+  if (hit) return { ...hit, message };
+  const result = decide(signals, rules, message);
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(key, result);
+  return result;
+}
+
+/**
+ * Runners repeat the same failure (one outage, thousands of records), so decisions are
+ * remembered per rule base, by every signal a rule can read. Bounded: cleared when full.
+ */
+const CACHE_SIZE = 4096;
+const caches = new WeakMap<ClassificationRules, { overrides: ClassificationRule[]; map: Map<string, Classification> }>();
+
+function cacheFor(rules: ClassificationRules): Map<string, Classification> {
+  let entry = caches.get(rules);
+  // A hot reload replaces `overrides`: decisions made under the old ones are dropped.
+  if (!entry || entry.overrides !== rules.overrides) caches.set(rules, (entry = { overrides: rules.overrides, map: new Map() }));
+  return entry.map;
+}
+
+function cacheKey(s: FailureSignals): string {
+  const attrs = s.attributes ? JSON.stringify(s.attributes) : '';
+  return `${s.integration ?? ''}\u0000${s.httpStatus ?? ''}\u0000${s.code ?? ''}\u0000${s.errorType ?? ''}\u0000${s.retryAfter ? 1 : 0}${s.outbound === undefined ? '' : s.outbound ? 1 : 0}\u0000${s.exitCode ?? ''}\u0000${s.serverAddress ?? ''}\u0000${s.url ?? ''}\u0000${attrs}\u0000${s.message ?? ''}`;
+}
+
+function decide(signals: FailureSignals, rules: ClassificationRules, message: string): Classification {
   const p = prepareSignals(signals);
   const found =
     firstMatch(rules.overrides, p, 'override:') ??
@@ -162,7 +192,7 @@ function holds(c: Conditions, p: PreparedSignals): boolean {
   if (c.error_code && ![...p.codes].some((code) => c.error_code!.has(code))) return false;
   if (c.error_type && !someMatch(c.error_type, s.errorType)) return false;
   if (c.message && !someMatch(c.message, s.message)) return false;
-  if (c.attributes && !Object.entries(c.attributes).every(([k, re]) => someMatch([re], s.attributes?.[k]))) return false;
+  if (c.attributes && !Object.entries(c.attributes).every(([k, re]) => s.attributes?.[k] !== undefined && re.test(s.attributes[k]))) return false;
   if (c.target && p.target !== c.target) return false;
   if (c.retry_after && s.retryAfter !== true) return false;
   // `outbound: false` means "not known to be outbound": runners often leave the flag unset.
@@ -171,8 +201,8 @@ function holds(c: Conditions, p: PreparedSignals): boolean {
   return true;
 }
 
-function someMatch(patterns: RegExp[], value: string | undefined): boolean {
-  return value !== undefined && value !== '' && patterns.some((re) => re.test(value));
+function someMatch(patterns: PatternList, value: string | undefined): boolean {
+  return value !== undefined && value !== '' && patterns.all.test(value);
 }
 
 /** Names the conditions that held, e.g. `HTTP status 429; message matched /rate.?limit/i`. */
@@ -190,8 +220,8 @@ function describeHeld(c: Conditions, p: PreparedSignals): string[] {
   if (c.integration) out.push(`integration "${s.integration}"`);
   if (c.http_status) out.push(`HTTP status ${p.httpStatus}${s.httpStatus === undefined ? ' (from the error body)' : ''}`);
   if (c.error_code) out.push(`error code ${[...p.codes].filter((code) => c.error_code!.has(code)).join(', ')}`);
-  if (c.error_type) out.push(`error type "${s.errorType}" matched ${c.error_type.find((re) => re.test(s.errorType ?? ''))}`);
-  if (c.message) out.push(`message matched ${c.message.find((re) => re.test(s.message ?? ''))}`);
+  if (c.error_type) out.push(`error type "${s.errorType}" matched ${c.error_type.parts.find((re) => re.test(s.errorType ?? ''))}`);
+  if (c.message) out.push(`message matched ${c.message.parts.find((re) => re.test(s.message ?? ''))}`);
   if (c.attributes) out.push(`attributes ${Object.keys(c.attributes).join(', ')}`);
   if (c.target) out.push(p.targetReason ?? `target ${p.target}`);
   if (c.retry_after) out.push('a Retry-After was seen');

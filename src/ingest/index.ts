@@ -12,7 +12,18 @@ import { ATTR, mapSpans } from './spans.js';
 export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
 export { EVENT_TYPES, LIMITS, ident, type IntegrationEvent, type Rejection } from './events.js';
 export { OtlpDecodeError, encodeTraceResponse } from './otlp/decode.js';
-export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
+export {
+  classify,
+  classifyFailure,
+  loadClassificationRules,
+  loadClassifier,
+  loadOverrideRules,
+  producibleCodes,
+  defaultClassificationFile,
+  OVERRIDE_FILE,
+  type Classification,
+  type ClassificationRules,
+} from './classify.js';
 // YAML rule-file error locations, shared with the alert-rule loader (src/alerts/rules.ts).
 export { lineOf as yamlIssueLine, describePath as describeRulePath } from './classify.js';
 export { ATTR } from './spans.js';
