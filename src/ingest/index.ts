@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Driver, EventRow } from '../store/index.js';
 import { Batcher } from './batcher.js';
-import { defaultClassificationFile, loadClassificationRules, type ClassificationRules } from './classify.js';
+import { loadClassifier, type ClassificationRules } from './classify.js';
+import { watchOverrideRules } from './classify-watch.js';
 import { toEventRows, type Rejection } from './events.js';
 import { decodeTraceRequest } from './otlp/decode.js';
 import { ATTR, mapSpans } from './spans.js';
@@ -27,6 +27,7 @@ export {
 // YAML rule-file error locations, shared with the alert-rule loader (src/alerts/rules.ts).
 export { lineOf as yamlIssueLine, describePath as describeRulePath } from './classify.js';
 export { ATTR } from './spans.js';
+export { classifyInputSchema, signalsFromInput, type ClassifyInput } from './classify-input.js';
 export type { Batcher, BatcherStats } from './batcher.js';
 export * from './types.js';
 
@@ -55,7 +56,8 @@ export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<voi
 
 /** Builds the ingest pipeline over a store. */
 export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger): Ingest {
-  const rules = loadClassificationRules(resolveClassificationFile(config.alertRulesDir));
+  const rules = loadClassifier(config.alertRulesDir);
+  const stopWatching = watchOverrideRules(config.alertRulesDir, rules, log);
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest }, log);
   const listeners: AcceptedListener[] = [];
   const announce = (rows: readonly EventRow[]) => {
@@ -94,12 +96,10 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
       return { accepted: spanRows.length, rejected: [...outOfScope, ...rejected] };
     },
     onAccepted: (listener) => void listeners.push(listener),
-    close: () => batcher.close(),
+    close: () => {
+      stopWatching();
+      return batcher.close();
+    },
   };
 }
 
-/** The classification rules in the rules directory, else the shipped default. */
-function resolveClassificationFile(rulesDir: string): string {
-  const candidate = path.join(rulesDir, 'classification.yaml');
-  return existsSync(candidate) ? candidate : defaultClassificationFile();
-}

@@ -1,5 +1,5 @@
 import { toChTime, toChTimeNanos, type EventRow, type SpanRow } from '../store/index.js';
-import { classifyFailure, type ClassificationRules } from './classify.js';
+import { classify, type ClassificationRules } from './classify.js';
 import { LIMITS } from './events.js';
 import type { DecodedSpan, FailureSignals } from './types.js';
 
@@ -72,11 +72,21 @@ export function failureSignals(s: DecodedSpan): FailureSignals {
     code: attr(s, ATTR.failureCode),
     message: s.statusMessage || exception?.attributes['exception.message'] || '',
     httpStatus: Number.isInteger(status) && status > 0 ? status : undefined,
-    errorType: attr(s, 'error.type') ?? exception?.attributes['exception.type'],
+    // error.type is often just the status code ("500"); the exception's type says more then.
+    errorType: pickErrorType(attr(s, 'error.type'), exception?.attributes['exception.type']),
     retryAfter: s.attributes['http.response.header.retry-after'] !== undefined,
     outbound: s.kind === 'Client' || attr(s, 'url.full') !== undefined || attr(s, 'server.address') !== undefined,
     exitCode: Number.isInteger(exit) ? exit : undefined,
+    integration: attr(s, ATTR.integration),
+    serverAddress: attr(s, 'server.address'),
+    url: attr(s, 'url.full'),
+    attributes: s.attributes,
   };
+}
+
+function pickErrorType(errorType: string | undefined, exceptionType: string | undefined): string | undefined {
+  if (errorType === undefined || errorType === '_OTHER') return exceptionType ?? errorType;
+  return /^\d{3}$/.test(errorType) && exceptionType ? exceptionType : errorType;
 }
 
 function roleOf(s: DecodedSpan, runSpanIds: Set<string>): 'run' | 'record' | null {
@@ -120,7 +130,7 @@ export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now =
 
     const failed = s.statusCode === 'Error';
     const signals = failureSignals(s);
-    const failure = failed ? classifyFailure(signals, rules) : null;
+    const failure = failed ? classify(signals, rules) : null;
     const valueText = attr(s, ATTR.recordValue);
     const value = valueText === undefined ? NaN : Number(valueText);
     const hasValue = role === 'record' && Number.isFinite(value);
@@ -142,6 +152,7 @@ export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now =
       currency: hasValue ? (attr(s, ATTR.recordCurrency) ?? 'USD') : '',
       failure_category: failure?.category ?? '',
       failure_code: failure?.code ?? '',
+      failure_retryable: failure?.retryable ? 1 : 0,
       message: failure?.message ?? '',
       http_status: signals.httpStatus ?? 0,
       records_total: Number(attr(s, ATTR.recordsTotal) ?? 0) || 0,

@@ -5,3 +5,4 @@ export { getRunReport, type RunReport, type ReportRecord } from './runs-report.j
 export { renderRunReportCsv } from './runs-csv.js';
 export { getFailures, chooseBucket, type FailuresReport, type FailureGroup, type FailureExample } from './failures.js';
 export { getValue, getValueByDay, VALUE_GROUPINGS, type ValueReport, type ValueGroup, type ValueGroupBy, type ValueFigures, type Money } from './value.js';
+export { getUnknownFailures, type UnknownFailure } from './failure-unknowns.js';
