@@ -100,7 +100,7 @@ program
   .option('--json <file>', 'read the failure from a JSON file ("-" for stdin): the fields of POST /v1/classify')
   .option('--rules <dir>', 'rules directory (default SYNCWATCH_ALERT_RULES)')
   .action(async (opts: Record<string, string | boolean | undefined>) => {
-    const { runClassifyCommand } = await import('./ingest/classify-cli.js');
+    const { runClassifyCommand } = await import('./ingest/index.js');
     const rulesDir = typeof opts.rules === 'string' ? opts.rules : config().alertRulesDir;
     process.exitCode = await runClassifyCommand(opts, rulesDir, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   });

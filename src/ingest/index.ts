@@ -103,3 +103,4 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
   };
 }
 
+export { runClassifyCommand } from './classify-cli.js';
