@@ -42,6 +42,9 @@ export interface Classification extends Failure {
  */
 const RETRYABLE_CODES = new Set(['rate_limited', 'unavailable', 'timeout', 'dependency', 'queue']);
 
+/** Whether failures of this code are retryable when their rule does not say (alert payloads use it). */
+export const isRetryableCode = (code: string): boolean => RETRYABLE_CODES.has(code);
+
 /** Absolute path of the bundled `alert-rules/classification.yaml` (same from src/ and dist/). */
 export function defaultClassificationFile(): string {
   return fileURLToPath(new URL('../../alert-rules/classification.yaml', import.meta.url));

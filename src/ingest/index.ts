@@ -19,6 +19,7 @@ export {
   loadClassifier,
   loadOverrideRules,
   producibleCodes,
+  isRetryableCode,
   defaultClassificationFile,
   OVERRIDE_FILE,
   type Classification,

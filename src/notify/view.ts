@@ -1,4 +1,5 @@
 import type { Alert } from '../alerts/model.js';
+import { FAILURE_CATEGORIES, isRetryableCode } from '../ingest/index.js';
 import type { Links } from '../links.js';
 import type { NotificationMessage, NotifiedRecord } from './model.js';
 
@@ -17,6 +18,8 @@ export interface AlertView {
   severity: Alert['labels']['severity'];
   category: Alert['labels']['category'];
   code: string;
+  /** For failure alerts: whether waiting and retrying usually helps failures of this code; null for other alerts. */
+  retryable: boolean | null;
   tenant: string;
   integration: string;
   flow: string;
@@ -41,6 +44,7 @@ export function viewAlert(alert: Alert, links: Links, signed = false): AlertView
     severity: labels.severity,
     category: labels.category,
     code: labels.code,
+    retryable: (FAILURE_CATEGORIES as readonly string[]).includes(labels.category) ? isRetryableCode(labels.code) : null,
     tenant: labels.tenant,
     integration: labels.integration,
     flow: labels.flow,
