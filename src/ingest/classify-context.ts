@@ -77,8 +77,19 @@ function walk(value: unknown, out: PreparedSignals, depth: number): void {
 function placeTarget(s: FailureSignals, message: string, out: PreparedSignals): void {
   const host = s.serverAddress ?? hostOf(s.url);
   if (host) {
-    out.target = isLocalHost(host) ? 'local' : 'remote';
-    out.targetReason = `${s.serverAddress !== undefined ? 'server.address' : 'url.full'} ${host} is ${out.target === 'local' ? 'loopback/private: the runner\'s own dependency' : 'a remote host'}`;
+    const attr = s.serverAddress !== undefined ? 'server.address' : 'url.full';
+    if (!isLocalHost(host)) {
+      out.target = 'remote';
+      out.targetReason = `${attr} ${host} is a remote host`;
+      return;
+    }
+    // A known port that is not a store's or queue's leaves the call undecided: a partner's
+    // on-premises API reached over a VPN, or a local proxy, also lives on private addresses.
+    const port = portOf(s);
+    if (port === undefined || DEPENDENCY_PORTS.has(port)) {
+      out.target = 'local';
+      out.targetReason = `${attr} ${host}${port === undefined ? '' : ` port ${port}`} is loopback/private: the runner's own dependency`;
+    }
     return;
   }
   const local = LOCAL_ADDRESS_PORT.exec(message);
@@ -91,6 +102,19 @@ function placeTarget(s: FailureSignals, message: string, out: PreparedSignals): 
   if (remote && ipaddr.isValid(remote[1]) && !LOCAL_RANGES.has(ipaddr.parse(remote[1]).range())) {
     out.target = 'remote';
     out.targetReason = `the message names the public address ${remote[1]}`;
+  }
+}
+
+/** `server.port`, else the port of `url.full` (its scheme's default when none is written). */
+function portOf(s: FailureSignals): number | undefined {
+  const attr = Number(s.attributes?.['server.port']);
+  if (Number.isInteger(attr) && attr > 0) return attr;
+  if (!s.url) return undefined;
+  try {
+    const u = new URL(s.url);
+    return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,6 +58,12 @@ describe('context a runner sends', () => {
     const remote = classify({ message: 'timeout', url: 'https://api.hubapi.com/crm/v3/objects' }, shipped);
     assert.deepEqual([remote.category, remote.code], ['endpoint', 'timeout']);
   });
+  it('a private address on a port that is not a store\'s stays undecided (a partner over a VPN, a local proxy)', () => {
+    const partner = classify({ errorType: 'ECONNREFUSED', message: 'connect ECONNREFUSED 10.0.0.7:443', serverAddress: '10.0.0.7', attributes: { 'server.port': '443' } }, shipped);
+    assert.deepEqual([partner.category, partner.code], ['endpoint', 'unavailable']);
+    const redis = classify({ errorType: 'ECONNREFUSED', message: 'connect ECONNREFUSED', url: 'redis://10.0.0.9:6379' }, shipped);
+    assert.deepEqual([redis.category, redis.code], ['infra', 'dependency']);
+  });
   it('a status and codes inside a JSON error body count: Marketo 606 in a 200 is a rate limit', () => {
     const c = classify({ integration: 'marketo', httpStatus: 200, message: '{"success":false,"errors":[{"code":"606","message":"Max rate limit exceeded"}]}' }, shipped);
     assert.deepEqual([c.category, c.code, c.retryable, c.rule], ['endpoint', 'rate_limited', true, 'vendor:marketo:rate-and-quota']);
