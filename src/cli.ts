@@ -100,13 +100,40 @@ program
     process.exitCode = await runReportCommand(config(), opts, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   });
 
+program
+  .command('classify')
+  .description('say how a failure would be classified (category, code, retryable), by which rule and why')
+  .option('-m, --message <text>', 'the error message (a JSON error body is parsed)')
+  .option('-s, --status <n>', 'HTTP status of the failed call')
+  .option('-c, --code <code>', 'the error code the runner reports (e.g. UNABLE_TO_LOCK_ROW)')
+  .option('-t, --type <type>', 'the error or exception type (e.g. ECONNREFUSED, ReadTimeout)')
+  .option('-i, --integration <name>', 'the integration (vendor rules apply only to theirs)')
+  .option('--server-address <host>', 'server.address of the failed call')
+  .option('--url <url>', 'url.full of the failed call')
+  .option('--exit-code <n>', 'process exit code')
+  .option('--retry-after', 'a Retry-After was seen')
+  .option('--json <file>', 'read the failure from a JSON file ("-" for stdin): the fields of POST /v1/classify')
+  .option('--rules <dir>', 'rules directory (default SYNCWATCH_ALERT_RULES)')
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { runClassifyCommand } = await import('./ingest/index.js');
+    const rulesDir = typeof opts.rules === 'string' ? opts.rules : config().alertRulesDir;
+    process.exitCode = await runClassifyCommand(opts, rulesDir, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  });
+
 const rules = program.command('rules').description('alert rules (alert-rules/*.yaml)');
 rules
   .command('check [dir]')
   .description('validate the alert rule files of a directory (default SYNCWATCH_ALERT_RULES); exits 1 on any error')
   .action(async (dir: string | undefined) => {
-    const { checkAlertRules, formatRuleError } = await import('./alerts/index.js');
-    const { rules: checked, files, errors } = checkAlertRules(dir ?? config().alertRulesDir);
+    const { checkAlertRules, checkAlertRuleCodes, formatRuleError } = await import('./alerts/index.js');
+    const { loadClassifier, producibleCodes } = await import('./ingest/index.js');
+    const rulesDir = dir ?? config().alertRulesDir;
+    const { rules: checked, files, errors } = checkAlertRules(rulesDir);
+    try {
+      errors.push(...checkAlertRuleCodes(checked, producibleCodes(loadClassifier(rulesDir))));
+    } catch (err) {
+      errors.push({ file: rulesDir, message: (err as Error).message });
+    }
     if (errors.length > 0) {
       for (const e of errors) console.error(formatRuleError(e));
       console.error(`${errors.length} error${errors.length === 1 ? '' : 's'} in alert rules`);

@@ -16,3 +16,4 @@ export { getSubscription, getSubscriptions, putSubscription, subscriptionBodySch
 export { AlertEngine, type AlertEngineDeps, type AlertOutbox, type TickSummary } from './engine.js';
 export { startAlerting, type Alerting, type AlertingOptions } from './engine-service.js';
 export { Lease, type LeaseOptions } from './scheduler-lease.js';
+export { checkAlertRuleCodes } from './rules-codes.js';

@@ -8,6 +8,8 @@ import { RULE_KINDS, RULE_SCHEMAS, checkRule, type RuleKind } from './rules-sche
 
 /** The failure classification rules share the directory but are not alert rules (DESIGN.md §6). */
 export const CLASSIFICATION_FILE = 'classification.yaml';
+/** The operator's classification overrides, also not alert rules. */
+const CLASSIFICATION_FILES = new Set([CLASSIFICATION_FILE, 'classification.local.yaml']);
 
 /** One problem in a rules file, at the line of the offending rule or field. */
 export interface RuleFileError {
@@ -35,10 +37,10 @@ export interface AlertRulesCheck {
   errors: RuleFileError[];
 }
 
-/** The alert rule files of a directory: every `*.yaml` / `*.yml` but classification.yaml, by name. */
+/** The alert rule files of a directory: every `*.yaml` / `*.yml` but the classification files, by name. */
 export function alertRuleFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name) && e.name.toLowerCase() !== CLASSIFICATION_FILE)
+    .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name) && !CLASSIFICATION_FILES.has(e.name.toLowerCase()))
     .map((e) => path.join(dir, e.name))
     .sort();
 }

@@ -16,6 +16,7 @@ import { recordsRouter } from './routes/records.js';
 import { healthRouter } from './routes/health.js';
 import { runsRouter } from './routes/runs.js';
 import { failuresRouter } from './routes/failures.js';
+import { classifyRouter } from './routes/classify.js';
 import { valueRouter } from './routes/value.js';
 import { systemRouter } from './routes/system.js';
 import { notificationsRouter } from './routes/notifications.js';
@@ -67,6 +68,7 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   app.use(healthRouter(driver, config.health, requireRole(keys, 'admin')));
   app.use(runsRouter(driver, requireRole(keys, 'admin')));
   app.use(failuresRouter(driver, requireRole(keys, 'admin')));
+  app.use(classifyRouter(ingest.rules, requireRole(keys, 'ingest')));
   app.use(valueRouter(driver, config.value, requireRole(keys, 'admin')));
   app.use(adoptionRouter(driver, config.value, requireRole(keys, 'admin')));
   if (notifier) app.use(notificationsRouter(notifier, requireRole(keys, 'admin')));

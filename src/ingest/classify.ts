@@ -1,118 +1,178 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
-import { RE2JS } from 're2js';
-import { z } from 'zod';
+import { prepareSignals, type PreparedSignals } from './classify-context.js';
+import { readRulesFile, type ClassificationRule, type Conditions, type Pattern, type PatternList } from './classify-schema.js';
 import { FAILURE_CATEGORIES, type Failure, type FailureCategory, type FailureSignals } from './types.js';
 
-// Patterns are compiled once here, at load time: classification runs per failed record.
-// They run on RE2 (re2js), linear in the message's length: the messages come from
-// whoever holds an ingest key, and a backtracking pattern would let one stall ingest.
-const pattern = z.string().min(1).transform((source, ctx) => {
-  try {
-    return RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regex ${JSON.stringify(source)}: ${(err as Error).message}` });
-    return z.NEVER;
-  }
-});
+export { lineOf, describePath, type ClassificationRule } from './classify-schema.js';
 
-const statusRange = z.union([z.number().int(), z.string()]).transform((value, ctx): [number, number] => {
-  if (typeof value === 'number') return [value, value];
-  const m = /^\s*(\d{3})\s*(?:-\s*(\d{3}))?\s*$/.exec(value);
-  const lo = m ? Number(m[1]) : NaN;
-  const hi = m ? Number(m[2] ?? m[1]) : NaN;
-  if (!m || lo > hi) {
-    ctx.addIssue({ code: 'custom', message: `invalid HTTP status ${JSON.stringify(value)}: use a number or a range like "500-599"` });
-    return z.NEVER;
-  }
-  return [lo, hi];
-});
+/** The rules of one vendor file: tried only for failures of the integrations it names. */
+export interface VendorRules {
+  vendor: string;
+  file: string;
+  integrations: Pattern[];
+  rules: ClassificationRule[];
+}
 
-const conditionFields = {
-  http_status: z.array(statusRange).min(1).optional(),
-  error_type: z.array(pattern).min(1).optional(),
-  message: z.array(pattern).min(1).optional(),
-  retry_after: z.literal(true).optional(),
-  outbound: z.boolean().optional(),
-  exit_code: z.array(z.number().int()).min(1).optional(),
-};
+/**
+ * Everything classification uses, by precedence: `overrides` (the operator's own file,
+ * hot-reloaded, so mutable), then the vendor files whose integrations match, then the
+ * generic `rules`. A file loaded alone has only `rules`.
+ */
+export interface ClassificationRules {
+  rules: ClassificationRule[];
+  vendors: VendorRules[];
+  overrides: ClassificationRule[];
+}
 
-const hasCondition = (block: Record<string, unknown>): boolean =>
-  Object.values(block).some((v) => v !== undefined);
-const emptyBlock = { message: 'a match block needs at least one condition (it would match every failure)' };
+/** A classification with what produced it: the answer of `syncwatch classify` and `POST /v1/classify`. */
+export interface Classification extends Failure {
+  retryable: boolean;
+  /** `explicit`, `override:<name>`, `vendor:<vendor>:<name>`, `generic:<name>` or `default:unknown`. */
+  rule: string;
+  /** Which signals made the rule hold, in words. */
+  reason: string;
+}
 
-const conditions = z.strictObject(conditionFields).refine(hasCondition, emptyBlock);
-const matchBlock = z
-  .strictObject({ ...conditionFields, any: z.array(conditions).min(1).optional() })
-  .refine(hasCondition, emptyBlock);
+/**
+ * Whether trying again later can help, when a rule does not say: waiting helps a rate
+ * limit, an outage, a timeout or the runner's own restarting dependency; it does not fix a
+ * record, a credential, a certificate or a configuration.
+ */
+const RETRYABLE_CODES = new Set(['rate_limited', 'unavailable', 'timeout', 'dependency', 'queue']);
 
-const rule = z.strictObject({
-  name: z.string().min(1),
-  category: z.enum(FAILURE_CATEGORIES),
-  code: z.string().regex(/^[a-z][a-z0-9_]*$/, 'code must be snake_case, e.g. rate_limited'),
-  match: matchBlock,
-});
-
-/** Schema of a classification rules file (e.g. `alert-rules/classification.yaml`). */
-export const classificationRulesSchema = z.strictObject({
-  rules: z.array(rule).superRefine((rules, ctx) => {
-    const seen = new Set<string>();
-    rules.forEach((r, i) => {
-      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate rule name "${r.name}"` });
-      seen.add(r.name);
-    });
-  }),
-});
-
-/** Validated, ready-to-match classification rules, in file order (first match wins). */
-export type ClassificationRules = z.output<typeof classificationRulesSchema>;
-/** One validated classification rule. */
-export type ClassificationRule = ClassificationRules['rules'][number];
-type Conditions = z.output<typeof conditions>;
+/** Whether failures of this code are retryable when their rule does not say (alert payloads use it). */
+export const isRetryableCode = (code: string): boolean => RETRYABLE_CODES.has(code);
 
 /** Absolute path of the bundled `alert-rules/classification.yaml` (same from src/ and dist/). */
 export function defaultClassificationFile(): string {
   return fileURLToPath(new URL('../../alert-rules/classification.yaml', import.meta.url));
 }
 
-/** Reads and validates a rules file; errors name the file and the line of the offending entry. */
-export function loadClassificationRules(file: string): ClassificationRules {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${file}: cannot read classification rules: ${(err as Error).message}`);
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    const line = first.linePos?.[0].line ?? 1;
-    const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new Error(`${file}:${line}: invalid YAML: ${reason}`);
-  }
-  const parsed = classificationRulesSchema.safeParse(doc.toJS());
-  if (parsed.success) return parsed.data;
+/** Directory of the bundled vendor rule files (`alert-rules/vendors/*.yaml`). */
+export function defaultVendorDir(): string {
+  return fileURLToPath(new URL('../../alert-rules/vendors/', import.meta.url));
+}
 
-  const issue = parsed.error.issues[0];
-  const line = lineOf(doc, lineCounter, issue);
-  const where = describePath(doc, issue.path);
-  const missing = issue.code === 'invalid_type' && issue.path.length > 0 && !doc.hasIn(issue.path);
-  const reason = missing ? `missing required field "${String(issue.path.at(-1))}"` : issue.message;
-  throw new Error(`${file}:${line}: ${where ? `${where}: ` : ''}${reason}`);
+/** The operator's override file in a rules directory: tried before every shipped rule. */
+export const OVERRIDE_FILE = 'classification.local.yaml';
+
+/** Reads one rules file as generic rules; errors name the file and the line of the offending entry. */
+export function loadClassificationRules(file: string): ClassificationRules {
+  return { rules: readRulesFile(file).rules, vendors: [], overrides: [] };
+}
+
+/** Reads the vendor files of a directory, in name order. */
+export function loadVendorRules(dir: string): VendorRules[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      const parsed = readRulesFile(file);
+      if (!parsed.vendor || !parsed.integrations) throw new Error(`${file}:1: a vendor file needs "vendor" and "integrations"`);
+      return { vendor: parsed.vendor, file, integrations: parsed.integrations, rules: parsed.rules };
+    });
+}
+
+/** Reads the operator's override rules of a rules directory (none when the file is absent). */
+export function loadOverrideRules(rulesDir: string): ClassificationRule[] {
+  const file = path.join(rulesDir, OVERRIDE_FILE);
+  return existsSync(file) ? readRulesFile(file).rules : [];
+}
+
+/**
+ * The full rule base for a rules directory: its classification.yaml (else the shipped one),
+ * the shipped vendor files (or the directory's own `vendors/` when it has one), and its overrides.
+ */
+export function loadClassifier(rulesDir: string): ClassificationRules {
+  const generic = path.join(rulesDir, 'classification.yaml');
+  const vendorDir = path.join(rulesDir, 'vendors');
+  return {
+    rules: readRulesFile(existsSync(generic) ? generic : defaultClassificationFile()).rules,
+    vendors: loadVendorRules(existsSync(vendorDir) ? vendorDir : defaultVendorDir()),
+    overrides: loadOverrideRules(rulesDir),
+  };
 }
 
 /** Classifies one failure: explicit category first, then the first matching rule, else infra · unknown. */
 export function classifyFailure(signals: FailureSignals, rules: ClassificationRules): Failure {
+  const { category, code, message } = classify(signals, rules);
+  return { category, code, message };
+}
+
+/** Classifies one failure and says which rule decided and why (precedence: explicit, override, vendor, generic). */
+export function classify(signals: FailureSignals, rules: ClassificationRules): Classification {
   const message = signals.message ?? '';
   const explicit = explicitCategory(signals.category);
-  if (explicit) return { category: explicit, code: signals.code ?? 'unspecified', message };
-
-  for (const r of rules.rules) {
-    if (matches(r.match, signals)) return { category: r.category, code: r.code, message };
+  if (explicit) {
+    const code = signals.code ?? 'unspecified';
+    return { category: explicit, code, message, retryable: RETRYABLE_CODES.has(code), rule: 'explicit', reason: 'the runner sent the category itself' };
   }
-  return { category: 'infra', code: 'unknown', message };
+  const key = cacheKey(signals);
+  const cache = cacheFor(rules);
+  const hit = cache.get(key);
+  if (hit) return { ...hit, message };
+  const result = decide(signals, rules, message);
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(key, result);
+  return result;
+}
+
+/**
+ * Runners repeat the same failure (one outage, thousands of records), so decisions are
+ * remembered per rule base, by every signal a rule can read. Bounded: cleared when full.
+ */
+const CACHE_SIZE = 4096;
+const caches = new WeakMap<ClassificationRules, { overrides: ClassificationRule[]; map: Map<string, Classification> }>();
+
+function cacheFor(rules: ClassificationRules): Map<string, Classification> {
+  let entry = caches.get(rules);
+  // A hot reload replaces `overrides`: decisions made under the old ones are dropped.
+  if (!entry || entry.overrides !== rules.overrides) caches.set(rules, (entry = { overrides: rules.overrides, map: new Map() }));
+  return entry.map;
+}
+
+function cacheKey(s: FailureSignals): string {
+  const attrs = s.attributes ? JSON.stringify(s.attributes) : '';
+  return `${s.integration ?? ''}\u0000${s.httpStatus ?? ''}\u0000${s.code ?? ''}\u0000${s.errorType ?? ''}\u0000${s.retryAfter ? 1 : 0}${s.outbound === undefined ? '' : s.outbound ? 1 : 0}\u0000${s.exitCode ?? ''}\u0000${s.serverAddress ?? ''}\u0000${s.url ?? ''}\u0000${attrs}\u0000${s.message ?? ''}`;
+}
+
+function decide(signals: FailureSignals, rules: ClassificationRules, message: string): Classification {
+  const p = prepareSignals(signals);
+  const found =
+    firstMatch(rules.overrides, p, 'override:') ??
+    firstVendorMatch(rules.vendors, p) ??
+    firstMatch(rules.rules, p, 'generic:');
+  if (found) {
+    const { rule, id } = found;
+    return { category: rule.category, code: rule.code, message, retryable: rule.retryable ?? RETRYABLE_CODES.has(rule.code), rule: id, reason: explain(rule, p) };
+  }
+  return { category: 'infra', code: 'unknown', message, retryable: false, rule: 'default:unknown', reason: 'no rule matched; counted so a rule can be added' };
+}
+
+/** Every `category · code` some rule can produce, plus the defaults (for `syncwatch rules check`). */
+export function producibleCodes(rules: ClassificationRules): Set<string> {
+  const all = [...rules.overrides, ...rules.vendors.flatMap((v) => v.rules), ...rules.rules];
+  return new Set(['infra.unknown', ...all.map((r) => `${r.category}.${r.code}`)]);
+}
+
+function firstMatch(rules: ClassificationRule[], p: PreparedSignals, prefix: string): { rule: ClassificationRule; id: string } | undefined {
+  for (const rule of rules) if (matches(rule.match, p)) return { rule, id: `${prefix}${rule.name}` };
+  return undefined;
+}
+
+function firstVendorMatch(vendors: VendorRules[], p: PreparedSignals): { rule: ClassificationRule; id: string } | undefined {
+  const integration = p.signals.integration;
+  if (!integration) return undefined;
+  for (const v of vendors) {
+    if (!v.integrations.some((re) => re.test(integration))) continue;
+    const found = firstMatch(v.rules, p, `vendor:${v.vendor}:`);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function explicitCategory(value: string | undefined): FailureCategory | undefined {
@@ -120,51 +180,55 @@ function explicitCategory(value: string | undefined): FailureCategory | undefine
   return (FAILURE_CATEGORIES as readonly string[]).includes(v ?? '') ? (v as FailureCategory) : undefined;
 }
 
-function matches(block: Conditions & { any?: Conditions[] }, s: FailureSignals): boolean {
-  if (!matchesConditions(block, s)) return false;
-  return block.any === undefined || block.any.some((alt) => matchesConditions(alt, s));
+function matches(block: Conditions & { any?: Conditions[] }, p: PreparedSignals): boolean {
+  if (!holds(block, p)) return false;
+  return block.any === undefined || block.any.some((alt) => holds(alt, p));
 }
 
-function matchesConditions(c: Conditions, s: FailureSignals): boolean {
+function holds(c: Conditions, p: PreparedSignals): boolean {
+  const s = p.signals;
+  if (c.integration && !someMatch(c.integration, s.integration)) return false;
   if (c.http_status) {
-    const status = s.httpStatus;
+    const status = p.httpStatus;
     if (status === undefined || !c.http_status.some(([lo, hi]) => status >= lo && status <= hi)) return false;
   }
+  if (c.error_code && ![...p.codes].some((code) => c.error_code!.has(code))) return false;
   if (c.error_type && !someMatch(c.error_type, s.errorType)) return false;
   if (c.message && !someMatch(c.message, s.message)) return false;
+  if (c.attributes && !Object.entries(c.attributes).every(([k, re]) => s.attributes?.[k] !== undefined && re.test(s.attributes[k]))) return false;
+  if (c.target && p.target !== c.target) return false;
   if (c.retry_after && s.retryAfter !== true) return false;
   // `outbound: false` means "not known to be outbound": runners often leave the flag unset.
-  if (c.outbound !== undefined && (s.outbound === true) !== c.outbound) return false;
+  if (c.outbound !== undefined && (p.outbound === true) !== c.outbound) return false;
   if (c.exit_code && (s.exitCode === undefined || !c.exit_code.includes(s.exitCode))) return false;
   return true;
 }
 
-function someMatch(patterns: RE2JS[], value: string | undefined): boolean {
-  return value !== undefined && value !== '' && patterns.some((p) => p.matcher(value).find());
+function someMatch(patterns: PatternList, value: string | undefined): boolean {
+  return value !== undefined && value !== '' && patterns.all.test(value);
 }
 
-type Issue = z.core.$ZodIssue;
-
-/** Line of the deepest YAML node on the issue's path (or of the unknown key it names). */
-export function lineOf(doc: Document, lineCounter: LineCounter, issue: Issue): number {
-  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (!isNode(node) || !node.range) continue;
-    let offset = node.range[0];
-    if (depth === path.length && issue.code === 'unrecognized_keys' && isMap(node)) {
-      const pair = node.items.find((p) => isNode(p.key) && String((p.key as { value?: unknown }).value) === issue.keys[0]);
-      if (pair && isNode(pair.key) && pair.key.range) offset = pair.key.range[0];
-    }
-    return lineCounter.linePos(offset).line;
-  }
-  return 1;
+/** Names the conditions that held, e.g. `HTTP status 429; message matched /rate.?limit/i`. */
+function explain(rule: ClassificationRule, p: PreparedSignals): string {
+  const { any, ...top } = rule.match;
+  const parts = describeHeld(top, p);
+  const alt = any?.find((a) => holds(a, p));
+  if (alt) parts.push(...describeHeld(alt, p));
+  return parts.join('; ');
 }
 
-/** Human name of where the issue is, e.g. `rule 3 ("auth") match.http_status[0]`. */
-export function describePath(doc: Document, path: PropertyKey[]): string {
-  if (path[0] !== 'rules' || typeof path[1] !== 'number') return path.map(String).join('.');
-  const name = doc.getIn(['rules', path[1], 'name']);
-  const rest = path.slice(2).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-  return `rule ${path[1] + 1}${typeof name === 'string' ? ` ("${name}")` : ''}${rest ? ` ${rest}` : ''}`;
+function describeHeld(c: Conditions, p: PreparedSignals): string[] {
+  const s = p.signals;
+  const out: string[] = [];
+  if (c.integration) out.push(`integration "${s.integration}"`);
+  if (c.http_status) out.push(`HTTP status ${p.httpStatus}${s.httpStatus === undefined ? ' (from the error body)' : ''}`);
+  if (c.error_code) out.push(`error code ${[...p.codes].filter((code) => c.error_code!.has(code)).join(', ')}`);
+  if (c.error_type) out.push(`error type "${s.errorType}" matched ${c.error_type.parts.find((re) => re.test(s.errorType ?? ''))}`);
+  if (c.message) out.push(`message matched ${c.message.parts.find((re) => re.test(s.message ?? ''))}`);
+  if (c.attributes) out.push(`attributes ${Object.keys(c.attributes).join(', ')}`);
+  if (c.target) out.push(p.targetReason ?? `target ${p.target}`);
+  if (c.retry_after) out.push('a Retry-After was seen');
+  if (c.outbound !== undefined) out.push(c.outbound ? 'on an outbound call' : 'not known to be an outbound call');
+  if (c.exit_code) out.push(`exit code ${s.exitCode}`);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { toChTime, type EventRow } from '../store/index.js';
-import { classifyFailure, type ClassificationRules } from './classify.js';
+import { classify, type ClassificationRules } from './classify.js';
 import { checkTime, DEFAULT_WINDOW, LIMITS, type TimeWindow } from './limits.js';
 import { FAILURE_CATEGORIES } from './types.js';
 
@@ -221,8 +221,9 @@ export function toEventRows(
     const ts = eventTime(e.time, now, window);
     if (typeof ts === 'string') return rejected.push({ index, error: ts });
     const failure = e.error
-      ? classifyFailure(
+      ? classify(
           {
+            integration: e.integration,
             category: e.error.category,
             code: e.error.code,
             message: e.error.message,
@@ -231,6 +232,9 @@ export function toEventRows(
             retryAfter: e.error.retry_after !== undefined,
             exitCode: e.error.exit_code,
             outbound: e.error.outbound,
+            serverAddress: e.attributes?.['server.address'],
+            url: e.attributes?.['url.full'],
+            attributes: e.attributes,
           },
           rules,
         )
@@ -252,6 +256,7 @@ export function toEventRows(
       currency: e.record?.value === undefined ? '' : (e.record.currency ?? 'USD'),
       failure_category: failure?.category ?? '',
       failure_code: failure?.code ?? '',
+      failure_retryable: failure?.retryable ? 1 : 0,
       message: failure?.message ?? e.reason ?? '',
       http_status: e.error?.http_status ?? 0,
       records_total: e.records_total ?? 0,

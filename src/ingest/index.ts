@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Driver, EventRow } from '../store/index.js';
 import { Batcher } from './batcher.js';
-import { defaultClassificationFile, loadClassificationRules, type ClassificationRules } from './classify.js';
+import { loadClassifier, type ClassificationRules } from './classify.js';
+import { watchOverrideRules } from './classify-watch.js';
 import { toEventRows, type Rejection } from './events.js';
 import type { TimeWindow } from './limits.js';
 import { logRecordsToEvents } from './logs.js';
@@ -18,10 +18,23 @@ export { EVENT_TYPES, eventSchema, ident, type IntegrationEvent, type Rejection 
 export { LIMITS, DEFAULT_WINDOW, type TimeWindow } from './limits.js';
 export { OtlpDecodeError, encodeTraceResponse, type OtlpEncoding } from './otlp/decode.js';
 export { encodeLogsResponse } from './otlp/logs.js';
-export { classifyFailure, loadClassificationRules, defaultClassificationFile, type ClassificationRules } from './classify.js';
+export {
+  classify,
+  classifyFailure,
+  loadClassificationRules,
+  loadClassifier,
+  loadOverrideRules,
+  producibleCodes,
+  isRetryableCode,
+  defaultClassificationFile,
+  OVERRIDE_FILE,
+  type Classification,
+  type ClassificationRules,
+} from './classify.js';
 // YAML rule-file error locations, shared with the alert-rule loader (src/alerts/rules.ts).
 export { lineOf as yamlIssueLine, describePath as describeRulePath } from './classify.js';
 export { ATTR } from './spans.js';
+export { classifyInputSchema, signalsFromInput, type ClassifyInput } from './classify-input.js';
 export type { Batcher, BatcherStats } from './batcher.js';
 export { replayQuarantined, discardQuarantined, QUARANTINE_BATCH, type QuarantineSelection } from './quarantine.js';
 export * from './types.js';
@@ -65,7 +78,8 @@ export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<voi
 
 /** Builds the ingest pipeline over a store. */
 export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger, clock: Clock = systemClock): Ingest {
-  const rules = loadClassificationRules(resolveClassificationFile(config.alertRulesDir));
+  const rules = loadClassifier(config.alertRulesDir);
+  const stopWatching = watchOverrideRules(config.alertRulesDir, rules, log);
   const window: TimeWindow = { maxAgeMs: config.ingest.maxAgeMs, maxFutureMs: config.ingest.maxFutureMs };
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest }, log);
   const listeners: AcceptedListener[] = [];
@@ -118,12 +132,11 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
       return { accepted: rows.length, ignored, rejected: rejected.map((r) => ({ index: sources[r.index], error: r.error })) };
     },
     onAccepted: (listener) => void listeners.push(listener),
-    close: () => batcher.close(),
+    close: () => {
+      stopWatching();
+      return batcher.close();
+    },
   };
 }
 
-/** The classification rules in the rules directory, else the shipped default. */
-function resolveClassificationFile(rulesDir: string): string {
-  const candidate = path.join(rulesDir, 'classification.yaml');
-  return existsSync(candidate) ? candidate : defaultClassificationFile();
-}
+export { runClassifyCommand } from './classify-cli.js';

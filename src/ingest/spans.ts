@@ -1,6 +1,6 @@
 import { SDK_ATTR } from '@syncwatch/sdk/attributes';
 import { toChTime, toChTimeNanos, type EventRow, type SpanRow } from '../store/index.js';
-import { classifyFailure, type ClassificationRules } from './classify.js';
+import { classify, type ClassificationRules } from './classify.js';
 import { isIdent, isRecordId } from './events.js';
 import { checkMoney, checkTime, checkUnsigned, DEFAULT_WINDOW, LIMITS, numericAttribute, type TimeWindow } from './limits.js';
 import type { DecodedSpan, FailureSignals } from './types.js';
@@ -57,11 +57,21 @@ export function failureSignals(s: DecodedSpan): FailureSignals {
     code: attr(s, ATTR.failureCode),
     message: s.statusMessage || exception?.attributes['exception.message'] || '',
     httpStatus: Number.isInteger(status) && status > 0 ? status : undefined,
-    errorType: attr(s, 'error.type') ?? exception?.attributes['exception.type'],
+    // error.type is often just the status code ("500"); the exception's type says more then.
+    errorType: pickErrorType(attr(s, 'error.type'), exception?.attributes['exception.type']),
     retryAfter: s.attributes['http.response.header.retry-after'] !== undefined,
     outbound: s.kind === 'Client' || attr(s, 'url.full') !== undefined || attr(s, 'server.address') !== undefined,
     exitCode: Number.isInteger(exit) ? exit : undefined,
+    integration: attr(s, ATTR.integration),
+    serverAddress: attr(s, 'server.address'),
+    url: attr(s, 'url.full'),
+    attributes: s.attributes,
   };
+}
+
+function pickErrorType(errorType: string | undefined, exceptionType: string | undefined): string | undefined {
+  if (errorType === undefined || errorType === '_OTHER') return exceptionType ?? errorType;
+  return /^\d{3}$/.test(errorType) && exceptionType ? exceptionType : errorType;
 }
 
 function roleOf(s: DecodedSpan, runSpanIds: Set<string>): 'run' | 'record' | null {
@@ -133,7 +143,7 @@ export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now =
 
     const failed = s.statusCode === 'Error';
     const signals = failureSignals(s);
-    const failure = failed ? classifyFailure(signals, rules) : null;
+    const failure = failed ? classify(signals, rules) : null;
     const value = values.value;
     const hasValue = role === 'record' && value !== undefined;
     const endMs = Number(s.endTimeUnixNano / 1_000_000n);
@@ -154,6 +164,7 @@ export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now =
       currency: hasValue ? (attr(s, ATTR.recordCurrency) ?? 'USD') : '',
       failure_category: failure?.category ?? '',
       failure_code: failure?.code ?? '',
+      failure_retryable: failure?.retryable ? 1 : 0,
       message: failure?.message ?? '',
       http_status: signals.httpStatus ?? 0,
       records_total: values.recordsTotal,

@@ -27,6 +27,14 @@ export interface FailureSignals {
   outbound?: boolean;
   /** Process exit code when the runner reports one (137 = killed, usually out of memory). */
   exitCode?: number;
+  /** The event's integration: vendor rules apply only to their integrations. */
+  integration?: string;
+  /** `server.address` of the failed call: loopback/private means the runner's own dependency. */
+  serverAddress?: string;
+  /** `url.full` of the failed call (its host is used when `server.address` is absent). */
+  url?: string;
+  /** Other attributes rules may match (`http.request.resend_count`, a vendor's rate-limit header, …). */
+  attributes?: Record<string, string>;
 }
 
 /** One decoded OpenTelemetry span, transport-neutral (protobuf and JSON decode to this). */

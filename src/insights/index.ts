@@ -6,3 +6,4 @@ export { renderRunReportCsv } from './runs-csv.js';
 export { getFailures, chooseBucket, type FailuresReport, type FailureGroup, type FailureExample } from './failures.js';
 export { getValue, getValueByDay, VALUE_GROUPINGS, type ValueReport, type ValueGroup, type ValueGroupBy, type ValueFigures, type Money } from './value.js';
 export { checkDate, DATE_WINDOW } from './window.js';
+export { getUnknownFailures, type UnknownFailure } from './failure-unknowns.js';

@@ -10,7 +10,8 @@ export interface ReportRecord {
   time: string;
   value: number | null;
   currency: string | null;
-  failure: { category: string; code: string; message: string } | null;
+  /** `retryable`: whether waiting and retrying can help (from the classification rule). */
+  failure: { category: string; code: string; message: string; retryable: boolean } | null;
   /** Why a skipped record was skipped. */
   skip_reason: string | null;
   /** For a failed record: whether a later attempt (in this run or a later one) synced it. */
@@ -36,6 +37,7 @@ const attemptRow = z
     currency: z.string(),
     failure_category: z.string(),
     failure_code: z.string(),
+    failure_retryable: z.coerce.number(),
     message: z.string(),
   })
   .transform((r): ReportRecord & { ms: number } => ({
@@ -45,7 +47,7 @@ const attemptRow = z
     time: fromChTime(r.ts),
     value: r.has_value ? r.record_value : null,
     currency: r.has_value ? r.currency : null,
-    failure: r.status === 'failed' ? { category: r.failure_category, code: r.failure_code, message: r.message } : null,
+    failure: r.status === 'failed' ? { category: r.failure_category, code: r.failure_code, message: r.message, retryable: r.failure_retryable === 1 } : null,
     skip_reason: r.status === 'skipped' ? r.message : null,
     resolved_by_later_sync: null,
     ms: Date.parse(fromChTime(r.ts)),
@@ -70,7 +72,7 @@ export async function getRunReport(driver: Driver, q: { tenant: string; run: str
   const rows = await driver.query({
     name: 'runs.report_records',
     sql: `SELECT ts, record_id, record_type, replaceOne(type, 'record.', '') AS status, record_value, has_value, currency,
-                 failure_category, failure_code, message
+                 failure_category, failure_code, failure_retryable, message
           FROM events
           WHERE tenant = {tenant:String} AND integration = {integration:String} AND flow = {flow:String}
             AND connection = {connection:String} AND run = {run:String}

@@ -1,3 +1,4 @@
+import { FAILURE_CATEGORIES, isRetryableCode } from '../ingest/index.js';
 import type { Links } from '../links.js';
 import type { NotificationMessage, NotifiedAlert, NotifiedRecord } from './model.js';
 
@@ -16,6 +17,8 @@ export interface AlertView {
   severity: NotifiedAlert['labels']['severity'];
   category: NotifiedAlert['labels']['category'];
   code: string;
+  /** For failure alerts: whether waiting and retrying usually helps failures of this code; null for other alerts. */
+  retryable: boolean | null;
   tenant: string;
   integration: string;
   flow: string;
@@ -40,6 +43,7 @@ export function viewAlert(alert: NotifiedAlert, links: Links, signed = false): A
     severity: labels.severity,
     category: labels.category,
     code: labels.code,
+    retryable: (FAILURE_CATEGORIES as readonly string[]).includes(labels.category) ? isRetryableCode(labels.code) : null,
     tenant: labels.tenant,
     integration: labels.integration,
     flow: labels.flow,

@@ -1,5 +1,5 @@
 import type { HealthSettings } from '../config.js';
-import { getFailures, getHealth, type ConnectionHealth, type HealthStatus } from '../insights/index.js';
+import { getFailures, getHealth, getUnknownFailures, type ConnectionHealth, type HealthStatus, type UnknownFailure } from '../insights/index.js';
 import type { TimeRange } from '../insights/window.js';
 import type { Driver } from '../store/index.js';
 import { getFiringAlerts, getRecentDeliveries, type DeliveryLog, type OverviewAlert, type OverviewDelivery } from './overview-activity.js';
@@ -47,6 +47,8 @@ export interface Overview {
   /** Connections left out of the table (it shows the worst {@link CONNECTIONS_SHOWN}). */
   connectionsHidden: number;
   failures: OverviewFailures;
+  /** The most frequent failures no classification rule matched (infra · unknown), to write rules for. */
+  unknown: UnknownFailure[];
   alerts: OverviewAlert[];
   /** Null when this process has no notifier (nothing to list). */
   notifications: { recent: OverviewDelivery[]; dead: OverviewDelivery[] } | null;
@@ -64,6 +66,7 @@ export interface OverviewQuery {
 export const CONNECTIONS_SHOWN = 300;
 const DELIVERIES_SHOWN = 10;
 const REASONS_SHOWN = 3;
+const UNKNOWN_SHOWN = 5;
 
 const rank = (s: HealthStatus) => STATUS_ORDER.indexOf(s);
 const time = (iso: string | null) => (iso === null ? -Infinity : Date.parse(iso));
@@ -90,9 +93,10 @@ export async function getOverview(
   q: OverviewQuery,
 ): Promise<Overview> {
   const { driver } = deps;
-  const [health, failures, alerts, notifications] = await Promise.all([
+  const [health, failures, unknown, alerts, notifications] = await Promise.all([
     getHealth(driver, deps.health, { range: q.range, windowLabel: q.windowLabel, now: q.now }),
     getFailures(driver, { range: q.range }),
+    getUnknownFailures(driver, { range: q.range, limit: UNKNOWN_SHOWN }),
     getFiringAlerts(driver, q.now),
     getRecentDeliveries(deps.deliveries, DELIVERIES_SHOWN),
   ]);
@@ -117,6 +121,7 @@ export async function getOverview(
     })),
     connectionsHidden: Math.max(0, sorted.length - CONNECTIONS_SHOWN),
     failures: overviewFailures(failures),
+    unknown,
     alerts,
     notifications,
   };

@@ -19,6 +19,8 @@ export interface EventRow {
   currency: string;
   failure_category: string;
   failure_code: string;
+  /** 1 when the classification says waiting and retrying can help (absent: 0). */
+  failure_retryable?: 0 | 1;
   message: string;
   http_status: number;
   records_total: number;

@@ -40,7 +40,7 @@ describe('POST /v1/logs (OTLP/HTTP logs)', () => {
     assert.deepEqual(fromSpans.run.records, { synced: 1, failed: 1, skipped: 1 });
     assert.deepEqual(
       fromSpans.records.find((r: { record_id: string }) => r.record_id === 'run-1-2').failure,
-      { category: 'endpoint', code: 'unavailable', message: 'Service Unavailable' },
+      { category: 'endpoint', code: 'unavailable', message: 'Service Unavailable', retryable: true },
     );
     assert.deepEqual(await runReport('logs-pb-co', 'run-1'), fromSpans);
     assert.deepEqual(await runReport('logs-json-co', 'run-1'), fromSpans);

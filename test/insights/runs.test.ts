@@ -126,7 +126,7 @@ describe('GET /v1/runs/:run/report', () => {
       { record_id: 'ORD-1', record_type: 'order', status: 'synced', time: at(120, 100), value: 1250.5, currency: 'EUR', failure: null, skip_reason: null, resolved_by_later_sync: null },
       {
         record_id: 'ORD-2', record_type: 'order', status: 'failed', time: at(120, 200), value: 99, currency: 'USD',
-        failure: { category: 'data', code: 'validation', message: 'email is required' }, skip_reason: null, resolved_by_later_sync: true,
+        failure: { category: 'data', code: 'validation', message: 'email is required', retryable: false }, skip_reason: null, resolved_by_later_sync: true,
       },
       { record_id: 'ORD-3', record_type: 'order', status: 'skipped', time: at(120, 300), value: null, currency: null, failure: null, skip_reason: 'unchanged since last sync', resolved_by_later_sync: null },
     ]);

@@ -71,6 +71,7 @@ describe('webhook channel', () => {
       severity: 'warning',
       category: 'data',
       code: 'validation',
+      retryable: false,
       tenant: 'acme',
       integration: 'salesforce',
       flow: 'orders.export',

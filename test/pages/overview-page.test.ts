@@ -173,6 +173,28 @@ describe('operator overview over the demo workload', () => {
     assert.doesNotMatch(await admin.content(), /whsec_/, 'secrets are not shown');
   });
 
+  test('lists the most frequent unclassified failures as GET /v1/failures/unknown ranks them', async () => {
+    const time = new Date(Date.now() - 60_000).toISOString();
+    const failed = (id: string, message: string) => ({ id, type: 'record.failed', time, tenant: 'acme', integration: 'netsuite', flow: 'invoices', record: { id }, error: { message } });
+    const events = [failed('unk-1', 'ledger frozen for period close'), failed('unk-2', 'ledger frozen for period close'), failed('unk-3', 'gremlins in the sync')];
+    const res = await fetch(`${svc.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST}`, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    assert.equal(res.status, 202);
+    let unknown: any[] = [];
+    for (let i = 0; i < 100 && !unknown.some((u) => u.message === 'gremlins in the sync'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      unknown = (await api('/v1/failures/unknown?window=24h&limit=5')).unknown;
+    }
+    const ledger = unknown.find((u) => u.message === 'ledger frozen for period close');
+    assert.equal(ledger?.failures, 2);
+    await open(admin, '/');
+    const rows = admin.locator('#unknown-failures tbody tr');
+    assert.equal(await rows.count(), unknown.length, 'one row per unclassified message, as many as the API lists');
+    for (const [i, u] of unknown.entries()) {
+      const cells = (await rows.nth(i).locator('td').allTextContents()).map((t) => t.trim());
+      assert.deepEqual(cells.slice(0, 4), [u.integration, u.message, u.failures.toLocaleString('en-US'), String(u.tenants)], `row ${i}`);
+    }
+  });
+
   test('the 7-day window redraws the chart per day', async () => {
     await open(admin, '/?window=7d');
     assert.match((await admin.locator('#failures-chart svg > title').textContent())!, /per day/);

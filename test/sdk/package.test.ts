@@ -92,7 +92,7 @@ describe('@syncwatch/sdk as a package', () => {
     assert.equal(report.run.outcome, 'succeeded');
     assert.deepEqual(report.run.records, { synced: 1, failed: 1, skipped: 0 });
     const failed = report.records.find((r: { record_id: string }) => r.record_id === 'ORD-2');
-    assert.deepEqual(failed.failure, { category: 'data', code: 'validation', message: 'email is required' });
+    assert.deepEqual(failed.failure, { category: 'data', code: 'validation', message: 'email is required', retryable: false });
     assert.equal(report.records.find((r: { record_id: string }) => r.record_id === 'ORD-1').value, 12.5);
   });
 });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { targetSchema } from '../../notify/index.js';
-import { eventSchema } from '../../ingest/index.js';
+import { classifyInputSchema, eventSchema } from '../../ingest/index.js';
 import { newSilenceSchema, subscriptionBodySchema } from '../../alerts/index.js';
 import { adoptionQuery } from '../routes/adoption.js';
 import { alertsQuery } from '../routes/alerts.js';
-import { failuresQuery } from '../routes/failures.js';
+import { failuresQuery, unknownQuery } from '../routes/failures.js';
 import { healthQuery } from '../routes/health.js';
 import { deliveriesQuery } from '../routes/notifications.js';
 import { quarantineQuery, quarantineSelection } from '../routes/quarantine.js';
@@ -84,6 +84,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/v1/notifications', summary: 'The delivery log', tag: 'notifications', access: 'admin', query: deliveriesQuery, status: 200, response: r.deliveriesResponse },
   { method: 'post', path: '/v1/notifications/test', summary: 'Send a test notification to a target', tag: 'notifications', access: 'admin', body: json(targetSchema), status: 200, response: r.testDeliveryResponse },
   { method: 'get', path: '/v1/alerts', summary: 'Alerts', tag: 'alerts', access: 'admin', query: alertsQuery, status: 200, response: r.alertsResponse },
+  { method: 'post', path: '/v1/classify', summary: 'How syncwatch would classify a failure (category, code, retryable), by which rule and why', tag: 'ingest', access: 'ingest', body: json(classifyInputSchema), status: 200, response: r.classifyResponse },
+  { method: 'get', path: '/v1/failures/unknown', summary: 'Failures no rule classified (infra · unknown), ranked by count, to improve the rules', tag: 'insights', access: 'admin', query: unknownQuery, status: 200, response: r.unknownFailuresResponse },
   { method: 'get', path: '/v1/ingest/quarantine', summary: 'Rows the store refused at flush, with its reason (the ingest quarantine)', tag: 'ingest', access: 'admin', query: quarantineQuery, status: 200, response: r.quarantineResponse },
   { method: 'post', path: '/v1/ingest/quarantine/replay', summary: 'Put quarantined rows back through ingest (after a fix)', tag: 'ingest', access: 'admin', body: json(quarantineSelection), status: 200, response: r.replayedResponse },
   { method: 'post', path: '/v1/ingest/quarantine/discard', summary: 'Drop quarantined rows for good', tag: 'ingest', access: 'admin', body: json(quarantineSelection), status: 200, response: r.discardedResponse },

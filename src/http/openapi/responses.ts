@@ -10,7 +10,7 @@ const time = z.iso.datetime({ offset: true });
 const nullableTime = time.nullable();
 const counts = (...keys: string[]) => z.looseObject(Object.fromEntries(keys.map((k) => [k, z.number().int().min(0)])));
 const byCategory = counts('infra', 'endpoint', 'data');
-const failure = z.object({ category: z.string(), code: z.string(), message: z.string() });
+const failure = z.object({ category: z.string(), code: z.string(), message: z.string(), retryable: z.boolean().optional() });
 const money = z.looseObject({ total: z.number(), currency: z.string(), by_currency: z.record(z.string(), z.number()), unconverted_currencies: z.array(z.string()) });
 const window = z.object({ from: time, to: time });
 
@@ -152,3 +152,10 @@ export const quarantineResponse = z
   .meta({ id: 'Quarantine' });
 export const replayedResponse = z.looseObject({ replayed: z.number().int() });
 export const discardedResponse = z.looseObject({ discarded: z.number().int() });
+
+export const classifyResponse = z
+  .looseObject({ category: z.enum(['infra', 'endpoint', 'data']), code: z.string(), retryable: z.boolean(), rule: z.string(), reason: z.string() })
+  .meta({ id: 'Classification' });
+export const unknownFailuresResponse = z
+  .looseObject({ from: time, to: time, unknown: z.array(z.looseObject({ integration: z.string(), message: z.string(), failures: z.number().int(), tenants: z.number().int() })) })
+  .meta({ id: 'UnknownFailures' });

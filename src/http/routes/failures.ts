@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { FAILURE_CATEGORIES, ident } from '../../ingest/index.js';
-import { getFailures } from '../../insights/index.js';
+import { getFailures, getUnknownFailures } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
@@ -18,13 +18,26 @@ export const failuresQuery = z.object({
   bucket: z.enum(['hour', 'day'], { message: 'must be hour or day' }).optional(),
 });
 
-/** GET /v1/failures: failures by category and code, with examples and a chart series. */
+export const unknownQuery = z.object({
+  ...rangeParams,
+  tenant: ident.optional(),
+  integration: ident.optional(),
+  limit: z.coerce.number().int().min(1, 'must be 1 to 500').max(500, 'must be 1 to 500').optional(),
+});
+
+/** GET /v1/failures: failures by category and code, with examples and a chart series; GET /v1/failures/unknown: unclassified messages by count. */
 export function failuresRouter(driver: Driver, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/failures', guard, async (req, res) => {
     const { from, to, window, ...filter } = parseQuery(failuresQuery, req.query);
     const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
     res.json(await getFailures(driver, { ...filter, range }));
+  });
+  router.get('/v1/failures/unknown', guard, async (req, res) => {
+    const { from, to, window, tenant, integration, limit } = parseQuery(unknownQuery, req.query);
+    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
+    const unknown = await getUnknownFailures(driver, { range, tenant, integration, limit });
+    res.json({ from: range.from.toISOString(), to: range.to.toISOString(), unknown });
   });
   return router;
 }

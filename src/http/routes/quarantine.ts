@@ -1,7 +1,8 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { discardQuarantined, QUARANTINE_BATCH, replayQuarantined, type Ingest } from '../../ingest/index.js';
 import { listQuarantined, type Driver, type QuarantinedRow } from '../../store/index.js';
+import { jsonBody } from '../body.js';
 import { parseQuery } from '../validate.js';
 
 export const quarantineQuery = z.object({
@@ -38,11 +39,11 @@ export function quarantineRouter(driver: Driver, ingest: Ingest, guard: RequestH
     const rows = await listQuarantined(driver, { state: q.state === 'all' ? undefined : q.state, tenant: q.tenant, limit: q.limit });
     res.json({ rows: rows.map(view) });
   });
-  router.post('/v1/ingest/quarantine/replay', guard, express.json({ limit: '256kb' }), async (req, res) => {
+  router.post('/v1/ingest/quarantine/replay', guard, ...jsonBody(256 * 1024), async (req, res) => {
     const sel = parseQuery(quarantineSelection, req.body ?? {});
     res.json({ replayed: await replayQuarantined(driver, ingest.batcher, sel, ingest.clock.now()) });
   });
-  router.post('/v1/ingest/quarantine/discard', guard, express.json({ limit: '256kb' }), async (req, res) => {
+  router.post('/v1/ingest/quarantine/discard', guard, ...jsonBody(256 * 1024), async (req, res) => {
     const sel = parseQuery(quarantineSelection, req.body ?? {});
     res.json({ discarded: await discardQuarantined(driver, sel, ingest.clock.now()) });
   });
