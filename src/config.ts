@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { effectiveRates, readRateTable, type RateTable, type RatesInfo } from './rates.js';
 
 // The only module that reads process.env (STYLE.md): everything else receives a Config.
 
@@ -22,6 +23,8 @@ const envSchema = z.object({
   SYNCWATCH_INGEST_KEY: optionalString,
   SYNCWATCH_CONFIG: optionalString,
   SYNCWATCH_ALERT_RULES: z.string().default('./alert-rules'),
+  /** The reference exchange-rate table (rates.ts); unset: ./rates/reference.yaml when present. */
+  SYNCWATCH_RATES_FILE: optionalString,
   SMTP_URL: optionalString,
   SYNCWATCH_EMAIL_FROM: optionalString,
   SYNCWATCH_OPS_EMAIL: optionalString,
@@ -70,6 +73,8 @@ const valueSchema = z.strictObject({
   reporting_currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
   /** Units of the reporting currency for one unit of each other currency. */
   rates: z.record(z.string().regex(/^[A-Z]{3}$/), z.number().positive()).default({}),
+  /** Convert currencies without a configured rate with the reference table (SYNCWATCH_RATES_FILE). */
+  reference_rates: z.boolean().default(true),
   hourly_cost: z.number().nonnegative().default(50),
   default_minutes_per_record: z.number().nonnegative().default(2),
   minutes_per_record: z
@@ -87,7 +92,25 @@ const fileSchema = z
   .passthrough();
 
 export type HealthSettings = z.infer<typeof healthSchema>;
-export type ValueSettings = z.infer<typeof valueSchema>;
+/**
+ * The value model as capabilities receive it: `rates` are the effective rates (configured
+ * ones, then the reference table's), `rates_info` says which came from the table.
+ */
+export type ValueSettings = z.infer<typeof valueSchema> & { rates_info?: RatesInfo };
+
+const DEFAULT_RATES_FILE = './rates/reference.yaml';
+
+/** The reference table to use: the named file (must exist), else the shipped one if present. */
+function loadRateTable(file: string | undefined, wanted: boolean): RateTable | null {
+  if (!wanted) return null;
+  const chosen = file ?? DEFAULT_RATES_FILE;
+  if (file === undefined && !existsSync(chosen)) return null;
+  try {
+    return readRateTable(path.resolve(chosen));
+  } catch (err) {
+    throw new ConfigError(`SYNCWATCH_RATES_FILE (${chosen}): ${(err as Error).message}`);
+  }
+}
 
 export type ApiKeyConfig = z.infer<typeof keySchema>;
 
@@ -119,6 +142,11 @@ export class ConfigError extends Error {}
 
 function formatIssues(error: z.ZodError, where: string): string {
   return error.issues.map((i) => `${where}${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+function withRates(value: z.infer<typeof valueSchema>, table: RateTable | null): ValueSettings {
+  const { rates, info } = effectiveRates(value.reporting_currency, value.rates, table);
+  return { ...value, rates, rates_info: info };
 }
 
 /** Parses and validates configuration from the environment and the optional YAML file. */
@@ -156,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     keys,
     health: file.health,
-    value: file.value,
+    value: withRates(file.value, loadRateTable(e.SYNCWATCH_RATES_FILE, file.value.reference_rates)),
     alertRulesDir: path.resolve(e.SYNCWATCH_ALERT_RULES),
     smtp: { url: e.SMTP_URL, from: e.SYNCWATCH_EMAIL_FROM ?? 'syncwatch@localhost', opsEmail: e.SYNCWATCH_OPS_EMAIL },
     datadog: { apiKey: e.DD_API_KEY, site: e.DD_SITE, url: e.SYNCWATCH_DATADOG_URL },

@@ -1,4 +1,4 @@
-import { formatMoney, formatNumber, formatPercent } from '../notify/index.js';
+import { describeMoney, formatMoney, formatNumber, formatPercent } from '../format/index.js';
 import type { Compared, ValueReportModel } from './value-report.js';
 
 // The words of a value report. The tone is a summary, not a boast (DESIGN.md §11): what
@@ -44,12 +44,12 @@ export function summarise(m: Omit<ValueReportModel, 'summary'>): string {
   const t = m.totals;
   const money = t.money_moved.current;
   const risk = t.value_at_risk.current;
-  const riskText = risk.total > 0 ? ` (${formatMoney(risk.total, risk.currency)})` : '';
+  const riskText = Object.keys(risk.by_currency).length ? ` (${describeMoney(risk)})` : '';
   const waiting = risk.records > 0 ? ` ${plural(risk.records, 'record')} that failed ${risk.records === 1 ? 'is' : 'are'} still waiting to be synced${riskText}.` : '';
   if (m.empty) return `There was no activity for ${m.tenant} in ${m.period.name}: no runs, and no records moved.${waiting}`;
 
   const parts: string[] = [];
-  const worth = money.total > 0 ? ` worth ${formatMoney(money.total, money.currency)}` : '';
+  const worth = Object.keys(money.by_currency).length ? ` worth ${describeMoney(money)}` : '';
   const time = t.time_saved.current;
   const saved = time.minutes > 0 ? `, saving about ${plural(time.hours, 'hour')} of manual work (worth ${formatMoney(time.value, time.currency)})` : '';
   parts.push(`Your integrations moved ${plural(t.records_moved.current, 'record')}${worth} in ${m.period.name}${saved}.`);

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { getHealth, getValue, getValueByDay, type ConnectionHealth, type Money, type ValueFigures, type ValueGroup } from '../insights/index.js';
+import { getHealth, getValue, getValueByDay, type ConnectionHealth, type Conversion, type Money, type ValueFigures, type ValueGroup } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 import { getIncidents, incidentTotals, type Incident, type IncidentTotals } from './incidents.js';
 import { describeDates, describePeriod, previousPeriod, type ReportPeriod } from './period.js';
@@ -67,7 +67,10 @@ export interface ValueReportModel {
   /** One entry per UTC day of the period, for charts. */
   daily: { day: string; records_moved: number; records_failed: number; money_moved: number }[];
   incidents: Incident[];
+  /** Currencies of either period without a rate: shown beside the totals, never added to them. */
   unconverted_currencies: string[];
+  /** The rates the totals were converted with, and the reference table's date if it was used. */
+  conversion: Conversion;
 }
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -206,6 +209,7 @@ export async function buildValueReport(driver: Driver, config: Pick<Config, 'val
     daily: dailySeries(days),
     incidents: incidents.current,
     unconverted_currencies: [...new Set([...value.unconverted_currencies, ...previousTotals.unconverted_currencies])].sort(),
+    conversion: value.conversion,
   };
   return { ...model, summary: summarise(model) };
 }

@@ -72,7 +72,7 @@ async function post(batch: WorkloadEvent[]) {
 before(async () => {
   configDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-adoption-rollup-'));
   const configFile = path.join(configDir, 'syncwatch.yaml');
-  writeFileSync(configFile, `value:\n  reporting_currency: USD\n  rates:\n    EUR: ${RATES.EUR}\n    GBP: ${RATES.GBP}\n`);
+  writeFileSync(configFile, `value:\n  reporting_currency: USD\n  reference_rates: false\n  rates:\n    EUR: ${RATES.EUR}\n    GBP: ${RATES.GBP}\n`);
   svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_CONFIG: configFile });
   // Two overlapping workloads on the same tenants and integrations: connections see
   // repeated funnel steps, several disable/enable cycles and runs across both.

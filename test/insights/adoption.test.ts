@@ -22,7 +22,7 @@ let configDir: string;
 before(async () => {
   configDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-adoption-'));
   const configFile = path.join(configDir, 'syncwatch.yaml');
-  writeFileSync(configFile, 'value:\n  reporting_currency: USD\n  rates:\n    EUR: 1.1\n');
+  writeFileSync(configFile, 'value:\n  reporting_currency: USD\n  reference_rates: false\n  rates:\n    EUR: 1.1\n');
   svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_CONFIG: configFile });
 });
 after(async () => {

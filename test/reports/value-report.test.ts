@@ -121,7 +121,7 @@ describe('value report figures', () => {
     assert.equal(report.daily.length, 31);
     const c = report.totals.records_moved;
     assert.equal(c.change, c.current - c.previous);
-    assert.match(report.summary, /^Your integrations moved [\d,]+ records worth \$[\d,.]+ in October 2026/);
+    assert.match(report.summary, /^Your integrations moved [\d,]+ records worth \$[\d,.]+ \+ £[\d,.]+ in October 2026/, 'GBP has no rate here: it stands beside the dollars');
   });
 });
 
