@@ -74,6 +74,14 @@ const hours = (h: number) => `${formatNumber(h)} ${h === 1 ? 'hour' : 'hours'}`;
 const count = (n: number, one: string, many = `${one}s`) => `${formatNumber(n)} ${n === 1 ? one : many}`;
 const changeOf = <T>(c: Compared<T>, measure: (t: T) => number, format: (n: number) => string) => describeChange(c, measure(c.previous), format);
 
+/** "12 of 14 runs clean, 2 with failed records, 1 failed". */
+function runsNote(r: ReportFigures['runs']['current']): string {
+  const parts = [`${formatNumber(r.succeeded)} of ${count(r.total, 'run')} clean`];
+  if (r.partial) parts.push(`${formatNumber(r.partial)} with failed records`);
+  if (r.failed) parts.push(`${formatNumber(r.failed)} failed`);
+  return parts.join(', ');
+}
+
 /** "1 EUR = $1.06 (reference rates of 2026-11-30)", "—" for the reporting currency, "no rate". */
 function rateText(m: ValueReportModel, c: string): string {
   if (c === m.reporting_currency) return '—';
@@ -99,7 +107,7 @@ function figures(t: ReportFigures, currency: string): FigureView[] {
     { key: 'records_moved', label: 'Records moved', value: formatNumber(t.records_moved.current), note: `${count(t.records_failed.current, 'failed attempt')}`, change: changeOf(t.records_moved, (n) => n, formatNumber) },
     { key: 'money_moved', label: 'Money moved', value: describeMoney(t.money_moved.current), note: conversionNote(t.money_moved.current, currency), change: changeOf(t.money_moved, (m) => m.total, money) },
     { key: 'time_saved', label: 'Time saved', value: hours(t.time_saved.current.hours), note: `worth ${money(t.time_saved.current.value)}`, change: changeOf(t.time_saved, (m) => m.hours, hours) },
-    { key: 'success_rate', label: 'Run success rate', value: formatPercent(rate.current), note: `${formatNumber(t.runs.current.succeeded)} of ${count(t.runs.current.total, 'run')}`, change: describeRateChange(rate) },
+    { key: 'success_rate', label: 'Run success rate', value: formatPercent(rate.current), note: runsNote(t.runs.current), change: describeRateChange(rate) },
     { key: 'value_at_risk', label: 'Value at risk', value: describeMoney(t.value_at_risk.current), note: `${count(t.value_at_risk.current.records, 'record')} failed and not synced since`, change: changeOf(t.value_at_risk, (m) => m.total, money) },
     { key: 'incidents', label: 'Incidents', value: formatNumber(incidents.count), note: incidents.count ? `${formatDuration(incidents.minutes)} in all` : 'none', change: changeOf(t.incidents, (i) => i.count, formatNumber) },
   ];

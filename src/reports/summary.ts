@@ -54,7 +54,10 @@ export function summarise(m: Omit<ValueReportModel, 'summary'>): string {
   const saved = time.minutes > 0 ? `, saving about ${plural(time.hours, 'hour')} of manual work (worth ${formatMoney(time.value, time.currency)})` : '';
   parts.push(`Your integrations moved ${plural(t.records_moved.current, 'record')}${worth} in ${m.period.name}${saved}.`);
   const runs = t.runs.current;
-  if (runs.total > 0) parts.push(`${formatPercent(t.success_rate.current)} of ${plural(runs.total, 'run')} succeeded.`);
+  if (runs.total > 0) {
+    const partial = runs.partial ? ` ${plural(runs.partial, 'run')} finished with failed records.` : '';
+    parts.push(`${formatPercent(t.success_rate.current)} of ${plural(runs.total, 'run')} succeeded without a failed record.${partial}`);
+  }
   const incidents = t.incidents.current;
   parts.push(
     incidents.count === 0

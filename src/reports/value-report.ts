@@ -17,9 +17,11 @@ export interface Compared<T> {
 
 export type TimeSaved = ValueFigures['time_saved'];
 export type MoneyAtRisk = Money & { records: number };
+/** Runs that ended: cleanly, with failed records (`partial`), or failed; total is their sum. */
 export interface RunCounts {
   total: number;
   succeeded: number;
+  partial: number;
   failed: number;
 }
 
@@ -33,7 +35,7 @@ export interface ReportFigures {
   /** Records failed and not synced since, as of each period's end. */
   value_at_risk: Compared<MoneyAtRisk>;
   runs: Compared<RunCounts>;
-  /** Succeeded ÷ finished runs; null without runs. */
+  /** Clean successes ÷ finished runs (a partial run is not a success); null without runs. */
   success_rate: Compared<number | null>;
   incidents: Compared<IncidentTotals>;
 }
@@ -97,10 +99,11 @@ function zeroFigures(currency: string): ValueFigures {
 }
 
 function runCounts(connections: readonly ConnectionHealth[]): RunCounts {
-  const runs = { total: 0, succeeded: 0, failed: 0 };
+  const runs = { total: 0, succeeded: 0, partial: 0, failed: 0 };
   for (const c of connections) {
     runs.total += c.runs.total;
     runs.succeeded += c.runs.succeeded;
+    runs.partial += c.runs.partial;
     runs.failed += c.runs.failed;
   }
   return runs;
