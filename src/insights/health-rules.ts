@@ -11,6 +11,8 @@ export interface Reason {
   message: string;
   /** The flow the reason comes from, on a connection's reasons. */
   flow?: string;
+  /** The failure the reason is about (a failed run or record), so advice can name who can act. */
+  failure?: { category: string; code: string };
 }
 
 /** Worst first; `disabled` always wins, `unknown` loses to anything known. */
@@ -114,7 +116,8 @@ export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason
   if (disabled) return { status: 'disabled', reasons: [disabled], cadence };
 
   const found: { status: HealthStatus; reason: Reason }[] = [];
-  const add = (status: HealthStatus, code: string, message: string) => found.push({ status, reason: { code, message } });
+  const add = (status: HealthStatus, code: string, message: string, failure?: { category: string; code: string } | null) =>
+    found.push({ status, reason: failure ? { code, message, failure: { category: failure.category, code: failure.code } } : { code, message } });
   const runs = state.recentRuns;
   const latest = runs[0];
 
@@ -123,11 +126,11 @@ export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason
   let streak = 0;
   while (streak < runs.length && runs[streak].outcome === 'failed') streak++;
   const consecutive = streak >= n;
-  if (consecutive) add('failing', 'consecutive_failed_runs', `last ${streak} runs failed`);
+  if (consecutive) add('failing', 'consecutive_failed_runs', `last ${streak} runs failed`, latest.failure);
   const endpointRun = latest?.outcome === 'failed' && latest.failure?.category === 'endpoint';
   const endpointRecord = state.lastRecord?.status === 'failed' && state.lastRecord.failure?.category === 'endpoint';
-  if (endpointRun) add('failing', 'endpoint_failure', `the latest run failed with an endpoint error (${describeFailure(latest.failure)})`);
-  else if (endpointRecord) add('failing', 'endpoint_failure', `the latest record failed with an endpoint error (${describeFailure(state.lastRecord!.failure)})`);
+  if (endpointRun) add('failing', 'endpoint_failure', `the latest run failed with an endpoint error (${describeFailure(latest.failure)})`, latest.failure);
+  else if (endpointRecord) add('failing', 'endpoint_failure', `the latest record failed with an endpoint error (${describeFailure(state.lastRecord!.failure)})`, state.lastRecord!.failure);
   const auth = authReason(f.connection);
   if (auth) add('failing', auth.code, auth.message);
   const attempts = counts.records.synced + counts.records.failed;
@@ -158,7 +161,7 @@ export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason
     add('degraded', 'data_failures', `${counts.failures.data} data failure${counts.failures.data === 1 ? '' : 's'} ${f.windowLabel} (records the tenant can fix: validation, mapping, conflicts)`);
   }
   if (latest?.outcome === 'failed' && !consecutive && !endpointRun) {
-    add('degraded', 'latest_run_failed', `the latest run failed (${describeFailure(latest.failure)})`);
+    add('degraded', 'latest_run_failed', `the latest run failed (${describeFailure(latest.failure)})`, latest.failure);
   }
 
   const status = found.reduce<HealthStatus>((s, r) => worse(s, r.status), 'healthy');

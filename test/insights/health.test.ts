@@ -264,7 +264,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const t = 't-worst';
     const c = await only(t, [...regular({ tenant: t, flow: 'contacts.import' }, 3, 60, 5), ...[45, 25, 5].flatMap((m) => run({ tenant: t }, m, 'failed', [], INFRA_ERROR))]);
     assert.equal(c.status, 'failing');
-    assert.deepEqual(c.reasons[0], { code: 'consecutive_failed_runs', message: 'orders.export: last 3 runs failed', flow: 'orders.export' });
+    assert.deepEqual(c.reasons[0], { code: 'consecutive_failed_runs', message: 'orders.export: last 3 runs failed', flow: 'orders.export', failure: { category: 'infra', code: 'crash' } });
     assert.deepEqual(codes(c), ['consecutive_failed_runs', 'no_recent_success'], 'only the reasons of the failing flow');
     assert.match(c.reasons[1].message, /^orders\.export: no successful run yet, in 46m/);
     assert.deepEqual(c.flows.map((x: { flow: string; status: string }) => [x.flow, x.status]), [['contacts.import', 'healthy'], ['orders.export', 'failing']]);
