@@ -64,6 +64,10 @@ const healthSchema = z.strictObject({
   late_factor: z.number().positive().default(1),
   stale_factor: z.number().positive().default(2),
   min_cadence_seconds: z.number().int().positive().default(300),
+  /** A cadence is inferred only from this many ended runs or more… */
+  cadence_min_runs: z.number().int().min(2).default(5),
+  /** …the latest ending at least this long after the flow was first seen; before that the flow is "learning". */
+  cadence_min_span_seconds: z.number().int().nonnegative().default(1800),
   /** Configured cadences; otherwise inferred from recent run intervals. */
   cadences: z.array(z.strictObject({ ...flowMatch, seconds: z.number().int().positive() })).default([]),
 });

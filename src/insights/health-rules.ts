@@ -29,7 +29,8 @@ const CADENCE_SAMPLE = 10;
 /** The expected cadence of a flow, and where it came from. */
 export interface Cadence {
   seconds: number | null;
-  source: 'configured' | 'inferred' | null;
+  /** `learning`: runs were seen, but not yet enough of them over enough time to infer one. */
+  source: 'configured' | 'inferred' | 'learning' | null;
 }
 
 /** A configured cadence for the flow: the most specific match wins (integration and flow, then either). */
@@ -56,12 +57,21 @@ export function inferCadence(recentRuns: readonly RecentRun[]): number | null {
   return Math.max(1, Math.round(median / 1000));
 }
 
-/** Configured cadence, else inferred from recent runs. */
+/**
+ * Configured cadence, else inferred from recent runs — but only with evidence: at least
+ * `cadence_min_runs` ended runs, the latest ending at least `cadence_min_span_seconds`
+ * after the flow was first seen. Before that the flow is `learning` and is never late or
+ * stale for want of a cadence (two runs 2 s apart do not make a 2 s schedule).
+ */
 export function cadenceOf(settings: HealthSettings, state: FlowState): Cadence {
   const configured = configuredCadence(settings, state.integration, state.flow);
   if (configured !== null) return { seconds: configured, source: 'configured' };
-  const inferred = inferCadence(state.recentRuns);
-  return inferred === null ? { seconds: null, source: null } : { seconds: inferred, source: 'inferred' };
+  const runs = state.recentRuns;
+  if (runs.length === 0) return { seconds: null, source: null };
+  const span = runs[0].endedAt - state.firstSeenAt;
+  if (runs.length < settings.cadence_min_runs || span < settings.cadence_min_span_seconds * 1000) return { seconds: null, source: 'learning' };
+  const inferred = inferCadence(runs);
+  return inferred === null ? { seconds: null, source: 'learning' } : { seconds: inferred, source: 'inferred' };
 }
 
 /** "3d 4h", "2h 5m", "45m", "30s": durations as people say them. */

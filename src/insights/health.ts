@@ -27,7 +27,8 @@ export interface HealthFigures {
 /** One flow's health. */
 export interface FlowHealth extends HealthFigures {
   flow: string;
-  cadence_source: 'configured' | 'inferred' | null;
+  /** `learning`: runs seen, but not enough yet to infer a cadence (docs/api/health.md). */
+  cadence_source: 'configured' | 'inferred' | 'learning' | null;
 }
 
 /** One connection's health, with its flows. */

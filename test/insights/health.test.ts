@@ -265,10 +265,27 @@ describe('GET /v1/health: statuses and reasons', () => {
     const c = await only(t, [...regular({ tenant: t, flow: 'contacts.import' }, 3, 60, 5), ...[45, 25, 5].flatMap((m) => run({ tenant: t }, m, 'failed', [], INFRA_ERROR))]);
     assert.equal(c.status, 'failing');
     assert.deepEqual(c.reasons[0], { code: 'consecutive_failed_runs', message: 'orders.export: last 3 runs failed', flow: 'orders.export', failure: { category: 'infra', code: 'crash' } });
-    assert.deepEqual(codes(c), ['consecutive_failed_runs', 'no_recent_success'], 'only the reasons of the failing flow');
-    assert.match(c.reasons[1].message, /^orders\.export: no successful run yet, in 46m/);
+    // Three runs are not yet evidence of a cadence (the flow is learning), so no staleness reason.
+    assert.deepEqual(codes(c), ['consecutive_failed_runs'], 'only the reasons of the failing flow');
+    assert.equal(c.flows.find((x: { flow: string }) => x.flow === 'orders.export').cadence_source, 'learning');
     assert.deepEqual(c.flows.map((x: { flow: string; status: string }) => [x.flow, x.status]), [['contacts.import', 'healthy'], ['orders.export', 'failing']]);
     assert.deepEqual(c.runs, { total: 6, succeeded: 3, partial: 0, failed: 3 });
+  });
+
+  test('cadence needs evidence: two runs 2 s apart are "learning", not a 2 s schedule, and the flow is not late', async () => {
+    const t = 't-learning';
+    const f = { tenant: t };
+    const twoQuick = [...run(f, 1, 'succeeded'), ...run(f, 1 - 2 / 60, 'succeeded')];
+    const c = await only(t, twoQuick);
+    assert.equal(c.flows[0].cadence_source, 'learning');
+    assert.equal(c.flows[0].cadence_seconds, null);
+    assert.equal(c.status, 'healthy', JSON.stringify(c.reasons));
+    // Five runs over more than 30 minutes are evidence: the cadence is inferred, and a late flow is late.
+    const t2 = 't-evidence';
+    const c2 = await only(t2, regular({ tenant: t2 }, 5, 10, 15));
+    assert.equal(c2.flows[0].cadence_source, 'inferred');
+    assert.equal(c2.flows[0].cadence_seconds, 600);
+    assert.ok(codes(c2).includes('late'));
   });
 
   test('a configured cadence wins over the inferred one', async () => {
