@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { effectiveRates, readRateTable, type RateTable, type RatesInfo } from './rates.js';
 
-// The only module that reads process.env (STYLE.md): everything else receives a Config.
+// The only module that reads process.env: everything else receives a Config.
 
 const optionalString = z
   .string()
@@ -55,7 +55,7 @@ const keySchema = z
 
 const flowMatch = { integration: z.string().optional(), flow: z.string().optional() };
 
-/** Health thresholds (DESIGN.md §7); every one configurable. */
+/** Health thresholds (docs/architecture.md#health); every one configurable. */
 const healthSchema = z.strictObject({
   window_hours: z.number().positive().default(24),
   degraded_failure_rate: z.number().min(0).max(1).default(0.01),
@@ -72,7 +72,7 @@ const healthSchema = z.strictObject({
   cadences: z.array(z.strictObject({ ...flowMatch, seconds: z.number().int().positive() })).default([]),
 });
 
-/** Value model (DESIGN.md §8): currency conversion and time saved. */
+/** Value model (docs/architecture.md#value): currency conversion and time saved. */
 const valueSchema = z.strictObject({
   reporting_currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
   /** Units of the reporting currency for one unit of each other currency. */

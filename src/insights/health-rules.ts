@@ -2,7 +2,7 @@ import type { HealthSettings } from '../config.js';
 import type { FlowCounts } from './health-stats.js';
 import type { ConnectionState, FlowState, RecentRun } from './health-state.js';
 
-/** DESIGN.md §7 statuses. */
+/** docs/architecture.md#health statuses. */
 export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
 
 /** Why a status is what it is: a stable machine code and a sentence a person can act on. */
@@ -23,7 +23,7 @@ export const worse = (a: HealthStatus, b: HealthStatus): HealthStatus => (SEVERI
 
 /** flow_state keeps the 20 latest runs, so "the last N runs failed" can look that far back. */
 export const MAX_CONSECUTIVE_RUNS = 20;
-/** Cadence is inferred from the intervals between this many latest runs (DESIGN.md §7). */
+/** Cadence is inferred from the intervals between this many latest runs (docs/architecture.md#health). */
 const CADENCE_SAMPLE = 10;
 
 /** The expected cadence of a flow, and where it came from. */
@@ -118,7 +118,7 @@ export function authReason(connection: Pick<ConnectionState, 'auth'>): Reason | 
   return { code: 'auth_expired', message: `the connection's authorisation expired at ${iso(a.at)}; it must be re-authorised` };
 }
 
-/** Applies DESIGN.md §7 to one flow: its status and every reason that holds. */
+/** Applies docs/architecture.md#health to one flow: its status and every reason that holds. */
 export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason[]; cadence: Cadence } {
   const { state, counts, settings, now } = f;
   const cadence = cadenceOf(settings, state);

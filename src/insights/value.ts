@@ -113,7 +113,7 @@ export function conversionOf(figures: readonly ValueFigures[], settings: ValueSe
 }
 
 /**
- * The value an integration delivered over a period (DESIGN.md §8): money moved per
+ * The value an integration delivered over a period (docs/architecture.md#value): money moved per
  * currency and converted, records moved, time saved, and value at risk as of the
  * period's end, beside the same figures for the previous period of equal length, and
  * broken down by integration, flow or day (`previous` replaces the equal-length range). Money moved is read from the value_stats

@@ -40,13 +40,13 @@ export interface DeliveryContext {
   now: number;
 }
 
-/** Every channel implements this one signature (STYLE.md), registered in one map. */
+/** Every channel implements this one signature , registered in one map. */
 export type Channel = (target: Target, message: NotificationMessage, ctx: DeliveryContext) => Promise<DeliveryResult>;
 
 /** The channel types: the keys of the channel registry. */
 export type ChannelType = Target['channel'];
 
-/** The registry: adding a channel is one entry (STYLE.md). */
+/** The registry: adding a channel is one entry . */
 export type ChannelRegistry = Record<ChannelType, Channel>;
 
 /** Where a delivery stands: pending (will be tried, maybe again), delivered (2xx/250), dead (given up). */

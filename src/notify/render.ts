@@ -13,7 +13,7 @@ const SEVERITY_COLOURS: Record<string, string> = { critical: '#b42318', warning:
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 
-/** The one handlebars factory of syncwatch (emails, reports, pages), with its helpers (STYLE.md). */
+/** The one handlebars factory of syncwatch (emails, reports, pages), with its helpers . */
 export function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper('money', (amount: unknown, currency: unknown) => formatMoney(amount, currency));

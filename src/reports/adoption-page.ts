@@ -4,7 +4,7 @@ import type { TimeRange } from '../insights/window.js';
 import type { Driver } from '../store/index.js';
 import { funnelChart, lineChart, PALETTE } from './charts.js';
 
-// The adoption dashboard (DESIGN.md §9, §11): per integration a funnel with drop-off and
+// The adoption dashboard (docs/architecture.md#adoption, docs/architecture.md#pages-and-reports): per integration a funnel with drop-off and
 // the median time between steps, a ranking, and active connections per day. One call to
 // getAdoption (rollup-backed); everything else here is shaping for people to read.
 

@@ -1,7 +1,7 @@
 import { getRunReport, renderRunReportCsv, type ReportRecord, type RunSummary } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 
-// The HTML run/import report (DESIGN.md §11): the run report split by outcome for people.
+// The HTML run/import report (docs/architecture.md#pages-and-reports): the run report split by outcome for people.
 // A page lists at most ROWS_SHOWN records per outcome; the CSV has every record.
 
 /** Rows a page shows per outcome; the rest are in the CSV. */

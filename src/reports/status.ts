@@ -6,7 +6,7 @@ import { adviceFor, CATEGORY_NAMES, type Advice } from './status-advice.js';
 import { getFailingRecords, type FailingRecord } from './status-records.js';
 import { formatRunDuration } from './status-run.js';
 
-// The tenant status page's figures (DESIGN.md §11), gathered in one call so the route
+// The tenant status page's figures (docs/architecture.md#pages-and-reports), gathered in one call so the route
 // stays thin: health per connection and flow (rollup-backed), the records still failing,
 // recent runs and, when asked, one record's history. Every query is bound to the tenant.
 

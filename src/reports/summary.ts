@@ -1,7 +1,7 @@
 import { describeMoney, formatMoney, formatNumber, formatPercent } from '../format/index.js';
 import type { Compared, ValueReportModel } from './value-report.js';
 
-// The words of a value report. The tone is a summary, not a boast (DESIGN.md §11): what
+// The words of a value report. The tone is a summary, not a boast (docs/architecture.md#pages-and-reports): what
 // moved, what it saved, what went wrong and what still waits — and, for a quiet period,
 // that nothing happened.
 

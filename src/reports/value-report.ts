@@ -52,7 +52,7 @@ export interface PeriodView {
   to: string;
 }
 
-/** The value report of one tenant and period (DESIGN.md §11): a plain JSON model, rendered by templates. */
+/** The value report of one tenant and period (docs/architecture.md#pages-and-reports): a plain JSON model, rendered by templates. */
 export interface ValueReportModel {
   tenant: string;
   title: string;

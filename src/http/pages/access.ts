@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import type { AccessGrant, AccessSigner } from '../../links.js';
 import type { KeyRing, Principal } from '../auth.js';
 
-// Who is looking at a page (DESIGN.md §11, §12). Browsers cannot send a Bearer header on a
+// Who is looking at a page (docs/architecture.md#access). Browsers cannot send a Bearer header on a
 // link, so pages accept, in order: an `Authorization: Bearer` key (scripts, tests); a signed
 // `?access=` token from an email, which is moved into a cookie at once and stripped from the
 // address bar by a redirect (so it does not linger in history or leak in Referer); and the
