@@ -110,11 +110,15 @@ export function requireTenantPage(): RequestHandler {
   };
 }
 
-/** Internal pages (overview, adoption): admin only. */
+/**
+ * Internal pages (overview, adoption): admin only. A signed-out browser is sent to
+ * /login (and back here after), as the home page of any web app does; a tenant page keeps
+ * its 401 page, which explains that its link may have expired.
+ */
 export function requireAdminPage(): RequestHandler {
-  return (_req, res, next) => {
+  return (req, res, next) => {
     const principal = pagePrincipal(res);
-    if (!principal) return next(new AppError('unauthorized', 'sign in with an admin API key', 401));
+    if (!principal) return res.redirect(303, `/login?next=${encodeURIComponent(withoutAccess(req.originalUrl))}`);
     if (principal.role !== 'admin') return next(new AppError('forbidden', 'this page is for operators (admin keys) only', 403));
     next();
   };
