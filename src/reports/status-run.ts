@@ -39,6 +39,12 @@ export interface RunReportPage {
   synced: RunReportSection;
   /** Failed records a later attempt synced. */
   resolved_later: number;
+  /**
+   * Records the run said it had (`records_total`) but never reported as synced, failed or
+   * skipped — a run that failed before reaching them; the page says so rather than
+   * showing a count above empty lists.
+   */
+  not_processed: number;
 }
 
 function section(all: ReportRecord[], status: ReportRecord['status'], counted: number): RunReportSection {
@@ -59,6 +65,7 @@ export async function getRunReportPage(driver: Driver, q: { tenant: string; run:
     skipped: section(records, 'skipped', run.records.skipped),
     synced: section(records, 'synced', run.records.synced),
     resolved_later: records.filter((r) => r.status === 'failed' && r.resolved_by_later_sync).length,
+    not_processed: run.outcome === 'running' ? 0 : Math.max(0, run.records_total - run.records.synced - run.records.failed - run.records.skipped),
   };
 }
 

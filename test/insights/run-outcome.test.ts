@@ -28,7 +28,14 @@ const get = (url: string, query: Record<string, string> = {}) => request(svc.ser
 
 before(async () => {
   svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST });
-  const events = [...run('run-clean', 90, 8, 0, 'run.succeeded'), ...run('run-partial', 60, 5, 3, 'run.succeeded'), ...run('run-failed', 30, 1, 1, 'run.failed')];
+  const events = [
+    ...run('run-clean', 90, 8, 0, 'run.succeeded'),
+    ...run('run-partial', 60, 5, 3, 'run.succeeded'),
+    ...run('run-failed', 30, 1, 1, 'run.failed'),
+    // Failed before reaching any of its 4 records: the report must not show "4" above empty lists silently.
+    { ...base, type: 'run.started', run: 'run-early', time: at(20) },
+    { ...base, type: 'run.failed', run: 'run-early', time: at(19), records_total: 4, error: { http_status: 503, message: 'Service Unavailable' } },
+  ];
   const res = await request(svc.server).post('/v1/events').set('Authorization', `Bearer ${INGEST}`).send(events);
   assert.equal(res.status, 202);
   await svc.ingest.batcher.flush();
@@ -39,15 +46,15 @@ test('/v1/runs: clean = succeeded, with failed records = partial, failed = faile
   const res = await get('/v1/runs', { tenant: 'acme', window: '24h' });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const outcomes = Object.fromEntries(res.body.runs.map((r: any) => [r.run, r.outcome]));
-  assert.deepEqual(outcomes, { 'run-clean': 'succeeded', 'run-partial': 'partial', 'run-failed': 'failed' });
+  assert.deepEqual(outcomes, { 'run-clean': 'succeeded', 'run-partial': 'partial', 'run-failed': 'failed', 'run-early': 'failed' });
 });
 
 test('/v1/health counts the partial run apart from clean successes; the success rate counts clean runs only', async () => {
   const res = await get('/v1/health', { tenant: 'acme', window: '24h' });
   assert.equal(res.status, 200);
   const [c] = res.body.connections;
-  assert.deepEqual(c.runs, { total: 3, succeeded: 1, partial: 1, failed: 1 });
-  assert.equal(c.success_rate, 0.3333);
+  assert.deepEqual(c.runs, { total: 4, succeeded: 1, partial: 1, failed: 2 });
+  assert.equal(c.success_rate, 0.25);
 });
 
 test('the status page and the run report show the partial run as partial, never as Succeeded', async () => {
@@ -65,11 +72,20 @@ test('the status page and the run report show the partial run as partial, never 
   assert.doesNotMatch(report.text, />Succeeded</);
 });
 
-test('the value report counts 1 clean run of 3', async () => {
+test('a run that failed before its records says how many were not processed, instead of an unexplained count', async () => {
+  const res = await get('/status/acme/runs/run-early');
+  assert.equal(res.status, 200);
+  assert.match(res.text, /id="count-not-processed">4</);
+  assert.match(res.text, /4 of the run's 4 records were never synced, failed or skipped one by one: the run failed before it reached them/);
+  const clean = await get('/status/acme/runs/run-clean');
+  assert.doesNotMatch(clean.text, /not-processed/);
+});
+
+test('the value report counts 1 clean run of 4', async () => {
   const from = new Date(NOW - 24 * 3_600_000).toISOString();
   const to = new Date(NOW + 60_000).toISOString();
   const res = await get('/v1/reports/value', { tenant: 'acme', from, to });
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.deepEqual(res.body.totals.runs.current, { total: 3, succeeded: 1, partial: 1, failed: 1 });
-  assert.match(res.body.summary, /33\.3% of 3 runs succeeded without a failed record\. 1 run finished with failed records\./);
+  assert.deepEqual(res.body.totals.runs.current, { total: 4, succeeded: 1, partial: 1, failed: 2 });
+  assert.match(res.body.summary, /25% of 4 runs succeeded without a failed record\. 1 run finished with failed records\./);
 });
