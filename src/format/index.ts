@@ -2,4 +2,5 @@
 // numbers, money, percentages and times through these functions only.
 export { formatMoney, formatNumber, formatPercent } from './numbers.js';
 export { formatAgo, formatTime } from './time.js';
+export { formatDuration } from './duration.js';
 export { describeMoney, unconvertedAmounts, type MoneyFigure } from './money.js';

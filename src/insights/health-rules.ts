@@ -1,6 +1,7 @@
 import type { HealthSettings } from '../config.js';
 import type { FlowCounts } from './health-stats.js';
 import type { ConnectionState, FlowState, RecentRun } from './health-state.js';
+import { formatDuration, formatTime } from '../format/index.js';
 
 /** docs/architecture.md#health statuses. */
 export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
@@ -74,20 +75,12 @@ export function cadenceOf(settings: HealthSettings, state: FlowState): Cadence {
   return inferred === null ? { seconds: null, source: 'learning' } : { seconds: inferred, source: 'inferred' };
 }
 
-/** "3d 4h", "2h 5m", "45m", "30s": durations as people say them. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return h ? `${d}d ${h}h` : `${d}d`;
-  if (h > 0) return m ? `${h}h ${m}m` : `${h}h`;
-  if (m > 0) return `${m}m`;
-  return `${s}s`;
-}
+// Durations in reasons and alert texts read as on every page ("2 hours 5 minutes").
+export { formatDuration };
 
 const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Times in reasons: "2026-11-22 12:00 UTC", never a raw ISO string inside a sentence. */
+const iso = (ms: number) => formatTime(ms);
 const describeFailure = (f: { category: string; code: string; message: string } | null) =>
   f ? `${f.category} · ${f.code}${f.message ? `: ${f.message}` : ''}` : 'no error given';
 

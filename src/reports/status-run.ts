@@ -1,3 +1,4 @@
+import { formatDuration } from '../format/index.js';
 import { getRunReport, renderRunReportCsv, type ReportRecord, type RunSummary } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 
@@ -11,16 +12,8 @@ const PAGE_READ_LIMIT = 20_000;
 /** Record attempts in a CSV download (the API's maximum). */
 const CSV_READ_LIMIT = 100_000;
 
-/** How long a run took, as people say it: "850 ms", "42 s", "3 min 5 s", "1 h 12 min"; "still running" for null. */
-export function formatRunDuration(ms: number | null): string {
-  if (ms === null) return 'still running';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
-  const m = Math.round(s / 60);
-  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
-}
+/** How long a run took, through the one duration format; "still running" for null. */
+export const formatRunDuration = (ms: number | null): string => (ms === null ? 'still running' : formatDuration(ms));
 
 /** The records of one outcome, capped for the page. */
 export interface RunReportSection {

@@ -1,4 +1,4 @@
-import { describeMoney, formatMoney, formatNumber, formatPercent } from '../format/index.js';
+import { describeMoney, formatDuration, formatMoney, formatNumber, formatPercent } from '../format/index.js';
 import type { Compared, ValueReportModel } from './value-report.js';
 
 // The words of a value report. The tone is a summary, not a boast (docs/architecture.md#pages-and-reports): what
@@ -7,16 +7,8 @@ import type { Compared, ValueReportModel } from './value-report.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${formatNumber(n)} ${n === 1 ? one : many}`;
 
-/** Minutes in words: "45 minutes", "3 hours 20 minutes", "2 days 4 hours". */
-export function formatDuration(minutes: number): string {
-  const m = Math.max(0, Math.round(minutes));
-  if (m < 60) return plural(m, 'minute');
-  const days = Math.floor(m / 1440);
-  const hours = Math.floor((m % 1440) / 60);
-  const rest = m % 60;
-  if (days > 0) return hours ? `${plural(days, 'day')} ${plural(hours, 'hour')}` : plural(days, 'day');
-  return rest ? `${plural(hours, 'hour')} ${plural(rest, 'minute')}` : plural(hours, 'hour');
-}
+/** Minutes in words, through the one duration format: "45 minutes", "3 hours 20 minutes", "2 days 4 hours". */
+export const formatMinutes = (minutes: number): string => formatDuration(Math.max(0, minutes) * 60_000);
 
 /**
  * How a figure changed, in words: "up 8.3% from 3,890", "down 2 from 14", "the same as
@@ -62,7 +54,7 @@ export function summarise(m: Omit<ValueReportModel, 'summary'>): string {
   parts.push(
     incidents.count === 0
       ? 'There were no incidents.'
-      : `There ${incidents.count === 1 ? 'was' : 'were'} ${plural(incidents.count, 'incident')}, ${formatDuration(incidents.minutes)} in all.`,
+      : `There ${incidents.count === 1 ? 'was' : 'were'} ${plural(incidents.count, 'incident')}, ${formatMinutes(incidents.minutes)} in all.`,
   );
   if (waiting) parts.push(waiting.trim());
   return parts.join(' ');

@@ -167,7 +167,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const c = await only('t-late', regular({ tenant: 't-late' }, 6, 10, 15));
     assert.equal(c.status, 'degraded');
     assert.deepEqual(codes(c), ['late']);
-    assert.match(c.reasons[0].message, /no run for 15m; runs are expected every 10m/);
+    assert.match(c.reasons[0].message, /no run for 15 minutes; runs are expected every 10 minutes/);
     assert.equal(c.cadence_seconds, 600);
   });
 
@@ -175,7 +175,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const c = await only('t-stale', regular({ tenant: 't-stale' }, 6, 10, 60));
     assert.equal(c.status, 'stale');
     assert.deepEqual(codes(c), ['no_recent_success', 'late']);
-    assert.match(c.reasons[0].message, /no successful run for 1h; runs are expected every 10m/);
+    assert.match(c.reasons[0].message, /no successful run for 1 hour; runs are expected every 10 minutes/);
   });
 
   test('failing · consecutive_failed_runs: the last 3 runs failed', async () => {
@@ -235,7 +235,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const f = { tenant: 't-disabled' };
     const c = await only('t-disabled', [lifecycle(f, 'integration.enabled', 600), ...regular(f, 3, 60, 65), ...run(f, 5, 'failed', [], { http_status: 503 }), lifecycle(f, 'integration.disabled', 3)]);
     assert.equal(c.status, 'disabled');
-    assert.deepEqual(c.reasons, [{ code: 'disabled', message: `the connection was disabled at ${at(3)}` }]);
+    assert.deepEqual(c.reasons, [{ code: 'disabled', message: `the connection was disabled at ${at(3).slice(0, 16).replace("T", " ")} UTC` }]);
     assert.equal(c.flows[0].status, 'disabled');
     assert.deepEqual(c.runs, { total: 4, succeeded: 3, partial: 0, failed: 1 }, 'figures are still reported');
 

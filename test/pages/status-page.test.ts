@@ -60,7 +60,7 @@ describe('tenant status page', () => {
     assert.match(await failing.locator('.wrong').innerText(), /invoices\.sync: last 4 runs failed/);
     assert.match(await failing.locator('.advice').innerText(), /Fix these records in your system; they sync again on the next run/);
     assert.match(await card(page, 'netsuite').locator('.advice').innerText(), /Re-enable it in your integration settings/);
-    assert.match(await card(page, 'hubspot').locator('.wrong').innerText(), /no successful run for 6h; runs are expected every 1h/);
+    assert.match(await card(page, 'hubspot').locator('.wrong').innerText(), /no successful run for 6 hours; runs are expected every 1 hour/);
     await page.context().close();
   });
 
