@@ -38,7 +38,7 @@ function frame(width: number, height: number, label: string, body: string): stri
 }
 
 const text = (x: number, y: number, s: string, attrs = '') =>
-  `<text x="${r1(x)}" y="${r1(y)}" ${FONT} font-size="10" fill="${PALETTE.muted}" ${attrs}>${escapeXml(s)}</text>`;
+  `<text x="${r1(x)}" y="${r1(y)}" ${FONT} font-size="12" fill="${PALETTE.muted}" ${attrs}>${escapeXml(s)}</text>`;
 
 /** One bar per point: a labelled series such as records per day. */
 export interface BarPoint {

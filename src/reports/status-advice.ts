@@ -110,15 +110,19 @@ function kindsOf(r: Reason, facts: AdviceFacts): AdviceKind[] {
   }
 }
 
+/** Does this advice ask the customer to do something? */
+export const customerActs = (advice: readonly Advice[]): boolean => advice.some((a) => CUSTOMER_ACTS.has(a.kind));
+
 const ORDER: AdviceKind[] = ['disabled', 'auth', 'data', 'stale', 'endpoint', 'infra', 'unknown'];
 
 /**
  * What the customer can do about one connection or flow, most urgent first; empty when it
  * is healthy. One entry per kind, naming the flows it is about. Staleness that comes with
  * failures the customer can fix (or that we are fixing) is their effect, not a separate
- * thing to check.
+ * thing to check. `pageHasActions`: another connection on the same page asks the customer
+ * to act, so this one must not say "nothing to do".
  */
-export function adviceFor(f: AdviceFacts): Advice[] {
+export function adviceFor(f: AdviceFacts, page: { pageHasActions?: boolean } = {}): Advice[] {
   if (f.status === 'healthy') return [];
   const byKind = new Map<AdviceKind, Set<string>>();
   for (const r of f.reasons) {
@@ -131,7 +135,7 @@ export function adviceFor(f: AdviceFacts): Advice[] {
   if (byKind.size > 1) byKind.delete('stale');
   if (byKind.size === 0) byKind.set(f.status === 'unknown' ? 'unknown' : f.status === 'stale' ? 'stale' : 'infra', new Set());
   const kinds = ORDER.filter((k) => byKind.has(k));
-  const alsoActing = kinds.some((k) => CUSTOMER_ACTS.has(k));
+  const alsoActing = page.pageHasActions === true || kinds.some((k) => CUSTOMER_ACTS.has(k));
   const uninstalled = f.reasons.some((r) => r.code === 'uninstalled');
   return kinds.map((kind) => ({ kind, text: TEXT[kind](f.integration, { uninstalled, alsoActing }), flows: [...byKind.get(kind)!].sort() }));
 }
