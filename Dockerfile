@@ -24,6 +24,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY alert-rules ./alert-rules
+COPY rates ./rates
 COPY templates ./templates
 COPY dashboards ./dashboards
 # The embedded store and the ingest spool live on the volume; run as the image's non-root user.

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { effectiveRates, readRateTable, type RateTable, type RatesInfo } from './rates.js';
 
-// The only module that reads process.env (STYLE.md): everything else receives a Config.
+// The only module that reads process.env: everything else receives a Config.
 
 const optionalString = z
   .string()
@@ -23,6 +24,8 @@ const envSchema = z.object({
   SYNCWATCH_INGEST_KEY: optionalString,
   SYNCWATCH_CONFIG: optionalString,
   SYNCWATCH_ALERT_RULES: z.string().default('./alert-rules'),
+  /** The reference exchange-rate table (rates.ts); unset: ./rates/reference.yaml when present. */
+  SYNCWATCH_RATES_FILE: optionalString,
   SMTP_URL: optionalString,
   SYNCWATCH_EMAIL_FROM: optionalString,
   SYNCWATCH_OPS_EMAIL: optionalString,
@@ -59,7 +62,7 @@ const keySchema = z
 
 const flowMatch = { integration: z.string().optional(), flow: z.string().optional() };
 
-/** Health thresholds (DESIGN.md §7); every one configurable. */
+/** Health thresholds (docs/architecture.md#health); every one configurable. */
 const healthSchema = z.strictObject({
   window_hours: z.number().positive().default(24),
   degraded_failure_rate: z.number().min(0).max(1).default(0.01),
@@ -68,15 +71,21 @@ const healthSchema = z.strictObject({
   late_factor: z.number().positive().default(1),
   stale_factor: z.number().positive().default(2),
   min_cadence_seconds: z.number().int().positive().default(300),
+  /** A cadence is inferred only from this many ended runs or more… */
+  cadence_min_runs: z.number().int().min(2).default(5),
+  /** …the latest ending at least this long after the flow was first seen; before that the flow is "learning". */
+  cadence_min_span_seconds: z.number().int().nonnegative().default(1800),
   /** Configured cadences; otherwise inferred from recent run intervals. */
   cadences: z.array(z.strictObject({ ...flowMatch, seconds: z.number().int().positive() })).default([]),
 });
 
-/** Value model (DESIGN.md §8): currency conversion and time saved. */
+/** Value model (docs/architecture.md#value): currency conversion and time saved. */
 const valueSchema = z.strictObject({
   reporting_currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
   /** Units of the reporting currency for one unit of each other currency. */
   rates: z.record(z.string().regex(/^[A-Z]{3}$/), z.number().positive()).default({}),
+  /** Convert currencies without a configured rate with the reference table (SYNCWATCH_RATES_FILE). */
+  reference_rates: z.boolean().default(true),
   hourly_cost: z.number().nonnegative().default(50),
   default_minutes_per_record: z.number().nonnegative().default(2),
   minutes_per_record: z
@@ -94,7 +103,25 @@ const fileSchema = z
   .passthrough();
 
 export type HealthSettings = z.infer<typeof healthSchema>;
-export type ValueSettings = z.infer<typeof valueSchema>;
+/**
+ * The value model as capabilities receive it: `rates` are the effective rates (configured
+ * ones, then the reference table's), `rates_info` says which came from the table.
+ */
+export type ValueSettings = z.infer<typeof valueSchema> & { rates_info?: RatesInfo };
+
+const DEFAULT_RATES_FILE = './rates/reference.yaml';
+
+/** The reference table to use: the named file (must exist), else the shipped one if present. */
+function loadRateTable(file: string | undefined, wanted: boolean): RateTable | null {
+  if (!wanted) return null;
+  const chosen = file ?? DEFAULT_RATES_FILE;
+  if (file === undefined && !existsSync(chosen)) return null;
+  try {
+    return readRateTable(path.resolve(chosen));
+  } catch (err) {
+    throw new ConfigError(`SYNCWATCH_RATES_FILE (${chosen}): ${(err as Error).message}`);
+  }
+}
 
 export type ApiKeyConfig = z.infer<typeof keySchema>;
 
@@ -144,6 +171,11 @@ function formatIssues(error: z.ZodError, where: string): string {
   return error.issues.map((i) => `${where}${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
+function withRates(value: z.infer<typeof valueSchema>, table: RateTable | null): ValueSettings {
+  const { rates, info } = effectiveRates(value.reporting_currency, value.rates, table);
+  return { ...value, rates, rates_info: info };
+}
+
 /** Parses and validates configuration from the environment and the optional YAML file. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -180,7 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     keys,
     health: file.health,
-    value: file.value,
+    value: withRates(file.value, loadRateTable(e.SYNCWATCH_RATES_FILE, file.value.reference_rates)),
     alertRulesDir: path.resolve(e.SYNCWATCH_ALERT_RULES),
     smtp: { url: e.SMTP_URL, from: e.SYNCWATCH_EMAIL_FROM ?? 'syncwatch@localhost', opsEmail: e.SYNCWATCH_OPS_EMAIL },
     datadog: { apiKey: e.DD_API_KEY, site: e.DD_SITE, url: e.SYNCWATCH_DATADOG_URL },

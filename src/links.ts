@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from './clock.js';
 
-// Signed, expiring access to pages (DESIGN.md §11, §12): alert emails and value reports
+// Signed, expiring access to pages (docs/architecture.md#access): alert emails and value reports
 // carry links a customer can open without an API key, and a key typed into /login becomes
 // a short-lived session cookie of the same form. A token is `<payload>.<signature>`, both
 // base64url; the payload names the role, the tenants it may see and when it expires.

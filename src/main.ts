@@ -68,7 +68,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
 
   const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
 
-  // One dispatcher at a time (DESIGN.md §12): with an engine here, deliveries and metric
+  // One dispatcher at a time (docs/architecture.md#data-flow): with an engine here, deliveries and metric
   // series go out only while this process holds the alerting lease.
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
@@ -89,7 +89,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
   let grpc: GrpcServer | null = null;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
-  // Only worker processes dispatch notifications (DESIGN.md §12); pending ones resume here.
+  // Only worker processes dispatch notifications (docs/architecture.md#data-flow); pending ones resume here.
   if (config.role !== 'api') await notifier.start();
   // Scheduled value reports: worker processes only, and like dispatch only while holding the lease.
   const reports =

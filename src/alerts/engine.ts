@@ -46,7 +46,7 @@ export interface TickSummary {
 }
 
 /**
- * Alert evaluation and notification for one worker (DESIGN.md §10, §12): rules →
+ * Alert evaluation and notification for one worker (docs/architecture.md#alerts-and-notifications, #data-flow): rules →
  * observations → alert state → routes → outbox → channels. Only the lease holder acts;
  * everything it decides is written (state first, then the outbox, then the notify log),
  * and re-read when it takes the lease, so a restart or a hand-over neither re-notifies

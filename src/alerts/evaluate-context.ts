@@ -23,6 +23,8 @@ export const DEFAULT_HEALTH: HealthSettings = {
   late_factor: 1,
   stale_factor: 2,
   min_cadence_seconds: 300,
+  cadence_min_runs: 5,
+  cadence_min_span_seconds: 1800,
   cadences: [],
 };
 

@@ -44,7 +44,7 @@ async function examplesOf(rule: ThresholdRule, group: Group, ctx: EvaluationCont
 }
 
 /**
- * Value at risk of the group (DESIGN.md §8: failed records not synced by a later attempt),
+ * Value at risk of the group (docs/architecture.md#value: failed records not synced by a later attempt),
  * in its one currency, else converted to the reporting currency, else the largest currency.
  */
 async function valueAtRiskOf(group: Group, ctx: EvaluationContext): Promise<{ amount: number; currency: string } | null> {

@@ -51,7 +51,7 @@ function judgeFiring(rule: EventRule, row: EventRow, now: number): Omit<Judgemen
 }
 
 /**
- * Event rules at ingest (DESIGN.md §10): what the accepted rows say, now. A row of the
+ * Event rules at ingest (docs/architecture.md#alerts-and-notifications): what the accepted rows say, now. A row of the
  * rule's event that meets its conditions is an active observation; a row of one of its
  * `resolve_on` events is an inactive one for the same group (auth.refreshed clears
  * auth.expired). Rows older than the rule's max_age (back-fills, history) say nothing.

@@ -1,4 +1,4 @@
-// The alerts capability's front door (DESIGN.md §10). One export line per module; the
+// The alerts capability's front door (docs/architecture.md#alerts-and-notifications). One export line per module; the
 // state/routing/scheduler parts add theirs below.
 export type { Alert, AlertLabels, AlertStatus, Audience, Observation, Severity, Transition } from './model.js';
 export { loadAlertRules, checkAlertRules, alertRuleFiles, formatRuleError, AlertRulesError, CLASSIFICATION_FILE, type AlertRulesCheck, type RuleFileError } from './rules.js';

@@ -1,6 +1,6 @@
 import type { FailureCategory } from '../ingest/index.js';
 
-/** Who an alert is for (DESIGN.md §6): data → tenant; endpoint → operator (+ tenant when only they can act); infra → operator. */
+/** Who an alert is for (docs/architecture.md#failure-categories): data → tenant; endpoint → operator (+ tenant when only they can act); infra → operator. */
 export type Audience = 'tenant' | 'operator';
 export type Severity = 'info' | 'warning' | 'critical';
 

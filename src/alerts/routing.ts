@@ -74,7 +74,7 @@ function tenantTargets(sub: Subscription, alert: Alert): Target[] {
 }
 
 /**
- * Decides what to notify now (DESIGN.md §10), Alertmanager-style, from the alerts and
+ * Decides what to notify now (docs/architecture.md#alerts-and-notifications), Alertmanager-style, from the alerts and
  * the notify log alone — no hidden timers, so a restarted worker plans the same thing:
  * - a group's first firing message waits `group_wait` (so alerts firing together travel
  *   together), later ones `group_interval` after the group's last message;

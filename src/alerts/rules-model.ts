@@ -94,7 +94,7 @@ const DEFAULT_CODE: Record<Exclude<RuleKind, 'threshold' | 'event'>, string> = {
 const ONE_SHOT_DEDUP_MS = 86_400_000;
 const isOneShot = (raw: RawRule) => raw.kind === 'event' && (raw.one_shot ?? raw.resolve_on === undefined);
 
-/** DESIGN.md §6: data → tenant; endpoint → operator, and the tenant too for auth; infra → operator. */
+/** docs/architecture.md#failure-categories: data → tenant; endpoint → operator, and the tenant too for auth; infra → operator. */
 export function defaultAudience(category: AlertLabels['category'], code: string): Audience[] {
   if (category === 'data' || category === 'success') return ['tenant'];
   if (category === 'endpoint' && code === 'auth') return ['operator', 'tenant'];

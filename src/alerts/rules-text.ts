@@ -41,7 +41,7 @@ export const DEFAULT_SUMMARY = {
   event: '{{where}}: {{event}}',
 } as const;
 
-/** Default actions by who can act (DESIGN.md §6). */
+/** Default actions by who can act (docs/architecture.md#failure-categories). */
 export const DEFAULT_ACTION = {
   data: 'Fix these records in your system; they sync again on the next run: {{examples}}',
   auth: 'Re-authorise the {{integration}} connection in the integration settings.',

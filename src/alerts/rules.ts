@@ -6,7 +6,7 @@ import { describeRulePath, yamlIssueLine } from '../ingest/index.js';
 import { normaliseRule, type AlertRule } from './rules-model.js';
 import { RULE_KINDS, RULE_SCHEMAS, checkRule, type RuleKind } from './rules-schema.js';
 
-/** The failure classification rules share the directory but are not alert rules (DESIGN.md §6). */
+/** The failure classification rules share the directory but are not alert rules (docs/architecture.md#failure-categories). */
 export const CLASSIFICATION_FILE = 'classification.yaml';
 /** The operator's classification overrides, also not alert rules. */
 const CLASSIFICATION_FILES = new Set([CLASSIFICATION_FILE, 'classification.local.yaml']);

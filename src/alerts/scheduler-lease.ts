@@ -21,7 +21,7 @@ const leaseRow = z
   .transform((r) => ({ holder: r.current_holder, expiresAt: r.current_expiry, version: r.top_version }));
 
 /**
- * "Only one worker evaluates and dispatches at a time" (DESIGN.md §12), as a row in
+ * "Only one worker evaluates and dispatches at a time" (docs/architecture.md#data-flow), as a row in
  * ClickHouse: (name, holder, expires_at) with the highest version winning. ClickHouse has
  * no transactions or compare-and-set, so this is best effort, made safe by margins:
  * - a claim is written only when the lease is ours or expired for longer than

@@ -34,7 +34,7 @@ export interface StepOptions {
 }
 
 /**
- * Advances every alert by one evaluation (DESIGN.md §10). Pure apart from mutating
+ * Advances every alert by one evaluation (docs/architecture.md#alerts-and-notifications). Pure apart from mutating
  * `alerts`: no I/O, time comes in as `now`.
  *
  * pending --(true for `for`)--> firing --(false for `resolve_after`)--> resolved.

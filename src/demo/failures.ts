@@ -15,7 +15,7 @@ export interface RecordFailure {
 }
 
 // Most failures carry only what a runner naturally has (HTTP status, message, exit code) so
-// that syncwatch's classification rules (DESIGN.md §6) do the categorising; the timeout is
+// that syncwatch's classification rules (docs/architecture.md#failure-categories) do the categorising; the timeout is
 // explicit because an event cannot say the call was outbound.
 
 /** HubSpot-style 429 with a Retry-After. */

@@ -41,7 +41,7 @@ export interface DemoService extends Service {
 
 const newKey = (role: string) => `sw_${role}_${randomBytes(24).toString('base64url')}`;
 
-/** The configured admin and ingest keys, or freshly generated ones added to the config (DESIGN.md §12). */
+/** The configured admin and ingest keys, or freshly generated ones added to the config (docs/architecture.md#access). */
 function demoKeys(config: Config): { keys: Config['keys']; admin: DemoKey; ingest: DemoKey } {
   const keys = [...config.keys];
   const unscoped = (role: string) => keys.find((k) => k.role === role && !k.tenants?.length)?.key;

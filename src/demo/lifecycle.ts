@@ -3,7 +3,7 @@ import { CONNECTIONS, PROSPECTS, type ConnectionSpec } from './catalog.js';
 import { createRandom, hashString } from './random.js';
 import { DAY, HOUR, MINUTE, type Scenarios, type Target } from './scenarios.js';
 
-/** The adoption funnel of DESIGN.md §9, in order. */
+/** The adoption funnel of docs/architecture.md#adoption, in order. */
 export const FUNNEL = [
   'integration.viewed',
   'integration.install_started',

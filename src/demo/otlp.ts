@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IntegrationEvent } from '../ingest/index.js';
 
 // A few runs of the workload travel as OpenTelemetry spans (OTLP/JSON, built by hand, the
-// attributes of DESIGN.md §4.1) instead of events, so the demo exercises both ingest paths
+// attributes of docs/architecture.md#events) instead of events, so the demo exercises both ingest paths
 // and fills otel_traces. Ids are hashes of the run and event ids: re-sending dedups.
 
 type OtlpValue = { stringValue: string } | { intValue: string } | { doubleValue: number };

@@ -2,7 +2,7 @@ import { CUSTOMER_DOMAINS, FIRST_NAMES, LAST_NAMES, type FlowSpec, type RecordKi
 import { hashString, type Random } from './random.js';
 import { HOUR } from './scenarios.js';
 
-/** A business object as events carry it (DESIGN.md §4.2 `record`). */
+/** A business object as events carry it (docs/architecture.md#events `record`). */
 export interface BusinessRecord {
   id: string;
   type: RecordKind;

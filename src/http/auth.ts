@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiKeyConfig } from '../config.js';
-import { AppError, forbidden, unauthorized } from '../errors.js';
+import { AppError, badRequest, forbidden, unauthorized } from '../errors.js';
 
 export type Role = 'admin' | 'ingest' | 'tenant';
 
@@ -69,4 +69,20 @@ export function requireRole(ring: KeyRing, ...roles: Role[]) {
     res.locals.principal = result;
     next();
   };
+}
+
+/**
+ * The tenant a /v1 read covers. Admin keys read any tenant (omitted: every tenant);
+ * `tenant` keys read their own: omitted means their own tenant, another tenant is 403. A
+ * key for several tenants must name one (400), so an answer never mixes tenants silently.
+ */
+export function readableTenant(res: Response, requested: string | undefined): string | undefined {
+  const principal = res.locals.principal as Principal;
+  if (principal.role === 'admin' || principal.tenants === null) return requested;
+  if (requested !== undefined) {
+    if (!principal.tenants.has(requested)) throw forbidden(`this key may not read tenant "${requested}"`);
+    return requested;
+  }
+  if (principal.tenants.size === 1) return [...principal.tenants][0];
+  throw badRequest('invalid_parameter', 'tenant: is required: this key reads several tenants');
 }

@@ -35,9 +35,12 @@ const firstTimes = `[${FUNNEL_STEPS.map((_, i) => `min(if(type = {step${i}:Strin
 // r: when each step was reached: its own first event, or the first later step if that came
 // earlier (a skipped step is passed when the next recorded one is reached), so r1 <= … <= r6.
 const reachTimes = `arrayMap(i -> arrayMin(arraySlice(f, i)), range(1, ${STEPS + 1})) AS r`;
-// p: step reached within the period; t (steps 2…): and timed (both it and the step before
-// recorded); d: the time from the step before.
-const periodFlags = 'arrayMap(x -> x >= {from:Int64} AND x < {to:Int64}, r) AS p';
+// Counted by cohort: the connections that entered the funnel (reached its first step) in the
+// period, each counted at every step it reached by the period's end — so a step never
+// counts more connections than the step before, and conversion stays ≤ 100 %.
+// p: in the cohort and step reached by `to`; t (steps 2…): and timed (both it and the step
+// before recorded, so both inside the period); d: the time from the step before.
+const periodFlags = 'arrayMap(x -> r[1] >= {from:Int64} AND r[1] < {to:Int64} AND x < {to:Int64}, r) AS p';
 const timedFlags = `arrayMap(i -> p[i] AND f[i - 1] < ${NEVER} AND f[i] < ${NEVER}, range(2, ${STEPS + 1})) AS t`;
 const stepTimes = `arrayMap(i -> r[i] - r[i - 1], range(2, ${STEPS + 1})) AS d`;
 
@@ -67,8 +70,9 @@ const funnelRow = z
 export type FunnelStats = z.output<typeof funnelRow>;
 
 /**
- * Per integration: connections that reached each funnel step in the period, median time
- * from the previous step, installs as of `to`, and churn (latest state as of `to`).
+ * Per integration: of the connections that entered the funnel in the period (the cohort),
+ * how many reached each step by its end, median time from the previous step (pairs inside
+ * the period only), installs as of `to`, and churn (latest state as of `to`).
  * Reads adoption_lifecycle and adoption_first_success: O(connections), not O(events).
  */
 export async function getFunnelStats(driver: Driver, q: { range: TimeRange; integration?: string }): Promise<FunnelStats[]> {

@@ -103,7 +103,7 @@ export function rankIntegrations(items: readonly IntegrationAdoption[]): RankedI
 }
 
 /**
- * Adoption per integration over a period (DESIGN.md §9), read from the adoption rollups:
+ * Adoption per integration over a period (docs/architecture.md#adoption), read from the adoption rollups:
  * funnel with conversion and median time between steps, installs, active connections,
  * churn, records and value moved, a daily active series, and a ranking.
  * With `integration` given, that integration is always in the answer (zeros when it has no data).

@@ -68,7 +68,7 @@ function emptySeries(range: TimeRange, unit: RollupUnit): Map<string, FailurePoi
 }
 
 /**
- * Failures over a window (DESIGN.md §6): grouped by category and code with counts,
+ * Failures over a window (docs/architecture.md#failure-categories): grouped by category and code with counts,
  * affected records and runs, first/last seen within the window and up to 10 recent
  * examples each, plus a zero-filled series for charts. Read from the failure_stats
  * rollup (whole hours) and raw events (the partial hours at the edges).

@@ -1,8 +1,9 @@
 import type { HealthSettings } from '../config.js';
 import type { FlowCounts } from './health-stats.js';
 import type { ConnectionState, FlowState, RecentRun } from './health-state.js';
+import { formatDuration, formatTime } from '../format/index.js';
 
-/** DESIGN.md §7 statuses. */
+/** docs/architecture.md#health statuses. */
 export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
 
 /** Why a status is what it is: a stable machine code and a sentence a person can act on. */
@@ -11,6 +12,8 @@ export interface Reason {
   message: string;
   /** The flow the reason comes from, on a connection's reasons. */
   flow?: string;
+  /** The failure the reason is about (a failed run or record), so advice can name who can act. */
+  failure?: { category: string; code: string };
 }
 
 /** Worst first; `disabled` always wins, `unknown` loses to anything known. */
@@ -21,13 +24,14 @@ export const worse = (a: HealthStatus, b: HealthStatus): HealthStatus => (SEVERI
 
 /** flow_state keeps the 20 latest runs, so "the last N runs failed" can look that far back. */
 export const MAX_CONSECUTIVE_RUNS = 20;
-/** Cadence is inferred from the intervals between this many latest runs (DESIGN.md §7). */
+/** Cadence is inferred from the intervals between this many latest runs (docs/architecture.md#health). */
 const CADENCE_SAMPLE = 10;
 
 /** The expected cadence of a flow, and where it came from. */
 export interface Cadence {
   seconds: number | null;
-  source: 'configured' | 'inferred' | null;
+  /** `learning`: runs were seen, but not yet enough of them over enough time to infer one. */
+  source: 'configured' | 'inferred' | 'learning' | null;
 }
 
 /** A configured cadence for the flow: the most specific match wins (integration and flow, then either). */
@@ -54,28 +58,29 @@ export function inferCadence(recentRuns: readonly RecentRun[]): number | null {
   return Math.max(1, Math.round(median / 1000));
 }
 
-/** Configured cadence, else inferred from recent runs. */
+/**
+ * Configured cadence, else inferred from recent runs — but only with evidence: at least
+ * `cadence_min_runs` ended runs, the latest ending at least `cadence_min_span_seconds`
+ * after the flow was first seen. Before that the flow is `learning` and is never late or
+ * stale for want of a cadence (two runs 2 s apart do not make a 2 s schedule).
+ */
 export function cadenceOf(settings: HealthSettings, state: FlowState): Cadence {
   const configured = configuredCadence(settings, state.integration, state.flow);
   if (configured !== null) return { seconds: configured, source: 'configured' };
-  const inferred = inferCadence(state.recentRuns);
-  return inferred === null ? { seconds: null, source: null } : { seconds: inferred, source: 'inferred' };
+  const runs = state.recentRuns;
+  if (runs.length === 0) return { seconds: null, source: null };
+  const span = runs[0].endedAt - state.firstSeenAt;
+  if (runs.length < settings.cadence_min_runs || span < settings.cadence_min_span_seconds * 1000) return { seconds: null, source: 'learning' };
+  const inferred = inferCadence(runs);
+  return inferred === null ? { seconds: null, source: 'learning' } : { seconds: inferred, source: 'inferred' };
 }
 
-/** "3d 4h", "2h 5m", "45m", "30s": durations as people say them. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return h ? `${d}d ${h}h` : `${d}d`;
-  if (h > 0) return m ? `${h}h ${m}m` : `${h}h`;
-  if (m > 0) return `${m}m`;
-  return `${s}s`;
-}
+// Durations in reasons and alert texts read as on every page ("2 hours 5 minutes").
+export { formatDuration };
 
 const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Times in reasons: "2026-11-22 12:00 UTC", never a raw ISO string inside a sentence. */
+const iso = (ms: number) => formatTime(ms);
 const describeFailure = (f: { category: string; code: string; message: string } | null) =>
   f ? `${f.category} · ${f.code}${f.message ? `: ${f.message}` : ''}` : 'no error given';
 
@@ -106,7 +111,7 @@ export function authReason(connection: Pick<ConnectionState, 'auth'>): Reason | 
   return { code: 'auth_expired', message: `the connection's authorisation expired at ${iso(a.at)}; it must be re-authorised` };
 }
 
-/** Applies DESIGN.md §7 to one flow: its status and every reason that holds. */
+/** Applies docs/architecture.md#health to one flow: its status and every reason that holds. */
 export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason[]; cadence: Cadence } {
   const { state, counts, settings, now } = f;
   const cadence = cadenceOf(settings, state);
@@ -114,7 +119,8 @@ export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason
   if (disabled) return { status: 'disabled', reasons: [disabled], cadence };
 
   const found: { status: HealthStatus; reason: Reason }[] = [];
-  const add = (status: HealthStatus, code: string, message: string) => found.push({ status, reason: { code, message } });
+  const add = (status: HealthStatus, code: string, message: string, failure?: { category: string; code: string } | null) =>
+    found.push({ status, reason: failure ? { code, message, failure: { category: failure.category, code: failure.code } } : { code, message } });
   const runs = state.recentRuns;
   const latest = runs[0];
 
@@ -123,11 +129,11 @@ export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason
   let streak = 0;
   while (streak < runs.length && runs[streak].outcome === 'failed') streak++;
   const consecutive = streak >= n;
-  if (consecutive) add('failing', 'consecutive_failed_runs', `last ${streak} runs failed`);
+  if (consecutive) add('failing', 'consecutive_failed_runs', `last ${streak} runs failed`, latest.failure);
   const endpointRun = latest?.outcome === 'failed' && latest.failure?.category === 'endpoint';
   const endpointRecord = state.lastRecord?.status === 'failed' && state.lastRecord.failure?.category === 'endpoint';
-  if (endpointRun) add('failing', 'endpoint_failure', `the latest run failed with an endpoint error (${describeFailure(latest.failure)})`);
-  else if (endpointRecord) add('failing', 'endpoint_failure', `the latest record failed with an endpoint error (${describeFailure(state.lastRecord!.failure)})`);
+  if (endpointRun) add('failing', 'endpoint_failure', `the latest run failed with an endpoint error (${describeFailure(latest.failure)})`, latest.failure);
+  else if (endpointRecord) add('failing', 'endpoint_failure', `the latest record failed with an endpoint error (${describeFailure(state.lastRecord!.failure)})`, state.lastRecord!.failure);
   const auth = authReason(f.connection);
   if (auth) add('failing', auth.code, auth.message);
   const attempts = counts.records.synced + counts.records.failed;
@@ -158,7 +164,7 @@ export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason
     add('degraded', 'data_failures', `${counts.failures.data} data failure${counts.failures.data === 1 ? '' : 's'} ${f.windowLabel} (records the tenant can fix: validation, mapping, conflicts)`);
   }
   if (latest?.outcome === 'failed' && !consecutive && !endpointRun) {
-    add('degraded', 'latest_run_failed', `the latest run failed (${describeFailure(latest.failure)})`);
+    add('degraded', 'latest_run_failed', `the latest run failed (${describeFailure(latest.failure)})`, latest.failure);
   }
 
   const status = found.reduce<HealthStatus>((s, r) => worse(s, r.status), 'healthy');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Driver } from '../store/index.js';
+import { toChTime, type Driver } from '../store/index.js';
 import { hasEdges, rawEdgesByHourSql, rollupBodySql, splitParams } from './rollup-range.js';
 import type { TimeRange } from './window.js';
 
@@ -12,7 +12,11 @@ export interface FlowFilter {
 
 /** Counts of one flow over a window. */
 export interface FlowCounts {
-  runs: { total: number; succeeded: number; failed: number };
+  /**
+   * Runs that ended in the window: `succeeded` cleanly, `partial` (finished, but with
+   * failed records), `failed`; total = succeeded + partial + failed.
+   */
+  runs: { total: number; succeeded: number; partial: number; failed: number };
   records: { synced: number; failed: number; skipped: number };
   failures: { infra: number; endpoint: number; data: number };
   /** Failures by `category.code`, e.g. `endpoint.rate_limited`. */
@@ -51,7 +55,7 @@ const statsRow = z
     integration: r.integration,
     connection: r.connection,
     flow: r.flow,
-    runs: { total: r.runs_total, succeeded: r.runs_succeeded, failed: r.runs_failed },
+    runs: { total: r.runs_total, succeeded: r.runs_succeeded, partial: 0, failed: r.runs_failed },
     records: { synced: r.records_synced, failed: r.records_failed, skipped: r.records_skipped },
     failures: { infra: r.failures_infra, endpoint: r.failures_endpoint, data: r.failures_data },
     failureCodes: r.failure_codes,
@@ -125,18 +129,49 @@ export async function getFlowCounts(driver: Driver, filter: FlowFilter, range: T
       ${raw}
     )
     GROUP BY ${KEY}`;
-  return driver.query({
-    name: 'health.flow_counts',
-    sql,
-    params: { ...flowParams(filter), ...splitParams(range, 'hour') },
-    schema: statsRow,
+  const [counts, partial] = await Promise.all([
+    driver.query({ name: 'health.flow_counts', sql, params: { ...flowParams(filter), ...splitParams(range, 'hour') }, schema: statsRow }),
+    getPartialRuns(driver, filter, range),
+  ]);
+  // A partial run is one of the run.succeeded events counted above: move it out of `succeeded`.
+  for (const c of counts) {
+    const n = Math.min(partial.get(`${c.tenant}\u0000${c.integration}\u0000${c.connection}\u0000${c.flow}`) ?? 0, c.runs.succeeded);
+    c.runs.succeeded -= n;
+    c.runs.partial = n;
+  }
+  return counts;
+}
+
+const partialRow = z.object({ tenant: z.string(), integration: z.string(), connection: z.string(), flow: z.string(), partial: count });
+
+/**
+ * Runs per flow that ended in the window without failing but with failed records
+ * (the runs table, merged per run; only runs with an event since the window began).
+ */
+async function getPartialRuns(driver: Driver, filter: FlowFilter, range: TimeRange): Promise<Map<string, number>> {
+  const T = "DateTime64(3, 'UTC')";
+  const rows = await driver.query({
+    name: 'health.partial_runs',
+    sql: `SELECT ${KEY}, count() AS partial
+          FROM (
+            SELECT tenant, run, integration, connection, flow, max(ended_at) AS ended,
+                   argMaxIfMerge(outcome).1 AS outcome, sum(records_failed) AS failed
+            FROM runs
+            WHERE ${and([...flowWhere(filter), `last_seen_at >= {from:${T}}`])}
+            GROUP BY tenant, run, integration, connection, flow
+            HAVING ended >= {from:${T}} AND ended < {to:${T}} AND outcome = 'succeeded' AND failed > 0
+          )
+          GROUP BY ${KEY}`,
+    params: { ...flowParams(filter), from: toChTime(range.from.getTime()), to: toChTime(range.to.getTime()) },
+    schema: partialRow,
   });
+  return new Map(rows.map((r) => [`${r.tenant}\u0000${r.integration}\u0000${r.connection}\u0000${r.flow}`, r.partial]));
 }
 
 /** Zero counts: a flow with no activity in the window. */
 export function emptyCounts(): FlowCounts {
   return {
-    runs: { total: 0, succeeded: 0, failed: 0 },
+    runs: { total: 0, succeeded: 0, partial: 0, failed: 0 },
     records: { synced: 0, failed: 0, skipped: 0 },
     failures: { infra: 0, endpoint: 0, data: 0 },
     failureCodes: {},
@@ -148,7 +183,12 @@ export function addCounts(a: FlowCounts, b: FlowCounts): FlowCounts {
   const codes = { ...a.failureCodes };
   for (const [k, v] of Object.entries(b.failureCodes)) codes[k] = (codes[k] ?? 0) + v;
   return {
-    runs: { total: a.runs.total + b.runs.total, succeeded: a.runs.succeeded + b.runs.succeeded, failed: a.runs.failed + b.runs.failed },
+    runs: {
+      total: a.runs.total + b.runs.total,
+      succeeded: a.runs.succeeded + b.runs.succeeded,
+      partial: a.runs.partial + b.runs.partial,
+      failed: a.runs.failed + b.runs.failed,
+    },
     records: { synced: a.records.synced + b.records.synced, failed: a.records.failed + b.records.failed, skipped: a.records.skipped + b.records.skipped },
     failures: { infra: a.failures.infra + b.failures.infra, endpoint: a.failures.endpoint + b.failures.endpoint, data: a.failures.data + b.failures.data },
     failureCodes: codes,

@@ -27,7 +27,8 @@ export interface HealthFigures {
 /** One flow's health. */
 export interface FlowHealth extends HealthFigures {
   flow: string;
-  cadence_source: 'configured' | 'inferred' | null;
+  /** `learning`: runs seen, but not enough yet to infer a cadence (docs/api/health.md). */
+  cadence_source: 'configured' | 'inferred' | 'learning' | null;
 }
 
 /** One connection's health, with its flows. */
@@ -76,7 +77,7 @@ function figures(
 }
 
 /**
- * Health per connection and flow (DESIGN.md §7): counts over the window from the hourly
+ * Health per connection and flow (docs/architecture.md#health): counts over the window from the hourly
  * rollup, status from the all-time latest state of each flow and connection. The status
  * is always judged as of now; the window bounds only the counts and failure rates.
  */

@@ -4,6 +4,6 @@ export { listRuns, getRun, type RunSummary } from './runs.js';
 export { getRunReport, type RunReport, type ReportRecord } from './runs-report.js';
 export { renderRunReportCsv } from './runs-csv.js';
 export { getFailures, chooseBucket, type FailuresReport, type FailureGroup, type FailureExample } from './failures.js';
-export { getValue, getValueByDay, VALUE_GROUPINGS, type ValueReport, type ValueGroup, type ValueGroupBy, type ValueFigures, type Money } from './value.js';
+export { getValue, getValueByDay, VALUE_GROUPINGS, type ValueReport, type ValueGroup, type ValueGroupBy, type ValueFigures, type Money, type Conversion } from './value.js';
 export { checkDate, DATE_WINDOW } from './window.js';
 export { getUnknownFailures, type UnknownFailure } from './failure-unknowns.js';

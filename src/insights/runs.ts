@@ -3,6 +3,13 @@ import { fromChTime, toChTime, type Driver } from '../store/index.js';
 import { and, flowParams, flowWhere, type FlowFilter } from './health-stats.js';
 import type { TimeRange } from './window.js';
 
+/** How a run ended (docs/api/runs.md). */
+export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'running';
+
+/** A finished run's outcome: a success with failed records is `partial`. */
+export const outcomeOf = (ended: string, recordsFailed: number): RunOutcome =>
+  ended === 'failed' ? 'failed' : recordsFailed > 0 ? 'partial' : 'succeeded';
+
 /** One run as the API returns it. */
 export interface RunSummary {
   run: string;
@@ -13,8 +20,11 @@ export interface RunSummary {
   started_at: string;
   ended_at: string | null;
   duration_ms: number | null;
-  /** `running` until a run.succeeded / run.failed arrives. */
-  outcome: 'succeeded' | 'failed' | 'running';
+  /**
+   * `running` until a run.succeeded / run.failed arrives; `partial` for a run that
+   * finished without failing but with failed records; `succeeded` only for a clean run.
+   */
+  outcome: RunOutcome;
   records_total: number;
   records: { synced: number; failed: number; skipped: number };
   failures: { infra: number; endpoint: number; data: number };
@@ -60,7 +70,7 @@ const runRow = z
       started_at: r.started,
       ended_at: ended ? r.ended : null,
       duration_ms: ended ? Math.max(0, Date.parse(r.ended!) - Date.parse(r.started)) : null,
-      outcome: !ended ? 'running' : outcome === 'failed' ? 'failed' : 'succeeded',
+      outcome: !ended ? 'running' : outcomeOf(outcome, r.records_failed),
       records_total: r.records_total,
       records: { synced: r.records_synced, failed: r.records_failed, skipped: r.records_skipped },
       failures: { infra: r.failures_infra, endpoint: r.failures_endpoint, data: r.failures_data },

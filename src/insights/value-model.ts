@@ -12,7 +12,7 @@ export interface Money {
   unconverted_currencies: string[];
 }
 
-/** The value figures of one period (DESIGN.md §8). */
+/** The value figures of one period (docs/architecture.md#value). */
 export interface ValueFigures {
   money_moved: Money;
   /** Successful record syncs. */

@@ -1,7 +1,7 @@
 import type { ValueSettings } from '../config.js';
 import type { Driver } from '../store/index.js';
 import { UNIT_MS } from './rollup-range.js';
-import { computeFigures, type ValueFigures } from './value-model.js';
+import { computeFigures, rateOf, type ValueFigures } from './value-model.js';
 import { queryAtRiskAsOf } from './value-at-risk.js';
 import { queryMoved, type AtRiskRow, type MovedRow, type ValueFilter } from './value-sql.js';
 import { previousRange, type TimeRange } from './window.js';
@@ -18,12 +18,24 @@ export type ValueGroup = { integration?: string; flow?: string; day?: string } &
     previous?: ValueFigures;
   };
 
+/**
+ * How the answer's money was converted: the rate of every currency it holds that has one
+ * (units of the reporting currency per unit), and which of them came from the dated
+ * reference table rather than the configuration.
+ */
+export interface Conversion {
+  rates: Record<string, number>;
+  reference_as_of: string | null;
+  reference_currencies: string[];
+}
+
 /** GET /v1/value's answer: the period's figures, the previous period's, and the groups. */
 export type ValueReport = {
   from: string;
   to: string;
   filters: ValueFilter;
   reporting_currency: string;
+  conversion: Conversion;
 } & ValueFigures & {
     previous: { from: string; to: string } & ValueFigures;
     group_by: ValueGroupBy;
@@ -84,8 +96,24 @@ function buildGroups(
     );
 }
 
+/** The conversion of the currencies `figures` hold (for the answer to say which rates it used). */
+export function conversionOf(figures: readonly ValueFigures[], settings: ValueSettings): Conversion {
+  const currencies = new Set<string>();
+  for (const f of figures) {
+    for (const c of Object.keys(f.money_moved.by_currency)) currencies.add(c);
+    for (const c of Object.keys(f.value_at_risk?.by_currency ?? {})) currencies.add(c);
+  }
+  const rates: Record<string, number> = {};
+  for (const c of [...currencies].sort()) {
+    const rate = rateOf(c, settings);
+    if (rate !== undefined) rates[c] = rate;
+  }
+  const fromTable = (settings.rates_info?.reference_currencies ?? []).filter((c) => currencies.has(c));
+  return { rates, reference_as_of: fromTable.length ? (settings.rates_info?.reference_as_of ?? null) : null, reference_currencies: fromTable };
+}
+
 /**
- * The value an integration delivered over a period (DESIGN.md §8): money moved per
+ * The value an integration delivered over a period (docs/architecture.md#value): money moved per
  * currency and converted, records moved, time saved, and value at risk as of the
  * period's end, beside the same figures for the previous period of equal length, and
  * broken down by integration, flow or day (`previous` replaces the equal-length range). Money moved is read from the value_stats
@@ -109,13 +137,16 @@ export async function getValue(
     ]),
     queryAtRiskAsOf(driver, filter, [range.to, prev.to]),
   ]);
+  const current = computeFigures(moved, atRisk, settings);
+  const before = computeFigures(prevMoved, prevAtRisk, settings);
   return {
     from: range.from.toISOString(),
     to: range.to.toISOString(),
     filters: filter,
     reporting_currency: settings.reporting_currency,
-    ...computeFigures(moved, atRisk, settings),
-    previous: { from: prev.from.toISOString(), to: prev.to.toISOString(), ...computeFigures(prevMoved, prevAtRisk, settings) },
+    conversion: conversionOf([current, before], settings),
+    ...current,
+    previous: { from: prev.from.toISOString(), to: prev.to.toISOString(), ...before },
     group_by: groupBy,
     groups: buildGroups(groupBy, range, { moved, atRisk }, { moved: prevMoved, atRisk: prevAtRisk }, settings),
   };

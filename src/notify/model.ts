@@ -60,7 +60,7 @@ export interface DeliveryContext {
   now: number;
 }
 
-/** Every channel implements this one signature (STYLE.md), for its own kind of target (see registry.ts). */
+/** Every channel implements this one signature, for its own kind of target (see registry.ts). */
 export type Channel<T> = (target: T, message: NotificationMessage, ctx: DeliveryContext) => Promise<DeliveryResult>;
 
 /**

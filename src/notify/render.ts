@@ -2,68 +2,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { formatAgo, formatMoney, formatNumber, formatPercent, formatTime } from '../format/index.js';
+
+// The formatters live in src/format (one vocabulary for pages, emails and webhooks); notify re-exports them.
+export { formatAgo, formatMoney, formatNumber, formatPercent, formatTime };
+
+const SEVERITY_COLOURS: Record<string, string> = { critical: '#b42318', warning: '#b54708', info: '#175cd3', resolved: '#067647' };
 
 /** templates/ at the package root, from src/notify (tsx) and from dist/notify (built) alike. */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
-/** Formats money in its own currency: 12345.5 EUR → "€12,345.50". */
-export function formatMoney(amount: unknown, currency: unknown): string {
-  const n = Number(amount);
-  if (!Number.isFinite(n)) return '';
-  const code = typeof currency === 'string' ? currency.toUpperCase() : '';
-  try {
-    if (/^[A-Z]{3}$/.test(code)) return new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).format(n);
-  } catch {
-    // an unknown ISO code: fall through to the plain number
-  }
-  return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(n)}${code ? ` ${code}` : ''}`;
-}
 
-/** Formats a time (epoch ms or ISO string) unambiguously for any reader: "2026-11-22 12:00 UTC". */
-export function formatTime(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '';
-  const d = new Date(typeof value === 'number' ? value : String(value));
-  return Number.isNaN(d.getTime()) ? '' : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-const SEVERITY_COLOURS: Record<string, string> = { critical: '#b42318', warning: '#b54708', info: '#175cd3', resolved: '#067647' };
-
-/** "12 minutes ago", "3 days ago", "in 5 minutes" — `value` relative to `now` (both epoch ms or ISO). */
-export function formatAgo(value: unknown, now: unknown): string {
-  const toMs = (v: unknown) => (typeof v === 'number' ? v : Date.parse(String(v)));
-  if (value === null || value === undefined || value === '') return 'never';
-  const t = toMs(value);
-  const n = toMs(now);
-  if (!Number.isFinite(t) || !Number.isFinite(n)) return '';
-  const diff = n - t;
-  const abs = Math.abs(diff);
-  const units: [number, string][] = [
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'minute'],
-  ];
-  if (abs < 60_000) return 'just now';
-  const [size, unit] = units.find(([u]) => abs >= u)!;
-  const count = Math.floor(abs / size);
-  const phrase = `${count} ${unit}${count === 1 ? '' : 's'}`;
-  return diff >= 0 ? `${phrase} ago` : `in ${phrase}`;
-}
-
-/** A ratio as a percentage: 0.9876 → "98.8%"; null/undefined → "–". */
-export function formatPercent(ratio: unknown): string {
-  if (ratio === null || ratio === undefined || ratio === '') return '–';
-  const n = Number(ratio);
-  if (!Number.isFinite(n)) return '–';
-  return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: n > 0.999 && n < 1 ? 2 : 1 }).format(n * 100)}%`;
-}
-
-/** A count with thousands separators: 12345 → "12,345". */
-export function formatNumber(value: unknown): string {
-  const n = Number(value);
-  return Number.isFinite(n) ? new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(n) : '';
-}
-
-/** The one handlebars factory of syncwatch (emails, reports, pages), with its helpers (STYLE.md). */
+/** The one handlebars factory of syncwatch (emails, reports, pages), with its helpers . */
 export function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper('money', (amount: unknown, currency: unknown) => formatMoney(amount, currency));

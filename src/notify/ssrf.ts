@@ -106,7 +106,7 @@ export function isAddressAllowed(address: string, allow: readonly string[] = [])
 }
 
 /**
- * The SSRF guard (DESIGN.md §13): the URL must be http(s), and every address its host
+ * The SSRF guard (docs/architecture.md#key-decisions): the URL must be http(s), and every address its host
  * resolves to must be public, unless the host, the IP or a CIDR containing it is in
  * `allow` (SYNCWATCH_WEBHOOK_ALLOW). Throws WebhookUrlError (400) when refused. Called
  * when a subscription is saved and again before every send (DNS may have changed);

@@ -1,10 +1,11 @@
+import { formatDuration } from '../format/index.js';
 import type { ValueSettings } from '../config.js';
 import { getAdoption, type AdoptionReport, type IntegrationAdoption } from '../insights/index.js';
 import type { TimeRange } from '../insights/window.js';
 import type { Driver } from '../store/index.js';
 import { funnelChart, lineChart, PALETTE } from './charts.js';
 
-// The adoption dashboard (DESIGN.md §9, §11): per integration a funnel with drop-off and
+// The adoption dashboard (docs/architecture.md#adoption, docs/architecture.md#pages-and-reports): per integration a funnel with drop-off and
 // the median time between steps, a ranking, and active connections per day. One call to
 // getAdoption (rollup-backed); everything else here is shaping for people to read.
 
@@ -84,16 +85,9 @@ export interface AdoptionPage {
   unconvertedCurrencies: string[];
 }
 
-const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
-/** Seconds in words, at the scale a person thinks in: "40 seconds", "12 minutes", "3.5 hours", "2 days". */
-export function formatDuration(seconds: number): string {
-  const round1 = (x: number) => Math.round(x * 10) / 10;
-  if (seconds < 90) return plural(Math.round(seconds), 'second');
-  if (seconds < 90 * 60) return plural(Math.round(seconds / 60), 'minute');
-  if (seconds < 36 * 3600) return plural(round1(seconds / 3600), 'hour');
-  return plural(round1(seconds / 86_400), 'day');
-}
+/** Seconds in words, through the one duration format ("40 seconds", "3 hours 30 minutes"). */
+export const formatSeconds = (seconds: number): string => formatDuration(seconds * 1000);
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const dayLabel = (date: string) => `${MONTHS[Number(date.slice(5, 7)) - 1]} ${Number(date.slice(8, 10))}`;
@@ -108,7 +102,7 @@ function section(a: IntegrationAdoption): IntegrationSection {
       conversion: s.conversion,
       dropOff: previous === null ? null : Math.max(0, previous - s.connections),
       dropOffRate: s.conversion === null ? null : Math.max(0, Math.round((1 - s.conversion) * 10_000) / 10_000),
-      medianFromPrevious: s.median_seconds_from_previous === null ? null : formatDuration(s.median_seconds_from_previous),
+      medianFromPrevious: s.median_seconds_from_previous === null ? null : formatSeconds(s.median_seconds_from_previous),
     };
   });
   const worst = funnel.reduce<FunnelRow | null>((w, r) => ((r.dropOff ?? 0) > (w?.dropOff ?? 0) ? r : w), null);

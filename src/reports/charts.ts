@@ -1,4 +1,4 @@
-// Small inline-SVG charts for emails and pages (DESIGN.md §11). Email-safe on purpose:
+// Small inline-SVG charts for emails and pages (docs/architecture.md#pages-and-reports). Email-safe on purpose:
 // only rect/line/polyline/text with presentation attributes (no CSS classes, no scripts,
 // no external fonts), fixed width/height attributes, and a <title> plus aria-label so the
 // figure reads as text where SVG is not drawn. Every label passes through escapeXml.
@@ -38,7 +38,7 @@ function frame(width: number, height: number, label: string, body: string): stri
 }
 
 const text = (x: number, y: number, s: string, attrs = '') =>
-  `<text x="${r1(x)}" y="${r1(y)}" ${FONT} font-size="10" fill="${PALETTE.muted}" ${attrs}>${escapeXml(s)}</text>`;
+  `<text x="${r1(x)}" y="${r1(y)}" ${FONT} font-size="12" fill="${PALETTE.muted}" ${attrs}>${escapeXml(s)}</text>`;
 
 /** One bar per point: a labelled series such as records per day. */
 export interface BarPoint {

@@ -8,7 +8,7 @@ import { overviewFailures, type OverviewFailures } from './overview-failures.js'
 export { CATEGORY_LABELS, bucketLabel, type CategoryTotal, type OverviewFailures, type TopFailure } from './overview-failures.js';
 export { destinationOf, type DeliveryLog, type OverviewAlert, type OverviewDelivery } from './overview-activity.js';
 
-// The operator overview (DESIGN.md §11): every connection by status, failures by category
+// The operator overview (docs/architecture.md#pages-and-reports): every connection by status, failures by category
 // over time, firing alerts, recent notifications and dead letters. Each part comes from
 // the rollup-backed insight or store function that owns it, read in parallel.
 

@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import { checkDate } from '../insights/index.js';
 
-// Report periods (DESIGN.md §11): a calendar month (`2026-10`), an ISO week (`2026-W44`)
+// Report periods (docs/architecture.md#pages-and-reports): a calendar month (`2026-10`), an ISO week (`2026-W44`)
 // or any from/to range. All in UTC; every period is half-open, [from, to).
 
 const DAY = 86_400_000;

@@ -51,7 +51,7 @@ const activity = (f: ReportFigures, which: 'current' | 'previous') =>
 const worthSending = (m: ValueReportModel) => !m.empty || activity(m.totals, 'previous') > 0;
 
 /**
- * Sends the scheduled value reports (DESIGN.md §11): weekly for the previous ISO week and
+ * Sends the scheduled value reports (docs/architecture.md#pages-and-reports): weekly for the previous ISO week and
  * monthly for the previous month, at 06:00 UTC on Monday and on the 1st, to each tenant
  * whose subscription asks for it (`value_report`), through the notification outbox. Each
  * (kind, period, tenant) is recorded in report_sends once handed over, and the message

@@ -1,7 +1,8 @@
+import { formatDuration } from '../format/index.js';
 import { getRunReport, renderRunReportCsv, type ReportRecord, type RunSummary } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 
-// The HTML run/import report (DESIGN.md §11): the run report split by outcome for people.
+// The HTML run/import report (docs/architecture.md#pages-and-reports): the run report split by outcome for people.
 // A page lists at most ROWS_SHOWN records per outcome; the CSV has every record.
 
 /** Rows a page shows per outcome; the rest are in the CSV. */
@@ -11,16 +12,8 @@ const PAGE_READ_LIMIT = 20_000;
 /** Record attempts in a CSV download (the API's maximum). */
 const CSV_READ_LIMIT = 100_000;
 
-/** How long a run took, as people say it: "850 ms", "42 s", "3 min 5 s", "1 h 12 min"; "still running" for null. */
-export function formatRunDuration(ms: number | null): string {
-  if (ms === null) return 'still running';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
-  const m = Math.round(s / 60);
-  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
-}
+/** How long a run took, through the one duration format; "still running" for null. */
+export const formatRunDuration = (ms: number | null): string => (ms === null ? 'still running' : formatDuration(ms));
 
 /** The records of one outcome, capped for the page. */
 export interface RunReportSection {
@@ -39,6 +32,12 @@ export interface RunReportPage {
   synced: RunReportSection;
   /** Failed records a later attempt synced. */
   resolved_later: number;
+  /**
+   * Records the run said it had (`records_total`) but never reported as synced, failed or
+   * skipped — a run that failed before reaching them; the page says so rather than
+   * showing a count above empty lists.
+   */
+  not_processed: number;
 }
 
 function section(all: ReportRecord[], status: ReportRecord['status'], counted: number): RunReportSection {
@@ -59,6 +58,7 @@ export async function getRunReportPage(driver: Driver, q: { tenant: string; run:
     skipped: section(records, 'skipped', run.records.skipped),
     synced: section(records, 'synced', run.records.synced),
     resolved_later: records.filter((r) => r.status === 'failed' && r.resolved_by_later_sync).length,
+    not_processed: run.outcome === 'running' ? 0 : Math.max(0, run.records_total - run.records.synced - run.records.failed - run.records.skipped),
   };
 }
 

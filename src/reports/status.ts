@@ -2,11 +2,11 @@ import type { HealthSettings } from '../config.js';
 import { getHealth, listRuns, type ConnectionHealth, type HealthStatus, type RunSummary } from '../insights/index.js';
 import { getRecordAttempts, type Driver, type RecordAttempt } from '../store/index.js';
 import { getRecordStatus, type RecordStatus } from '../store/records.js';
-import { adviceFor, CATEGORY_NAMES, type Advice } from './status-advice.js';
+import { adviceFor, CATEGORY_NAMES, customerActs, type Advice } from './status-advice.js';
 import { getFailingRecords, type FailingRecord } from './status-records.js';
 import { formatRunDuration } from './status-run.js';
 
-// The tenant status page's figures (DESIGN.md §11), gathered in one call so the route
+// The tenant status page's figures (docs/architecture.md#pages-and-reports), gathered in one call so the route
 // stays thin: health per connection and flow (rollup-backed), the records still failing,
 // recent runs and, when asked, one record's history. Every query is bound to the tenant.
 
@@ -75,7 +75,8 @@ export async function getStatusPage(driver: Driver, settings: HealthSettings, q:
   ]);
 
   const connections: StatusConnection[] = health
-    .map((c) => ({ ...c, advice: adviceFor(c) }))
+    // One page, one voice: when the customer must act somewhere on it, no connection says "nothing to do".
+    .map((c) => ({ ...c, advice: adviceFor(c, { pageHasActions: health.some((h) => customerActs(adviceFor(h))) }) }))
     .sort((a, b) => rank(a.status) - rank(b.status) || a.integration.localeCompare(b.integration) || (a.connection ?? '').localeCompare(b.connection ?? ''));
   const counts = new Map<HealthStatus, number>();
   for (const c of connections) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);

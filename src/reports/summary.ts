@@ -1,22 +1,14 @@
-import { formatMoney, formatNumber, formatPercent } from '../notify/index.js';
+import { describeMoney, formatDuration, formatMoney, formatNumber, formatPercent } from '../format/index.js';
 import type { Compared, ValueReportModel } from './value-report.js';
 
-// The words of a value report. The tone is a summary, not a boast (DESIGN.md §11): what
+// The words of a value report. The tone is a summary, not a boast (docs/architecture.md#pages-and-reports): what
 // moved, what it saved, what went wrong and what still waits — and, for a quiet period,
 // that nothing happened.
 
 const plural = (n: number, one: string, many = `${one}s`) => `${formatNumber(n)} ${n === 1 ? one : many}`;
 
-/** Minutes in words: "45 minutes", "3 hours 20 minutes", "2 days 4 hours". */
-export function formatDuration(minutes: number): string {
-  const m = Math.max(0, Math.round(minutes));
-  if (m < 60) return plural(m, 'minute');
-  const days = Math.floor(m / 1440);
-  const hours = Math.floor((m % 1440) / 60);
-  const rest = m % 60;
-  if (days > 0) return hours ? `${plural(days, 'day')} ${plural(hours, 'hour')}` : plural(days, 'day');
-  return rest ? `${plural(hours, 'hour')} ${plural(rest, 'minute')}` : plural(hours, 'hour');
-}
+/** Minutes in words, through the one duration format: "45 minutes", "3 hours 20 minutes", "2 days 4 hours". */
+export const formatMinutes = (minutes: number): string => formatDuration(Math.max(0, minutes) * 60_000);
 
 /**
  * How a figure changed, in words: "up 8.3% from 3,890", "down 2 from 14", "the same as
@@ -44,22 +36,25 @@ export function summarise(m: Omit<ValueReportModel, 'summary'>): string {
   const t = m.totals;
   const money = t.money_moved.current;
   const risk = t.value_at_risk.current;
-  const riskText = risk.total > 0 ? ` (${formatMoney(risk.total, risk.currency)})` : '';
+  const riskText = Object.keys(risk.by_currency).length ? ` (${describeMoney(risk)})` : '';
   const waiting = risk.records > 0 ? ` ${plural(risk.records, 'record')} that failed ${risk.records === 1 ? 'is' : 'are'} still waiting to be synced${riskText}.` : '';
   if (m.empty) return `There was no activity for ${m.tenant} in ${m.period.name}: no runs, and no records moved.${waiting}`;
 
   const parts: string[] = [];
-  const worth = money.total > 0 ? ` worth ${formatMoney(money.total, money.currency)}` : '';
+  const worth = Object.keys(money.by_currency).length ? ` worth ${describeMoney(money)}` : '';
   const time = t.time_saved.current;
   const saved = time.minutes > 0 ? `, saving about ${plural(time.hours, 'hour')} of manual work (worth ${formatMoney(time.value, time.currency)})` : '';
   parts.push(`Your integrations moved ${plural(t.records_moved.current, 'record')}${worth} in ${m.period.name}${saved}.`);
   const runs = t.runs.current;
-  if (runs.total > 0) parts.push(`${formatPercent(t.success_rate.current)} of ${plural(runs.total, 'run')} succeeded.`);
+  if (runs.total > 0) {
+    const partial = runs.partial ? ` ${plural(runs.partial, 'run')} finished with failed records.` : '';
+    parts.push(`${formatPercent(t.success_rate.current)} of ${plural(runs.total, 'run')} succeeded without a failed record.${partial}`);
+  }
   const incidents = t.incidents.current;
   parts.push(
     incidents.count === 0
       ? 'There were no incidents.'
-      : `There ${incidents.count === 1 ? 'was' : 'were'} ${plural(incidents.count, 'incident')}, ${formatDuration(incidents.minutes)} in all.`,
+      : `There ${incidents.count === 1 ? 'was' : 'were'} ${plural(incidents.count, 'incident')}, ${formatMinutes(incidents.minutes)} in all.`,
   );
   if (waiting) parts.push(waiting.trim());
   return parts.join(' ');

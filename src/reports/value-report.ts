@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { getHealth, getValue, getValueByDay, type ConnectionHealth, type Money, type ValueFigures, type ValueGroup } from '../insights/index.js';
+import { getHealth, getValue, getValueByDay, type ConnectionHealth, type Conversion, type Money, type ValueFigures, type ValueGroup } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 import { getIncidents, incidentTotals, type Incident, type IncidentTotals } from './incidents.js';
 import { describeDates, describePeriod, previousPeriod, type ReportPeriod } from './period.js';
@@ -17,9 +17,11 @@ export interface Compared<T> {
 
 export type TimeSaved = ValueFigures['time_saved'];
 export type MoneyAtRisk = Money & { records: number };
+/** Runs that ended: cleanly, with failed records (`partial`), or failed; total is their sum. */
 export interface RunCounts {
   total: number;
   succeeded: number;
+  partial: number;
   failed: number;
 }
 
@@ -33,7 +35,7 @@ export interface ReportFigures {
   /** Records failed and not synced since, as of each period's end. */
   value_at_risk: Compared<MoneyAtRisk>;
   runs: Compared<RunCounts>;
-  /** Succeeded ÷ finished runs; null without runs. */
+  /** Clean successes ÷ finished runs (a partial run is not a success); null without runs. */
   success_rate: Compared<number | null>;
   incidents: Compared<IncidentTotals>;
 }
@@ -50,7 +52,7 @@ export interface PeriodView {
   to: string;
 }
 
-/** The value report of one tenant and period (DESIGN.md §11): a plain JSON model, rendered by templates. */
+/** The value report of one tenant and period (docs/architecture.md#pages-and-reports): a plain JSON model, rendered by templates. */
 export interface ValueReportModel {
   tenant: string;
   title: string;
@@ -67,7 +69,10 @@ export interface ValueReportModel {
   /** One entry per UTC day of the period, for charts. */
   daily: { day: string; records_moved: number; records_failed: number; money_moved: number }[];
   incidents: Incident[];
+  /** Currencies of either period without a rate: shown beside the totals, never added to them. */
   unconverted_currencies: string[];
+  /** The rates the totals were converted with, and the reference table's date if it was used. */
+  conversion: Conversion;
 }
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -94,10 +99,11 @@ function zeroFigures(currency: string): ValueFigures {
 }
 
 function runCounts(connections: readonly ConnectionHealth[]): RunCounts {
-  const runs = { total: 0, succeeded: 0, failed: 0 };
+  const runs = { total: 0, succeeded: 0, partial: 0, failed: 0 };
   for (const c of connections) {
     runs.total += c.runs.total;
     runs.succeeded += c.runs.succeeded;
+    runs.partial += c.runs.partial;
     runs.failed += c.runs.failed;
   }
   return runs;
@@ -206,6 +212,7 @@ export async function buildValueReport(driver: Driver, config: Pick<Config, 'val
     daily: dailySeries(days),
     incidents: incidents.current,
     unconverted_currencies: [...new Set([...value.unconverted_currencies, ...previousTotals.unconverted_currencies])].sort(),
+    conversion: value.conversion,
   };
   return { ...model, summary: summarise(model) };
 }

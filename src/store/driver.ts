@@ -10,7 +10,7 @@ export interface Query<T> {
   schema?: z.ZodType<T>;
 }
 
-/** The whole surface the rest of syncwatch sees of ClickHouse (STYLE.md: about Unkey's size). */
+/** The whole surface the rest of syncwatch sees of ClickHouse . */
 export interface Driver {
   readonly kind: 'embedded' | 'remote';
   query<T = Record<string, unknown>>(q: Query<T>): Promise<T[]>;
@@ -25,7 +25,7 @@ export interface Driver {
   close(): Promise<void>;
 }
 
-/** A query that failed in the store: never turned into an empty result (STYLE.md). */
+/** A query that failed in the store: never turned into an empty result . */
 export class StoreError extends Error {
   constructor(
     readonly queryName: string,

@@ -115,7 +115,7 @@ describe('threshold rules', () => {
       integration: 'salesforce',
       flow: 'orders.export',
     });
-    assert.equal(o.summary, 'salesforce · orders.export: 66.7% of runs and records failed (endpoint · unavailable) in the last 10m (8 of 12)');
+    assert.equal(o.summary, 'salesforce · orders.export: 66.7% of runs and records failed (endpoint · unavailable) in the last 10 minutes (8 of 12)');
     assert.match(o.action, /Nothing to do on your side/);
     assert.match(o.fingerprint, /^[0-9a-f]{32}$/);
 
@@ -151,7 +151,7 @@ describe('threshold rules', () => {
       ],
     );
     assert.deepEqual(o.valueAtRisk, { amount: 3750, currency: 'USD' });
-    assert.equal(o.summary, 'salesforce · orders.export: 3 records failed in the last 1h because of their data');
+    assert.equal(o.summary, 'salesforce · orders.export: 3 records failed in the last 1 hour because of their data');
     for (const id of ['ORD-1001', 'ORD-1002', 'ORD-1004']) assert.ok(o.action.includes(id), o.action);
     assert.match(o.action, /ORD-\d+ \(email is required\)/);
 
@@ -228,7 +228,7 @@ describe('stale connections', () => {
     const stale = find(observations, 'stale-connection', 't-stale');
     assert.equal(stale.active, true);
     assert.deepEqual(stale.labels.audience, ['operator', 'tenant']);
-    assert.equal(stale.summary, 'salesforce · orders.export: no successful run for 25m; runs are expected every 10m');
+    assert.equal(stale.summary, 'salesforce · orders.export: no successful run for 25 minutes; runs are expected every 10 minutes');
     assert.equal(find(observations, 'stale-connection', 't-fresh').active, false, '15 minutes is not more than 2 × 10');
 
     assert.equal(find(await evaluate(NOW + 4 * MIN), 'stale-connection', 't-fresh').active, false, '19 minutes: not yet');
@@ -251,7 +251,7 @@ describe('volume drop', () => {
     const quiet = find(observations, 'volume-drop', 't-quiet');
     assert.equal(quiet.active, true);
     assert.equal(quiet.value, 2);
-    assert.equal(quiet.summary, 'quickbooks · invoices.sync: 2 records synced in the last 1h, 93.3% below the usual 30 for this time of day');
+    assert.equal(quiet.summary, 'quickbooks · invoices.sync: 2 records synced in the last 1 hour, 93.3% below the usual 30 for this time of day');
     assert.equal(find(observations, 'volume-drop', 't-steady').active, false);
     assert.equal(observations.some((o) => o.labels.tenant === 't-quiet' && o.labels.rule !== 'volume-drop' && o.active), false, 'no other rule saw anything wrong');
 
@@ -288,7 +288,7 @@ describe('event rules at ingest', () => {
     assert.equal(o.labels.rule, 'auth-expiring');
     assert.equal(o.labels.tenant, 't-expiring');
     assert.deepEqual(o.labels.audience, ['operator', 'tenant']);
-    assert.equal(o.summary, `netsuite: the authorisation expires in 3d (${iso(NOW + 3 * DAY)})`);
+    assert.equal(o.summary, `netsuite: the authorisation expires in 3 days (${iso(NOW + 3 * DAY)})`);
     assert.match(o.action, /^Re-authorise the netsuite connection/);
   });
 

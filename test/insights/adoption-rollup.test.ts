@@ -72,7 +72,7 @@ async function post(batch: WorkloadEvent[]) {
 before(async () => {
   configDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-adoption-rollup-'));
   const configFile = path.join(configDir, 'syncwatch.yaml');
-  writeFileSync(configFile, `value:\n  reporting_currency: USD\n  rates:\n    EUR: ${RATES.EUR}\n    GBP: ${RATES.GBP}\n`);
+  writeFileSync(configFile, `value:\n  reporting_currency: USD\n  reference_rates: false\n  rates:\n    EUR: ${RATES.EUR}\n    GBP: ${RATES.GBP}\n`);
   svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_CONFIG: configFile });
   // Two overlapping workloads on the same tenants and integrations: connections see
   // repeated funnel steps, several disable/enable cycles and runs across both.
@@ -162,10 +162,13 @@ function recompute(rows: Raw[], from: number, to: number, only?: string) {
       for (let k = r.length - 2; k >= 0; k--) r[k] = Math.min(r[k], r[k + 1]);
       return r;
     });
-    const counts = STEP_EVENTS.map((_, k) => reach.filter((r) => inPeriod(r[k])).length);
+    // By cohort: connections that entered the funnel in the period, at each step they reached by its end.
+    const cohort = (r: number[]) => inPeriod(r[0]);
+    const counts = STEP_EVENTS.map((_, k) => reach.filter((r) => cohort(r) && r[k] < to).length);
+    for (let k = 1; k < counts.length; k++) assert.ok(counts[k] <= counts[k - 1], 'a cohort never grows along the funnel');
     const funnel = STEP_NAMES.map((step, k) => {
       const timed = k === 0 ? [] : conns.flatMap((c, i) =>
-        inPeriod(reach[i][k]) && c.first[k - 1] < Infinity && c.first[k] < Infinity ? [reach[i][k] - reach[i][k - 1]] : []);
+        cohort(reach[i]) && reach[i][k] < to && c.first[k - 1] < Infinity && c.first[k] < Infinity ? [reach[i][k] - reach[i][k - 1]] : []);
       return {
         step,
         connections: counts[k],

@@ -22,7 +22,7 @@ let configDir: string;
 before(async () => {
   configDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-adoption-'));
   const configFile = path.join(configDir, 'syncwatch.yaml');
-  writeFileSync(configFile, 'value:\n  reporting_currency: USD\n  rates:\n    EUR: 1.1\n');
+  writeFileSync(configFile, 'value:\n  reporting_currency: USD\n  reference_rates: false\n  rates:\n    EUR: 1.1\n');
   svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_CONFIG: configFile });
 });
 after(async () => {
@@ -94,6 +94,22 @@ describe('GET /v1/adoption', () => {
     assert.equal(before2000.status, 200);
     assert.deepEqual(before2000.body.integrations, []);
     assert.deepEqual(before2000.body.ranking, []);
+  });
+
+  test('counted by cohort: a connection that entered the funnel before the period is not counted in it, so conversion stays <= 100% and medians use pairs inside the period', async () => {
+    const events: Ev[] = [];
+    // Three connections viewed 40 days before the period's end (before it began), install started inside it.
+    for (const t of ['old1', 'old2', 'old3']) {
+      events.push(lifecycle('cohort', t, 'viewed', TO - 40 * DAY), lifecycle('cohort', t, 'install_started', TO - 2 * DAY));
+    }
+    // One connection viewed and started inside the period, a day apart.
+    events.push(lifecycle('cohort', 'new1', 'viewed', TO - 5 * DAY), lifecycle('cohort', 'new1', 'install_started', TO - 4 * DAY));
+    await send(events);
+    const item = await adoptionOf('cohort');
+    assert.deepEqual(counts(item), [1, 1, 0, 0, 0, 0]);
+    for (const s of item.funnel) assert.ok(s.conversion === null || s.conversion <= 1, `${s.step}: ${s.conversion}`);
+    // Only new1's pair is timed: one day, not the 38 days of pairs that began before the period.
+    assert.equal(item.funnel[1].median_seconds_from_previous, 86_400);
   });
 
   test('the funnel shows where connections drop off: counts, step conversion and median time from the previous step', async () => {

@@ -64,11 +64,13 @@ const isFailure = (t: string) => t === 'run.failed' || t === 'record.failed';
 
 /** Counts of one flow's raw rows in [from, to). */
 function rawCounts(rows: Raw[], from: number, to: number): FlowCounts {
-  const c: FlowCounts = { runs: { total: 0, succeeded: 0, failed: 0 }, records: { synced: 0, failed: 0, skipped: 0 }, failures: { infra: 0, endpoint: 0, data: 0 }, failureCodes: {} };
+  // A run that succeeded with failed records is `partial`, not `succeeded`.
+  const withFailedRecords = new Set(rows.filter((r) => r.type === 'record.failed').map((r) => r.run));
+  const c: FlowCounts = { runs: { total: 0, succeeded: 0, partial: 0, failed: 0 }, records: { synced: 0, failed: 0, skipped: 0 }, failures: { infra: 0, endpoint: 0, data: 0 }, failureCodes: {} };
   for (const r of rows) {
     if (r.ms < from || r.ms >= to) continue;
     if (isRunEnd(r.type)) c.runs.total++;
-    if (r.type === 'run.succeeded') c.runs.succeeded++;
+    if (r.type === 'run.succeeded') c.runs[withFailedRecords.has(r.run) ? 'partial' : 'succeeded']++;
     if (r.type === 'run.failed') c.runs.failed++;
     if (r.type === 'record.synced') c.records.synced++;
     if (r.type === 'record.failed') c.records.failed++;
@@ -218,7 +220,8 @@ describe('the runs list equals a recount from raw events', () => {
         started_at: new Date(started).toISOString(),
         ended_at: end ? new Date(end.ms).toISOString() : null,
         duration_ms: end ? end.ms - started : null,
-        outcome: end ? end.type.slice(4) : 'running',
+        // A finished run with failed records is `partial`, whatever its run.succeeded says.
+        outcome: !end ? 'running' : end.type === 'run.failed' ? 'failed' : rs.some((r) => r.type === 'record.failed') ? 'partial' : 'succeeded',
         records_total: Math.max(...rs.map((r) => r.records_total)),
         records: { synced: count((r) => r.type === 'record.synced'), failed: count((r) => r.type === 'record.failed'), skipped: count((r) => r.type === 'record.skipped') },
         failures: { infra: failures('infra'), endpoint: failures('endpoint'), data: failures('data') },

@@ -98,7 +98,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const c = await only('t-unknown', [lifecycle({ tenant: 't-unknown' }, 'integration.enabled', 30)]);
     assert.equal(c.status, 'unknown');
     assert.deepEqual(c.reasons, [{ code: 'no_data', message: 'no runs or records reported yet' }]);
-    assert.deepEqual(c.runs, { total: 0, succeeded: 0, failed: 0 });
+    assert.deepEqual(c.runs, { total: 0, succeeded: 0, partial: 0, failed: 0 });
     assert.deepEqual(c.records, { synced: 0, failed: 0, skipped: 0 });
     assert.deepEqual(c.failures, { infra: 0, endpoint: 0, data: 0 });
     assert.equal(c.last_run_at, null);
@@ -112,7 +112,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const c = await only('t-healthy', regular({ tenant: 't-healthy' }, 6, 60, 5, synced(3)));
     assert.equal(c.status, 'healthy');
     assert.deepEqual(c.reasons, []);
-    assert.deepEqual(c.runs, { total: 6, succeeded: 6, failed: 0 });
+    assert.deepEqual(c.runs, { total: 6, succeeded: 6, partial: 0, failed: 0 });
     assert.deepEqual(c.records, { synced: 18, failed: 0, skipped: 0 });
     assert.equal(c.success_rate, 1);
     assert.equal(c.last_run_at, at(5));
@@ -128,7 +128,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const f = { tenant: 't-recovered' };
     const c = await only('t-recovered', [...run(f, 65, 'failed', [], { http_status: 503, message: 'Service Unavailable' }), ...run(f, 5, 'succeeded')]);
     assert.equal(c.status, 'healthy');
-    assert.deepEqual(c.runs, { total: 2, succeeded: 1, failed: 1 });
+    assert.deepEqual(c.runs, { total: 2, succeeded: 1, partial: 0, failed: 1 });
     assert.deepEqual(c.failures, { infra: 0, endpoint: 1, data: 0 });
     assert.deepEqual(c.failure_codes, { 'endpoint.unavailable': 1 });
     assert.equal(c.success_rate, 0.5);
@@ -167,7 +167,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const c = await only('t-late', regular({ tenant: 't-late' }, 6, 10, 15));
     assert.equal(c.status, 'degraded');
     assert.deepEqual(codes(c), ['late']);
-    assert.match(c.reasons[0].message, /no run for 15m; runs are expected every 10m/);
+    assert.match(c.reasons[0].message, /no run for 15 minutes; runs are expected every 10 minutes/);
     assert.equal(c.cadence_seconds, 600);
   });
 
@@ -175,7 +175,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     const c = await only('t-stale', regular({ tenant: 't-stale' }, 6, 10, 60));
     assert.equal(c.status, 'stale');
     assert.deepEqual(codes(c), ['no_recent_success', 'late']);
-    assert.match(c.reasons[0].message, /no successful run for 1h; runs are expected every 10m/);
+    assert.match(c.reasons[0].message, /no successful run for 1 hour; runs are expected every 10 minutes/);
   });
 
   test('failing · consecutive_failed_runs: the last 3 runs failed', async () => {
@@ -186,7 +186,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     // Three failed runs at a 20-minute cadence also mean no success for over 2× the cadence.
     assert.deepEqual(codes(c), ['consecutive_failed_runs', 'no_recent_success']);
     assert.equal(c.flows[0].reasons[0].message, 'last 3 runs failed');
-    assert.deepEqual(c.runs, { total: 6, succeeded: 3, failed: 3 });
+    assert.deepEqual(c.runs, { total: 6, succeeded: 3, partial: 0, failed: 3 });
     assert.equal(c.success_rate, 0.5);
   });
 
@@ -235,9 +235,9 @@ describe('GET /v1/health: statuses and reasons', () => {
     const f = { tenant: 't-disabled' };
     const c = await only('t-disabled', [lifecycle(f, 'integration.enabled', 600), ...regular(f, 3, 60, 65), ...run(f, 5, 'failed', [], { http_status: 503 }), lifecycle(f, 'integration.disabled', 3)]);
     assert.equal(c.status, 'disabled');
-    assert.deepEqual(c.reasons, [{ code: 'disabled', message: `the connection was disabled at ${at(3)}` }]);
+    assert.deepEqual(c.reasons, [{ code: 'disabled', message: `the connection was disabled at ${at(3).slice(0, 16).replace("T", " ")} UTC` }]);
     assert.equal(c.flows[0].status, 'disabled');
-    assert.deepEqual(c.runs, { total: 4, succeeded: 3, failed: 1 }, 'figures are still reported');
+    assert.deepEqual(c.runs, { total: 4, succeeded: 3, partial: 0, failed: 1 }, 'figures are still reported');
 
     const u = await only('t-uninstalled', [...regular({ tenant: 't-uninstalled' }, 2, 60, 5), lifecycle({ tenant: 't-uninstalled' }, 'integration.uninstalled', 1)]);
     assert.equal(u.status, 'disabled');
@@ -256,7 +256,7 @@ describe('GET /v1/health: statuses and reasons', () => {
     await post(run(f, 5, 'succeeded'));
     const c = await only('t-order', [65, 45, 25].flatMap((m) => run(f, m, 'failed', [], INFRA_ERROR)));
     assert.equal(c.status, 'healthy');
-    assert.deepEqual(c.runs, { total: 4, succeeded: 1, failed: 3 });
+    assert.deepEqual(c.runs, { total: 4, succeeded: 1, partial: 0, failed: 3 });
     assert.equal(c.last_run_at, at(5));
   });
 
@@ -264,11 +264,28 @@ describe('GET /v1/health: statuses and reasons', () => {
     const t = 't-worst';
     const c = await only(t, [...regular({ tenant: t, flow: 'contacts.import' }, 3, 60, 5), ...[45, 25, 5].flatMap((m) => run({ tenant: t }, m, 'failed', [], INFRA_ERROR))]);
     assert.equal(c.status, 'failing');
-    assert.deepEqual(c.reasons[0], { code: 'consecutive_failed_runs', message: 'orders.export: last 3 runs failed', flow: 'orders.export' });
-    assert.deepEqual(codes(c), ['consecutive_failed_runs', 'no_recent_success'], 'only the reasons of the failing flow');
-    assert.match(c.reasons[1].message, /^orders\.export: no successful run yet, in 46m/);
+    assert.deepEqual(c.reasons[0], { code: 'consecutive_failed_runs', message: 'orders.export: last 3 runs failed', flow: 'orders.export', failure: { category: 'infra', code: 'crash' } });
+    // Three runs are not yet evidence of a cadence (the flow is learning), so no staleness reason.
+    assert.deepEqual(codes(c), ['consecutive_failed_runs'], 'only the reasons of the failing flow');
+    assert.equal(c.flows.find((x: { flow: string }) => x.flow === 'orders.export').cadence_source, 'learning');
     assert.deepEqual(c.flows.map((x: { flow: string; status: string }) => [x.flow, x.status]), [['contacts.import', 'healthy'], ['orders.export', 'failing']]);
-    assert.deepEqual(c.runs, { total: 6, succeeded: 3, failed: 3 });
+    assert.deepEqual(c.runs, { total: 6, succeeded: 3, partial: 0, failed: 3 });
+  });
+
+  test('cadence needs evidence: two runs 2 s apart are "learning", not a 2 s schedule, and the flow is not late', async () => {
+    const t = 't-learning';
+    const f = { tenant: t };
+    const twoQuick = [...run(f, 1, 'succeeded'), ...run(f, 1 - 2 / 60, 'succeeded')];
+    const c = await only(t, twoQuick);
+    assert.equal(c.flows[0].cadence_source, 'learning');
+    assert.equal(c.flows[0].cadence_seconds, null);
+    assert.equal(c.status, 'healthy', JSON.stringify(c.reasons));
+    // Five runs over more than 30 minutes are evidence: the cadence is inferred, and a late flow is late.
+    const t2 = 't-evidence';
+    const c2 = await only(t2, regular({ tenant: t2 }, 5, 10, 15));
+    assert.equal(c2.flows[0].cadence_source, 'inferred');
+    assert.equal(c2.flows[0].cadence_seconds, 600);
+    assert.ok(codes(c2).includes('late'));
   });
 
   test('a configured cadence wins over the inferred one', async () => {
@@ -291,7 +308,7 @@ describe('GET /v1/health: windows, filters and validation', () => {
     const f = { tenant: 't-window' };
     await post(regular(f, 6, 60, 5));
     const [c] = await health({ tenant: 't-window', window: '2h' });
-    assert.deepEqual(c.runs, { total: 2, succeeded: 2, failed: 0 });
+    assert.deepEqual(c.runs, { total: 2, succeeded: 2, partial: 0, failed: 0 });
     assert.equal(c.last_run_at, at(5));
     const [all] = await health({ tenant: 't-window', from: at(600), to: at(0) });
     assert.equal(all.runs.total, 6);

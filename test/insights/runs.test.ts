@@ -15,7 +15,7 @@ const base = { tenant: 'acme', integration: 'salesforce', flow: 'orders.export' 
 const ev = (over: Record<string, unknown>) => ({ ...base, ...over });
 const TRICKY = 'Bad "name", see line 2\nthen, more';
 
-// run-1 (2 h ago): ORD-1 synced, ORD-2 failed (data), ORD-3 skipped; succeeded.
+// run-1 (2 h ago): ORD-1 synced, ORD-2 failed (data), ORD-3 skipped; succeeded, so partial.
 // run-2 (1 h ago): ORD-2 synced (the retry), ORD-4 failed with a message full of CSV trouble; failed (endpoint).
 // run-3 (5 min ago): started, one record so far; still running. Events of run-2 are posted newest first.
 const EVENTS = [
@@ -84,7 +84,7 @@ describe('GET /v1/runs', () => {
     assert.deepEqual(r2.failures, { infra: 0, endpoint: 1, data: 1 });
     assert.deepEqual(r2.records, { synced: 1, failed: 1, skipped: 0 });
     assert.equal(r2.records_total, 2);
-    assert.equal(r1.outcome, 'succeeded');
+    assert.equal(r1.outcome, 'partial', 'run-1 succeeded with ORD-2 failed');
     assert.equal(r1.failure, null);
     assert.deepEqual(r1.records, { synced: 1, failed: 1, skipped: 1 });
     assert.equal(r1.connection, null);
@@ -120,7 +120,7 @@ describe('GET /v1/runs/:run/report', () => {
     const res = await get('/v1/runs/run-1/report', { tenant: 'acme' });
     assert.equal(res.status, 200);
     assert.equal(res.body.run.run, 'run-1');
-    assert.equal(res.body.run.outcome, 'succeeded');
+    assert.equal(res.body.run.outcome, 'partial');
     assert.equal(res.body.truncated, false);
     assert.deepEqual(res.body.records, [
       { record_id: 'ORD-1', record_type: 'order', status: 'synced', time: at(120, 100), value: 1250.5, currency: 'EUR', failure: null, skip_reason: null, resolved_by_later_sync: null },

@@ -26,6 +26,7 @@ const CONFIG = `
 value:
   reporting_currency: USD
   rates: { EUR: 1.08 }
+  reference_rates: false   # GBP has no rate here: the tests check it is shown unconverted
   hourly_cost: ${HOURLY_COST}
   default_minutes_per_record: 2
   minutes_per_record:

@@ -19,6 +19,7 @@ const CONFIG = `
 value:
   reporting_currency: USD
   rates: { EUR: 1.1 }
+  reference_rates: false   # GBP has no rate here: the tests check it is shown unconverted
   hourly_cost: 60
   default_minutes_per_record: 2
   minutes_per_record:

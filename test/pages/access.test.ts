@@ -42,6 +42,14 @@ describe('page access', () => {
     assert.equal((await app().get('/status/acme/runs/run-acme-1')).status, 401);
   });
 
+  test('signed out, the operator pages send the browser to /login and back', async () => {
+    for (const [path, next] of [['/', '%2F'], ['/adoption?period=2026-10', '%2Fadoption%3Fperiod%3D2026-10']]) {
+      const res = await app().get(path);
+      assert.equal(res.status, 303, path);
+      assert.equal(res.headers.location, `/login?next=${next}`);
+    }
+  });
+
   test('an ingest key cannot sign in to pages', async () => {
     const res = await app().post('/login').type('form').send({ key: INGEST });
     assert.equal(res.status, 401);

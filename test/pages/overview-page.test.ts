@@ -90,6 +90,9 @@ describe('operator overview over an empty store', () => {
     const counts = await admin.locator('#status-counts .figure .value').allTextContents();
     assert.deepEqual(counts, ['0', '0', '0', '0', '0', '0']);
     assert.equal(await admin.locator('#failures-chart svg').count(), 0, 'no chart without failures');
+    // No SMTP_URL and no DD_API_KEY here: the page says so instead of only "nothing was sent".
+    assert.match(await admin.locator('#channels').innerText(), /email off \(set SMTP_URL\) · Datadog off \(set DD_API_KEY\)/);
+    assert.match(await admin.locator('#notifications-empty').innerText(), /No email or Datadog channel is configured/);
   });
 });
 

@@ -60,7 +60,7 @@ describe('tenant status page', () => {
     assert.match(await failing.locator('.wrong').innerText(), /invoices\.sync: last 4 runs failed/);
     assert.match(await failing.locator('.advice').innerText(), /Fix these records in your system; they sync again on the next run/);
     assert.match(await card(page, 'netsuite').locator('.advice').innerText(), /Re-enable it in your integration settings/);
-    assert.match(await card(page, 'hubspot').locator('.wrong').innerText(), /no successful run for 6h; runs are expected every 1h/);
+    assert.match(await card(page, 'hubspot').locator('.wrong').innerText(), /no successful run for 6 hours; runs are expected every 1 hour/);
     await page.context().close();
   });
 
@@ -193,10 +193,11 @@ describe('what the status page advises', () => {
     assert.match(advice[0].text, /Re-authorise the quickbooks connection/);
   });
 
-  test('each failure category gets its own advice; staleness alone asks to check the connection', () => {
-    assert.deepEqual(kinds({ failures: { infra: 1, endpoint: 2, data: 3 }, failure_codes: { 'endpoint.unavailable': 2 } }), ['data', 'endpoint', 'infra']);
-    assert.match(adviceFor(facts({ failures: { infra: 0, endpoint: 2, data: 0 } }))[0].text, /Nothing to do on your side: the quickbooks API is failing/);
+  test('each failure category driving the status gets its own advice; staleness alone asks to check the connection', () => {
+    const rate = [{ code: 'record_failure_rate_high', message: '' }];
+    assert.deepEqual(kinds({ reasons: rate, failures: { infra: 1, endpoint: 2, data: 3 }, failure_codes: { 'endpoint.unavailable': 2 } }), ['data', 'endpoint', 'infra']);
+    assert.match(adviceFor(facts({ reasons: [{ code: 'endpoint_failure', message: '' }], failures: { infra: 0, endpoint: 2, data: 0 } }))[0].text, /Nothing to do on your side: the quickbooks API is failing/);
     assert.deepEqual(kinds({ status: 'stale', reasons: [{ code: 'no_recent_success', message: '' }] }), ['stale']);
-    assert.deepEqual(kinds({ reasons: [{ code: 'no_recent_success', message: '' }], failures: { infra: 0, endpoint: 0, data: 2 } }), ['data'], 'stale because of data failures: fix the data');
+    assert.deepEqual(kinds({ reasons: [{ code: 'no_recent_success', message: '' }, { code: 'data_failures', message: '' }], failures: { infra: 0, endpoint: 0, data: 2 } }), ['data'], 'stale because of data failures: fix the data');
   });
 });

@@ -15,6 +15,7 @@ export const VALUE_CONFIG = `
 value:
   reporting_currency: USD
   rates: { EUR: 1.08 }
+  reference_rates: false   # GBP has no rate here: the tests check it is shown unconverted
   hourly_cost: 45
   default_minutes_per_record: 2
   minutes_per_record:

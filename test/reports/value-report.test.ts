@@ -70,7 +70,7 @@ const ZERO = { records_moved: 0, records_failed: 0, records_skipped: 0, money_mo
 const runsOf = (health: any[], integration?: string) =>
   health
     .filter((c) => integration === undefined || c.integration === integration)
-    .reduce((acc, c) => ({ total: acc.total + c.runs.total, succeeded: acc.succeeded + c.runs.succeeded, failed: acc.failed + c.runs.failed }), { total: 0, succeeded: 0, failed: 0 });
+    .reduce((acc, c) => ({ total: acc.total + c.runs.total, succeeded: acc.succeeded + c.runs.succeeded, partial: acc.partial + c.runs.partial, failed: acc.failed + c.runs.failed }), { total: 0, succeeded: 0, partial: 0, failed: 0 });
 
 const PERIODS: Record<string, Record<string, string>> = {
   'a month after a shorter one (October 2026)': { period: '2026-10' },
@@ -121,7 +121,7 @@ describe('value report figures', () => {
     assert.equal(report.daily.length, 31);
     const c = report.totals.records_moved;
     assert.equal(c.change, c.current - c.previous);
-    assert.match(report.summary, /^Your integrations moved [\d,]+ records worth \$[\d,.]+ in October 2026/);
+    assert.match(report.summary, /^Your integrations moved [\d,]+ records worth \$[\d,.]+ \+ £[\d,.]+ in October 2026/, 'GBP has no rate here: it stands beside the dollars');
   });
 });
 

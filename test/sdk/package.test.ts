@@ -89,7 +89,7 @@ describe('@syncwatch/sdk as a package', () => {
     const res = await fetch(`${svc.url}/v1/runs/${runId}/report?tenant=acme`);
     assert.equal(res.status, 200);
     const report = await res.json();
-    assert.equal(report.run.outcome, 'succeeded');
+    assert.equal(report.run.outcome, 'partial', 'the run ended with a failed record');
     assert.deepEqual(report.run.records, { synced: 1, failed: 1, skipped: 0 });
     const failed = report.records.find((r: { record_id: string }) => r.record_id === 'ORD-2');
     assert.deepEqual(failed.failure, { category: 'data', code: 'validation', message: 'email is required', retryable: false });

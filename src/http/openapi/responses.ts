@@ -51,7 +51,7 @@ const runSummary = z
     started_at: time,
     ended_at: nullableTime,
     duration_ms: z.number().nullable(),
-    outcome: z.enum(['succeeded', 'failed', 'running']),
+    outcome: z.enum(['succeeded', 'partial', 'failed', 'running']),
     records_total: z.number().int().min(0),
     records: counts('synced', 'failed', 'skipped'),
     failures: byCategory,

@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import type { AccessGrant, AccessSigner } from '../../links.js';
 import type { KeyRing, Principal } from '../auth.js';
 
-// Who is looking at a page (DESIGN.md §11, §12). Browsers cannot send a Bearer header on a
+// Who is looking at a page (docs/architecture.md#access). Browsers cannot send a Bearer header on a
 // link, so pages accept, in order: an `Authorization: Bearer` key (scripts, tests); a signed
 // `?access=` token from an email, which is moved into a cookie at once and stripped from the
 // address bar by a redirect (so it does not linger in history or leak in Referer); and the
@@ -110,11 +110,15 @@ export function requireTenantPage(): RequestHandler {
   };
 }
 
-/** Internal pages (overview, adoption): admin only. */
+/**
+ * Internal pages (overview, adoption): admin only. A signed-out browser is sent to
+ * /login (and back here after), as the home page of any web app does; a tenant page keeps
+ * its 401 page, which explains that its link may have expired.
+ */
 export function requireAdminPage(): RequestHandler {
-  return (_req, res, next) => {
+  return (req, res, next) => {
     const principal = pagePrincipal(res);
-    if (!principal) return next(new AppError('unauthorized', 'sign in with an admin API key', 401));
+    if (!principal) return res.redirect(303, `/login?next=${encodeURIComponent(withoutAccess(req.originalUrl))}`);
     if (principal.role !== 'admin') return next(new AppError('forbidden', 'this page is for operators (admin keys) only', 403));
     next();
   };

@@ -16,7 +16,7 @@ export { createPageRenderer, type PageRenderer } from './render.js';
 export type { PageDeps } from './context.js';
 
 /**
- * The web pages (DESIGN.md §11): server-rendered HTML for customers (/status/:tenant,
+ * The web pages (docs/architecture.md#pages-and-reports): server-rendered HTML for customers (/status/:tenant,
  * /reports/:tenant) and operators (/, /adoption), behind page access (access.ts). Errors
  * here are HTML pages, not the API's JSON.
  */

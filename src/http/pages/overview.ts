@@ -28,6 +28,8 @@ export function overviewPages(deps: PageDeps): Router {
       windowName: WINDOW_NAMES[q.window],
       windows: WINDOWS.map((w) => ({ value: w, name: WINDOW_NAMES[w], current: w === q.window })),
       empty: overview.totalConnections === 0,
+      // The process-wide channels; webhooks go to receivers named in routes and subscriptions.
+      channels: { email: Boolean(deps.config.smtp.url), datadog: Boolean(deps.config.datadog.apiKey || deps.config.datadog.url) },
     };
     sendPage(res, deps.renderer.render('overview', pageContext(res, deps.clock, 'Operator overview', { page: 'overview' }, body)));
   });

@@ -34,7 +34,8 @@ function picker(tenant: string, period: ReportPeriod, now: number) {
 
 /**
  * GET /reports/:tenant: the tenant's value report for `?period=` (2026-10, 2026-W44) or
- * `from`/`to`, by default the last full month — the same model as the email and the API.
+ * `from`/`to`, by default the last full month (this month instead when only it has activity)
+ * — the same model as the email and the API.
  * Access (that tenant's key, link or session, or admin) is checked by the pages router.
  */
 export function valuePages(deps: PageDeps): Router {
@@ -43,8 +44,14 @@ export function valuePages(deps: PageDeps): Router {
     const tenant = String(req.params.tenant);
     const q = parseQuery(pageQuery, req.query);
     const now = deps.clock.now();
-    const period = resolvePeriod(q, now);
-    const model = await buildValueReport(deps.driver, deps.config, { tenant, period, now });
+    let period = resolvePeriod(q, now);
+    let model = await buildValueReport(deps.driver, deps.config, { tenant, period, now });
+    // Asked for no period and last month was empty: open on this month if it has activity.
+    if (q.period === undefined && q.from === undefined && model.empty) {
+      const current = nextPeriod(period);
+      const candidate = await buildValueReport(deps.driver, deps.config, { tenant, period: current, now });
+      if (!candidate.empty) [period, model] = [current, candidate];
+    }
     const report = viewValueReport(model, null, { chartWidth: 1000 });
     const html = deps.renderer.render(
       'value',

@@ -4,6 +4,7 @@ import { FAILURE_CATEGORIES, ident } from '../../ingest/index.js';
 import { getFailures, getUnknownFailures } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
 import type { Driver } from '../../store/index.js';
+import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
@@ -31,7 +32,7 @@ export function failuresRouter(driver: Driver, guard: RequestHandler): Router {
   router.get('/v1/failures', guard, async (req, res) => {
     const { from, to, window, ...filter } = parseQuery(failuresQuery, req.query);
     const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
-    res.json(await getFailures(driver, { ...filter, range }));
+    res.json(await getFailures(driver, { ...filter, tenant: readableTenant(res, filter.tenant), range }));
   });
   router.get('/v1/failures/unknown', guard, async (req, res) => {
     const { from, to, window, tenant, integration, limit } = parseQuery(unknownQuery, req.query);

@@ -4,6 +4,7 @@ import type { HealthSettings } from '../../config.js';
 import { describeWindow, getHealth } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
 import type { Driver } from '../../store/index.js';
+import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 const name = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
@@ -22,7 +23,7 @@ export function healthRouter(driver: Driver, settings: HealthSettings, guard: Re
     const q = parseQuery(healthQuery, req.query);
     const range = resolveRange(q, settings.window_hours * 3_600_000);
     const connections = await getHealth(driver, settings, {
-      tenant: q.tenant,
+      tenant: readableTenant(res, q.tenant),
       integration: q.integration,
       flow: q.flow,
       range,

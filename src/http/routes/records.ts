@@ -1,11 +1,13 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { badRequest } from '../../errors.js';
 import { getRecordAttempts, type Driver } from '../../store/index.js';
 import { getRecordStatus } from '../../store/records.js';
+import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 export const recordQuery = z.object({
-  tenant: z.string().min(1, 'is required'),
+  tenant: z.string().min(1, 'must not be empty').optional(),
   record_id: z.string().min(1, 'is required').max(256),
   integration: z.string().min(1).optional(),
 });
@@ -18,10 +20,12 @@ export function recordsRouter(driver: Driver, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/records', guard, async (req, res) => {
     const q = parseQuery(recordQuery, req.query);
-    const lookup = { tenant: q.tenant, recordId: q.record_id, integration: q.integration };
+    const tenant = readableTenant(res, q.tenant);
+    if (tenant === undefined) throw badRequest('invalid_parameter', 'tenant: is required');
+    const lookup = { tenant, recordId: q.record_id, integration: q.integration };
     const [attempts, current] = await Promise.all([getRecordAttempts(driver, lookup), getRecordStatus(driver, lookup)]);
     res.json({
-      tenant: q.tenant,
+      tenant,
       record_id: q.record_id,
       status: current.status,
       resolved_by_later_sync: current.resolvedByLaterSync,

@@ -2,27 +2,27 @@ import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
-import { forbidden } from '../../errors.js';
+import { badRequest } from '../../errors.js';
 import { ident } from '../../ingest/index.js';
 import type { Links } from '../../links.js';
 import { createEmailRenderer } from '../../notify/index.js';
 import { buildValueReport, renderValueReport, resolvePeriod } from '../../reports/index.js';
 import type { Driver } from '../../store/index.js';
-import type { Principal } from '../auth.js';
+import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 export const valueReportQuery = z.object({
-  tenant: ident,
+  tenant: ident.optional(),
   period: z.string().max(32).optional(),
   from: z.string().max(64).optional(),
   to: z.string().max(64).optional(),
   format: z.enum(['json', 'html'], { message: 'must be json or html' }).optional(),
 });
 
-/** The tenant asked for, if the key may read it: admin keys any, `tenant` keys only their own. */
-function allowedTenant(tenant: string, res: Response): string {
-  const principal = res.locals.principal as Principal;
-  if (principal.role !== 'admin' && !principal.tenants?.has(tenant)) throw forbidden(`this key may not read the reports of tenant "${tenant}"`);
+/** The report's tenant: a tenant key's own when omitted (readableTenant); admin keys must name one. */
+function allowedTenant(requested: string | undefined, res: Response): string {
+  const tenant = readableTenant(res, requested);
+  if (tenant === undefined) throw badRequest('invalid_parameter', 'tenant: is required');
   return tenant;
 }
 

@@ -1,9 +1,10 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { notFound } from '../../errors.js';
+import { badRequest, notFound } from '../../errors.js';
 import { getRunReport, listRuns, renderRunReportCsv } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
 import type { Driver } from '../../store/index.js';
+import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 const name = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
@@ -21,7 +22,7 @@ export const runsQuery = z.object({
 
 export const runReportQuery = z.object({
   run: name,
-  tenant: name,
+  tenant: name.optional(),
   format: z.enum(['json', 'csv']).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_REPORT_ROWS, `must be at most ${MAX_REPORT_ROWS}`).default(10_000),
 });
@@ -33,14 +34,16 @@ export function runsRouter(driver: Driver, guard: RequestHandler): Router {
   router.get('/v1/runs', guard, async (req, res) => {
     const q = parseQuery(runsQuery, req.query);
     const range = resolveRange(q, DEFAULT_RUNS_WINDOW_MS);
-    const runs = await listRuns(driver, { tenant: q.tenant, integration: q.integration, flow: q.flow, range, limit: q.limit });
+    const runs = await listRuns(driver, { tenant: readableTenant(res, q.tenant), integration: q.integration, flow: q.flow, range, limit: q.limit });
     res.json({ window: { from: range.from.toISOString(), to: range.to.toISOString() }, runs });
   });
 
   router.get('/v1/runs/:run/report', guard, async (req, res) => {
     const q = parseQuery(runReportQuery, { run: req.params.run, tenant: req.query.tenant, format: req.query.format, limit: req.query.limit });
-    const report = await getRunReport(driver, { tenant: q.tenant, run: q.run, limit: q.limit });
-    if (!report) throw notFound(`tenant "${q.tenant}" has no run "${q.run}"`);
+    const tenant = readableTenant(res, q.tenant);
+    if (tenant === undefined) throw badRequest('invalid_parameter', 'tenant: is required');
+    const report = await getRunReport(driver, { tenant, run: q.run, limit: q.limit });
+    if (!report) throw notFound(`tenant "${tenant}" has no run "${q.run}"`);
     const csv = q.format === 'csv' || (q.format === undefined && req.accepts(['json', 'csv']) === 'csv');
     if (!csv) return void res.json(report);
     const file = `run-${q.run.replace(/[^A-Za-z0-9._-]/g, '_')}-report.csv`;

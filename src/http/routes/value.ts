@@ -5,6 +5,7 @@ import { ident } from '../../ingest/index.js';
 import { getValue, VALUE_GROUPINGS } from '../../insights/index.js';
 import { rangeParams, resolveRange } from '../../insights/window.js';
 import type { Driver } from '../../store/index.js';
+import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
@@ -23,7 +24,7 @@ export function valueRouter(driver: Driver, settings: ValueSettings, guard: Requ
   router.get('/v1/value', guard, async (req, res) => {
     const { from, to, window, group_by, ...filter } = parseQuery(valueQuery, req.query);
     const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
-    res.json(await getValue(driver, { ...filter, range, groupBy: group_by }, settings));
+    res.json(await getValue(driver, { ...filter, tenant: readableTenant(res, filter.tenant), range, groupBy: group_by }, settings));
   });
   return router;
 }
