@@ -12,13 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session } from 'chdb';
 import { Command } from 'commander';
 import { loadAlertRules, type AlertRule } from '../src/alerts/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startService } from '../src/main.js';
-import { describeEnvironment, positiveInt } from './report.js';
+import { describeEnvironment, embeddedEngineVersion, positiveInt } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const RULES_DIR = fileURLToPath(new URL('../alert-rules', import.meta.url));
@@ -212,14 +211,7 @@ const win = stats(winLatencies);
 const target = evMissed === 0 && ev.n > 0 && ev.p99 <= 2000;
 const fmtDur = (n: number) => (n % 60_000 === 0 && n > 0 ? `${n / 60_000}m` : `${n / 1000}s`);
 
-const env = await describeEnvironment(async () => {
-  const session = new Session();
-  try {
-    return (await session.queryAsync('SELECT version()', { format: 'TSV' })).text().trim();
-  } finally {
-    session.close();
-  }
-});
+const env = await describeEnvironment(embeddedEngineVersion);
 const settingsLines: [string, string][] = [
   ['alerts.evaluate_every', `${opts.evaluateEvery} (cron \`${settings.evaluateCron}\`)`],
   ['alerts.dispatch_every', `${opts.dispatchEvery} (cron \`${settings.dispatchCron}\`)`],

@@ -2,12 +2,11 @@
 // the raw insert rate of the same rows straight into the engine, in the same run
 // (DESIGN.md §14). Results are appended to bench/RESULTS.md.
 import { fileURLToPath } from 'node:url';
-import { Session } from 'chdb';
 import { Command } from 'commander';
 import { generateEvents } from './events.js';
 import { runEndToEnd, runRawEngine, toRowBuffers } from './phases.js';
 import { startProfile } from './profile.js';
-import { appendResults, describeEnvironment, summarise, positiveInt } from './report.js';
+import { appendResults, describeEnvironment, embeddedEngineVersion, summarise, positiveInt } from './report.js';
 
 const RAW_ROWS_PER_INSERT = 20_000;
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -44,14 +43,7 @@ const buffers = toRowBuffers(bodies, a.rules, RAW_ROWS_PER_INSERT);
 bodies.length = 0;
 const b = await runRawEngine(buffers);
 
-const env = await describeEnvironment(async () => {
-  const session = new Session();
-  try {
-    return (await session.queryAsync('SELECT version()', { format: 'TSV' })).text().trim();
-  } finally {
-    session.close();
-  }
-});
+const env = await describeEnvironment(embeddedEngineVersion);
 const lines = summarise(a, b, { batch: opts.batch, concurrency: opts.concurrency, batchRows: serviceEnv.SYNCWATCH_BATCH_ROWS ?? 'default', role: serviceEnv.SYNCWATCH_ROLE ?? 'all' });
 const width = Math.max(...[...lines, ...Object.entries(env)].map(([k]) => k.length));
 for (const [k, v] of [...lines, ...Object.entries(env), ['date', new Date().toISOString()]]) console.log(`${k.padEnd(width)}  ${v}`);

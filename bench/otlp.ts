@@ -9,14 +9,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { drainPending, Session } from 'chdb';
+import { drainPending } from 'chdb';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config.js';
 import { otlpType } from '../src/ingest/otlp/protobuf.js';
 import { createLogger } from '../src/logger.js';
 import { startService, type Service } from '../src/main.js';
 import { freePort } from '../test/support/free-port.js';
-import { describeEnvironment, positiveInt } from './report.js';
+import { describeEnvironment, embeddedEngineVersion, positiveInt } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const KEY = 'bench-ingest-key-0123456789abcdef';
@@ -142,14 +142,7 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-const env = await describeEnvironment(async () => {
-  const session = new Session();
-  try {
-    return (await session.queryAsync('SELECT version()', { format: 'TSV' })).text().trim();
-  } finally {
-    session.close();
-  }
-});
+const env = await describeEnvironment(embeddedEngineVersion);
 const lines: [string, string][] = [
   ['records per phase', `${opts.records.toLocaleString('en-US')} (${Math.ceil(opts.records / opts.batch)} requests of ${opts.batch}, concurrency ${opts.concurrency}; 5% failed; a span row and an event row per span, an event row per log record)`],
   ...results,

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { version as chdbVersion } from 'chdb';
+import { Session, version as chdbVersion } from 'chdb';
 import { InvalidArgumentError } from 'commander';
 import type { EndToEnd, RawEngine } from './phases.js';
 
@@ -37,6 +37,16 @@ pre-built request bodies, shown as "RSS before A").
 
 const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
 const rate = (rows: number, seconds: number) => Math.round(rows / seconds);
+
+/** The ClickHouse version of the embedded engine, read from a throwaway session. */
+export async function embeddedEngineVersion(): Promise<string> {
+  const session = new Session();
+  try {
+    return (await session.queryAsync('SELECT version()', { format: 'TSV' })).text().trim();
+  } finally {
+    session.close();
+  }
+}
 
 /** Machine, runtime and engine versions for the record. */
 export async function describeEnvironment(engineVersion: () => Promise<string>): Promise<Record<string, string>> {

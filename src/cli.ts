@@ -95,8 +95,8 @@ program
   .option('--format <format>', 'json, text or html (the email bodies)', 'json')
   .option('--send', "send it through the notification outbox to the tenant's subscriptions and wait for delivery")
   .option('--wait <seconds>', 'with --send: how long to wait for the deliveries', '120')
-  .action(async (opts: import('./reports/cli.js').ReportCommandOptions) => {
-    const { runReportCommand } = await import('./reports/cli.js');
+  .action(async (opts: import('./reports/index.js').ReportCommandOptions) => {
+    const { runReportCommand } = await import('./reports/index.js');
     process.exitCode = await runReportCommand(config(), opts, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   });
 

@@ -1,19 +1,13 @@
 import type { FailureCategory } from '../ingest/index.js';
+import type { NotifiedAlert } from '../notify/index.js';
 
-/** Who an alert is for (docs/architecture.md#failure-categories): data → tenant; endpoint → operator (+ tenant when only they can act); infra → operator. */
-export type Audience = 'tenant' | 'operator';
-export type Severity = 'info' | 'warning' | 'critical';
+/** Who an alert is for: data → tenant; endpoint → operator (+ tenant when only they can act); infra → operator. */
+export type Audience = NotifiedAlert['labels']['audience'][number];
+export type Severity = NotifiedAlert['labels']['severity'];
 
-/** Labels routes match on; the fingerprint is derived from rule + tenant + integration + flow. */
-export interface AlertLabels {
-  rule: string;
-  severity: Severity;
+/** Labels routes match on (what notify reads, with the category narrowed); the fingerprint is derived from rule + tenant + integration + flow. */
+export interface AlertLabels extends Omit<NotifiedAlert['labels'], 'category'> {
   category: FailureCategory | 'health' | 'success';
-  code: string;
-  audience: Audience[];
-  tenant: string;
-  integration: string;
-  flow: string;
 }
 
 /** What one evaluation says about one (rule, tenant, integration, flow): is the condition true now. */

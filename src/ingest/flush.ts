@@ -165,7 +165,8 @@ async function insertFinding(driver: Driver, table: Table, rows: SpooledRow[], s
     const b = await insertFinding(driver, table, rows.slice(mid), suspect);
     return { stored: a.stored + b.stored, refused: [...a.refused, ...b.refused] };
   }
-  await insertEventIds(driver, rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: toChTime(Date.now()) })));
+  const receivedAt = toChTime(Date.now());
+  await insertEventIds(driver, rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
   return { stored: rows.length, refused: [] };
 }
 

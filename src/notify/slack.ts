@@ -1,13 +1,5 @@
-import { z } from 'zod';
-import type { ChannelModule } from './channel-module.js';
-import { chatView, type ChatView } from './chat-view.js';
-import { customerUrlSchema, hostOf, postJson } from './http-post.js';
-
-/** A Slack incoming webhook: the URL is the credential (it carries the token). */
-export interface SlackTarget {
-  channel: 'slack';
-  url: string;
-}
+import { chatChannel } from './chat-channel.js';
+import type { ChatView } from './chat-view.js';
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 /** Slack's mrkdwn needs only these three escaped (its "formatting text" reference). */
@@ -30,25 +22,4 @@ export function slackPayload(view: ChatView): Record<string, unknown> {
 }
 
 /** Slack incoming webhooks with Block Kit (tenants and operators). */
-export const slackChannel: ChannelModule<SlackTarget> = {
-  type: 'slack',
-  schema: z.strictObject({ channel: z.literal('slack'), url: customerUrlSchema('must be the incoming webhook URL Slack gave you') }),
-  key: (t) => `slack:${t.url}`,
-  publicView: (t) => ({ channel: 'slack', url: urlHint(t.url) }),
-  describe: (t) => `Slack (${hostOf(t.url)})`,
-  url: (t) => t.url,
-  create: (deps) => ({
-    send: (target, message, ctx) =>
-      postJson(target.url, {}, JSON.stringify(slackPayload(chatView(message, deps.links))), { allow: deps.config.webhookAllow, lookup: deps.lookup, timeoutMs: ctx.timeoutMs, now: ctx.now }),
-  }),
-};
-
-/** A URL whose path or query is a credential, as the API shows it: origin, then only the last 4 characters. */
-export function urlHint(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.origin}/…${(url.pathname + url.search).slice(-4)}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
+export const slackChannel = chatChannel({ type: 'slack', label: 'Slack', urlMessage: 'must be the incoming webhook URL Slack gave you', maxUrlLength: 2048, payload: slackPayload });

@@ -1,14 +1,7 @@
-import { z } from 'zod';
-import type { ChannelModule } from './channel-module.js';
-import { chatView, type ChatView } from './chat-view.js';
-import { customerUrlSchema, hostOf, postJson } from './http-post.js';
-import { urlHint } from './slack.js';
+import { chatChannel } from './chat-channel.js';
+import type { ChatView } from './chat-view.js';
 
-/** A Microsoft Teams workflow webhook ("When a Teams webhook request is received"): the URL carries its signature. */
-export interface TeamsTarget {
-  channel: 'teams';
-  url: string;
-}
+// A Microsoft Teams workflow webhook ("When a Teams webhook request is received"): the URL carries its signature.
 
 /**
  * The message a Teams workflow webhook posts: a `message` with one Adaptive Card
@@ -40,15 +33,4 @@ export function teamsPayload(view: ChatView): Record<string, unknown> {
 }
 
 /** Microsoft Teams workflow webhooks with Adaptive Cards (tenants and operators). */
-export const teamsChannel: ChannelModule<TeamsTarget> = {
-  type: 'teams',
-  schema: z.strictObject({ channel: z.literal('teams'), url: customerUrlSchema('must be the workflow webhook URL Teams gave you', 4096) }),
-  key: (t) => `teams:${t.url}`,
-  publicView: (t) => ({ channel: 'teams', url: urlHint(t.url) }),
-  describe: (t) => `Teams (${hostOf(t.url)})`,
-  url: (t) => t.url,
-  create: (deps) => ({
-    send: (target, message, ctx) =>
-      postJson(target.url, {}, JSON.stringify(teamsPayload(chatView(message, deps.links))), { allow: deps.config.webhookAllow, lookup: deps.lookup, timeoutMs: ctx.timeoutMs, now: ctx.now }),
-  }),
-};
+export const teamsChannel = chatChannel({ type: 'teams', label: 'Teams', urlMessage: 'must be the workflow webhook URL Teams gave you', maxUrlLength: 4096, payload: teamsPayload });

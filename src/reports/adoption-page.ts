@@ -1,7 +1,7 @@
 import { formatDuration } from '../format/index.js';
 import type { ValueSettings } from '../config.js';
 import { getAdoption, type AdoptionReport, type IntegrationAdoption } from '../insights/index.js';
-import type { TimeRange } from '../insights/window.js';
+import type { TimeRange } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 import { funnelChart, lineChart, PALETTE } from './charts.js';
 

@@ -10,3 +10,4 @@ export { enqueueValueReport, reportLinks, valueReportMessages, type EnqueuedRepo
 export { ReportScheduler, REPORT_CRON, SEND_DELAY_MS, CATCH_UP_MS, type HandledReport, type ReportSchedulerDeps } from './schedule.js';
 export { renderValueReport, type RenderedValueReport } from './render.js';
 export type { ReportKind } from './sends.js';
+export { runReportCommand, type ReportCommandOptions } from './cli.js';

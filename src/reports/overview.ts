@@ -1,6 +1,6 @@
 import type { HealthSettings } from '../config.js';
 import { getFailures, getHealth, getUnknownFailures, type ConnectionHealth, type HealthStatus, type UnknownFailure } from '../insights/index.js';
-import type { TimeRange } from '../insights/window.js';
+import type { TimeRange } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 import { getFiringAlerts, getRecentDeliveries, type DeliveryLog, type OverviewAlert, type OverviewDelivery } from './overview-activity.js';
 import { overviewFailures, type OverviewFailures } from './overview-failures.js';

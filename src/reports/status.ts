@@ -1,7 +1,6 @@
 import type { HealthSettings } from '../config.js';
 import { getHealth, listRuns, type ConnectionHealth, type HealthStatus, type RunSummary } from '../insights/index.js';
-import { getRecordAttempts, type Driver, type RecordAttempt } from '../store/index.js';
-import { getRecordStatus, type RecordStatus } from '../store/records.js';
+import { getRecordAttempts, getRecordStatus, type Driver, type RecordAttempt, type RecordStatus } from '../store/index.js';
 import { adviceFor, CATEGORY_NAMES, customerActs, type Advice } from './status-advice.js';
 import { getFailingRecords, type FailingRecord } from './status-records.js';
 import { formatRunDuration } from './status-run.js';

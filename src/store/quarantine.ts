@@ -86,13 +86,3 @@ export async function listQuarantined(driver: Driver, f: QuarantineFilter): Prom
     schema: quarantineRow,
   });
 }
-
-/** How many rows wait in the quarantine (the /metrics gauge). */
-export async function countQuarantined(driver: Driver): Promise<number> {
-  const [row] = await driver.query({
-    name: 'ingest_quarantine.count',
-    sql: "SELECT count() AS n FROM ingest_quarantine FINAL WHERE state = 'quarantined'",
-    schema: z.object({ n: z.coerce.number() }),
-  });
-  return row?.n ?? 0;
-}

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
 import { createMessage, type NotificationMessage, type Target } from '../../src/notify/index.js';
-import { ADMIN, makeAlert, SECRET, startNotifyService, startReceiver, type NotifyService } from './support.js';
+import { ADMIN, makeAlert, runOutboxUntilIdle, SECRET, startNotifyService, startReceiver, type NotifyService } from './support.js';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
@@ -34,14 +34,7 @@ function alertMessage(tenant = 'acme'): NotificationMessage {
 }
 
 /** Moves the clock to each next due time and dispatches, until nothing is pending or `until` is reached. */
-async function runUntilIdle(until = clock.now() + 48 * HOUR): Promise<void> {
-  for (;;) {
-    const due = svc.notifier.outbox.nextDueAt();
-    if (due === null || due > until) return;
-    if (due > clock.now()) clock.set(due);
-    await svc.notifier.outbox.dispatchDue(clock.now());
-  }
-}
+const runUntilIdle = (until = clock.now() + 48 * HOUR) => runOutboxUntilIdle(svc.notifier.outbox, clock, until);
 
 const timestamps = (r: { requests: { headers: Record<string, unknown> }[] }) => r.requests.map((q) => Number(q.headers['webhook-timestamp']));
 const gaps = (ts: number[]) => ts.slice(1).map((t, i) => t - ts[i]);

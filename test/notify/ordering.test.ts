@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
 import { createMessage, type Target } from '../../src/notify/index.js';
-import { ADMIN, makeAlert, SECRET, startNotifyService, startReceiver, type NotifyService } from './support.js';
+import { ADMIN, makeAlert, runOutboxUntilIdle, SECRET, startNotifyService, startReceiver, type NotifyService } from './support.js';
 
 // A receiver that comes back from an outage must never get a stale "firing" after the
 // "resolved" of the same alert: the firing still waiting for a retry is superseded.
@@ -23,14 +23,7 @@ after(async () => {
   await receiver?.close();
 });
 
-async function runUntilIdle(until = clock.now() + 48 * HOUR): Promise<void> {
-  for (;;) {
-    const due = svc.notifier.outbox.nextDueAt();
-    if (due === null || due > until) return;
-    if (due > clock.now()) clock.set(due);
-    await svc.notifier.outbox.dispatchDue(clock.now());
-  }
-}
+const runUntilIdle = (until = clock.now() + 48 * HOUR) => runOutboxUntilIdle(svc.notifier.outbox, clock, until);
 
 const transition = (type: 'alert.firing' | 'alert.resolved', fingerprint: string) =>
   createMessage({

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import type { ManualClock } from '../../src/clock.js';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { Alert } from '../../src/alerts/model.js';
@@ -172,4 +173,14 @@ export function makeAlert(over: Partial<Alert> = {}, labels: Partial<Alert['labe
     version: 3,
     ...over,
   };
+}
+
+/** Moves a manual clock to each next due delivery and dispatches, until nothing is pending or `until` is reached. */
+export async function runOutboxUntilIdle(outbox: { nextDueAt(): number | null; dispatchDue(now: number): Promise<unknown> }, clock: ManualClock, until: number): Promise<void> {
+  for (;;) {
+    const due = outbox.nextDueAt();
+    if (due === null || due > until) return;
+    if (due > clock.now()) clock.set(due);
+    await outbox.dispatchDue(clock.now());
+  }
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { windowMs } from '../../insights/window.js';
+import { windowMs } from '../../insights/index.js';
 import { getOverview } from '../../reports/index.js';
 import { parseQuery } from '../validate.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';

@@ -2,8 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { ident } from '../../ingest/index.js';
 import type { ValueSettings } from '../../config.js';
-import { getAdoption } from '../../insights/index.js';
-import { rangeParams, resolveRange } from '../../insights/window.js';
+import { resolveRange, rangeParams, getAdoption } from '../../insights/index.js';
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 

@@ -1,8 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
-import { getRecordAttempts, type Driver } from '../../store/index.js';
-import { getRecordStatus } from '../../store/records.js';
+import { getRecordAttempts, getRecordStatus, type Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 

@@ -1,8 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
-import { getRunReport, listRuns, renderRunReportCsv } from '../../insights/index.js';
-import { rangeParams, resolveRange } from '../../insights/window.js';
+import { resolveRange, rangeParams, getRunReport, listRuns, renderRunReportCsv } from '../../insights/index.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
