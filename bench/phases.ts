@@ -151,7 +151,7 @@ export function toRowBuffers(bodies: { body: Buffer }[], rules: ClassificationRu
     pending = [];
   };
   for (const { body } of bodies) {
-    const { rows, rejected } = toEventRows(JSON.parse(body.toString('utf8')) as unknown[], rules);
+    const { rows, rejected } = toEventRows(JSON.parse(body.toString('utf8')) as unknown[], rules, null, Date.now());
     if (rejected.length > 0) throw new Error(`generated events were rejected: ${JSON.stringify(rejected.slice(0, 3))}`);
     for (const row of rows) {
       pending.push(row);

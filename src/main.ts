@@ -47,8 +47,9 @@ export interface ServiceOptions {
 export async function startService(config: Config, log: Logger = createLogger(config.logLevel), options: ServiceOptions = {}): Promise<Service> {
   const metrics = createMetrics();
   const driver = timedDriver(await openStore(config), metrics);
-  // Ingest judges time windows by the wall clock: tests on a manual clock post real-time events (moving it here is the next step of one clock).
-  const ingest = createIngest(driver, config, log);
+  // One clock for the whole service: ingest's time window, insight defaults, alerts, notify and reports.
+  const clock = options.clock ?? systemClock;
+  const ingest = createIngest(driver, config, log, clock);
   const stats = ingest.batcher.stats;
   metrics.gauge('syncwatch_spool_backlog_segments', 'Spool segments waiting for the store', () => ingest.batcher.backlogSegments());
   metrics.gauge('syncwatch_spool_bytes', 'Bytes of accepted rows on disk not yet in the store', () => ingest.batcher.spoolBytes());
@@ -61,18 +62,18 @@ export async function startService(config: Config, log: Logger = createLogger(co
 
   // Page links in customer messages are signed and expire (src/links.ts); pages verify them.
   const signer = new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir));
-  const links = new Links(config.publicUrl, signer, options.clock ?? systemClock);
-  const notifier = createNotifier({ config, driver, clock: options.clock ?? systemClock, log, links, options: options.notify });
+  const links = new Links(config.publicUrl, signer, clock);
+  const notifier = createNotifier({ config, driver, clock, log, links, options: options.notify });
   metrics.gauge('syncwatch_notify_outbox_depth', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
   metrics.gauge('syncwatch_notify_dead_letters', 'Notification deliveries dead-lettered (listed by GET /v1/notifications?status=dead)', () => countDeadDeliveries(driver));
 
-  const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
+  const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock, log, options: options.alerts });
 
   // One dispatcher at a time (docs/architecture.md#data-flow): with an engine here, deliveries and metric
   // series go out only while this process holds the alerting lease.
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
-  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock, signer, links });
   const server = createHttpServer(app, config.http);
   server.listen(config.port, config.host);
   try {
@@ -95,7 +96,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const reports =
     config.role === 'api'
       ? null
-      : new ReportScheduler({ driver, config, outbox: notifier.outbox, links, clock: options.clock ?? systemClock, log, gate: engine ? () => engine.isLeader : undefined });
+      : new ReportScheduler({ driver, config, outbox: notifier.outbox, links, clock, log, gate: engine ? () => engine.isLeader : undefined });
   if (reports && options.reports?.schedule !== false) reports.start();
   // Replay whatever a previous process left in the spool.
   void ingest.batcher.flush().catch(() => {});

@@ -41,7 +41,7 @@ export interface HealthQuery extends FlowFilter {
   range: TimeRange;
   /** How the window reads in a sentence ("in the last 24h"). */
   windowLabel: string;
-  now?: number;
+  now: number;
 }
 
 const connKey = (r: { tenant: string; integration: string; connection: string }) => `${r.tenant}\u0000${r.integration}\u0000${r.connection}`;
@@ -82,7 +82,7 @@ function figures(
  * is always judged as of now; the window bounds only the counts and failure rates.
  */
 export async function getHealth(driver: Driver, settings: HealthSettings, q: HealthQuery): Promise<ConnectionHealth[]> {
-  const now = q.now ?? Date.now();
+  const now = q.now;
   const filter: FlowFilter = { tenant: q.tenant, integration: q.integration, flow: q.flow };
   const [states, connections, counts] = await Promise.all([
     getFlowStates(driver, filter),
