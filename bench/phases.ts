@@ -195,3 +195,49 @@ export async function runRawEngine(buffers: { buffer: Buffer; rows: number }[]):
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Phase C: the engine's ceiling — the same rows as Native files inserted into a bare copy
+ * of `events` (same columns, order and engine; no materialised views), one
+ * `INSERT … SELECT FROM file(…, Native)` per buffer. chDB's Node insert takes text formats
+ * only, so this is how a binary format reaches the engine. Converting the buffers to Native
+ * is done before timing.
+ */
+export async function runEngineCeiling(buffers: { buffer: Buffer; rows: number }[]): Promise<RawEngine> {
+  const total = buffers.reduce((n, b) => n + b.rows, 0);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-c-'));
+  const driver = new EmbeddedDriver(dataDir);
+  await migrate(driver);
+  await driver.close();
+  await drainPending();
+  const session = new Session(dataDir);
+  const progress = bar('C engine ceiling', total);
+  try {
+    await session.queryAsync('CREATE TABLE bare_events AS events');
+    await session.queryAsync('CREATE TABLE staging AS events ENGINE = Memory');
+    const files: { file: string; rows: number }[] = [];
+    for (const [i, { buffer, rows }] of buffers.entries()) {
+      const file = path.join(dataDir, `c-${i}.native`);
+      await session.insert({ table: 'staging', values: buffer, format: 'JSONEachRow' });
+      await session.queryAsync(`INSERT INTO FUNCTION file('${file}', 'Native') SELECT * FROM staging`);
+      await session.queryAsync('TRUNCATE TABLE staging');
+      files.push({ file, rows });
+    }
+    let done = 0;
+    const t0 = performance.now();
+    for (const { file, rows } of files) {
+      await session.queryAsync(`INSERT INTO bare_events SELECT * FROM file('${file}', 'Native')`);
+      done += rows;
+      progress.update(done, { rate: Math.round(done / ((performance.now() - t0) / 1000)) });
+    }
+    const stored = Number((await session.queryAsync('SELECT count() FROM bare_events', { format: 'TSV' })).text().trim());
+    const seconds = (performance.now() - t0) / 1000;
+    if (stored !== total) throw new Error(`phase C: ${stored} rows stored, expected ${total}`);
+    return { rows: total, seconds, inserts: files.length };
+  } finally {
+    progress.stop();
+    session.close();
+    await drainPending();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
