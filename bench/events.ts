@@ -41,16 +41,18 @@ export interface ErrorMix {
   errors: Record<string, unknown>[];
   /** Append the record id to each message, so no two failures look alike (every one misses the classifier's cache). */
   unique: boolean;
+  /** Send the category and code with each failure (as this function decides them), so ingest has nothing to classify. */
+  explicit?: (error: Record<string, unknown>, integration: string) => { category: string; code: string };
 }
 
-const FIXED: ErrorMix = { errors: ERRORS, unique: false };
+export const FIXED_ERRORS: ErrorMix = { errors: ERRORS, unique: false };
 
 /**
  * Generates events `from` (inclusive) to `to` (exclusive) of `total`, with times spread
  * evenly over the 72 hours after `baseMs`. Event i depends only on (i, total, baseMs),
  * so batches can be built one at a time. Ids are unique.
  */
-export function generateEvents(from: number, to: number, total: number, baseMs: number, mix: ErrorMix = FIXED): BenchEvent[] {
+export function generateEvents(from: number, to: number, total: number, baseMs: number, mix: ErrorMix = FIXED_ERRORS): BenchEvent[] {
   const out: BenchEvent[] = [];
   for (let i = from; i < to; i++) {
     const rnd = prng(i * 2654435761 + 17);
@@ -80,7 +82,8 @@ export function generateEvents(from: number, to: number, total: number, baseMs: 
     if (failed) {
       const error = mix.errors[Math.floor(rnd() * mix.errors.length)];
       const record = (event.record as { id: string }).id;
-      event.error = mix.unique ? { ...error, message: `${String(error.message ?? 'failed')} (record ${record}, attempt ${i})` } : error;
+      const told = mix.explicit?.(error, spec.integration) ?? {};
+      event.error = mix.unique ? { ...error, ...told, message: `${String(error.message ?? 'failed')} (record ${record}, attempt ${i})` } : { ...error, ...told };
     }
     if (rnd() < 0.3) event.attributes = { region: rnd() < 0.5 ? 'eu-west-1' : 'us-east-1', 'runner.version': '2.4.1' };
     out.push(event);

@@ -25,6 +25,8 @@ export interface EndToEnd {
   duplicatesDropped: number;
   /** Seconds the service spent waiting on the store during A, by operation (insert events, event_ids.find, …). */
   storeSeconds: Record<string, { seconds: number; calls: number }>;
+  /** CPU seconds (user + system, every thread: the service, the engine and the client) during A — steadier than wall time on a busy machine. */
+  cpuSeconds: number;
   /** The classification rules the service used, so phase B derives the very same rows. */
   rules: ClassificationRules;
 }
@@ -104,6 +106,7 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
   let sent = 0;
   let next = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
     const worker = async () => {
       while (next < bodies.length) {
@@ -128,9 +131,10 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
       return String(rows[0].n);
     });
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     if (stored !== total) throw new Error(`phase A: ${stored} rows stored, expected ${total}`);
     sample();
-    return { rows: total, seconds, peakRssBytes, peakHeapBytes, rssBeforeBytes, requests: bodies.length, duplicatesDropped: service.ingest.batcher.stats.duplicatesDropped, storeSeconds, rules: service.ingest.rules };
+    return { rows: total, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes, peakHeapBytes, rssBeforeBytes, requests: bodies.length, duplicatesDropped: service.ingest.batcher.stats.duplicatesDropped, storeSeconds, rules: service.ingest.rules };
   } finally {
     clearInterval(sampler);
     progress.stop();

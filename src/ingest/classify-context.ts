@@ -43,11 +43,13 @@ export function prepareSignals(s: FailureSignals): PreparedSignals {
 
 function collectMessageCodes(message: string, out: PreparedSignals): void {
   const start = message.search(/[[{]/);
-  if (start >= 0) {
+  // From the first bracket to the last: a JSON body with text around it ("HTTP 400: {…} (attempt 2)") still parses.
+  const end = Math.max(message.lastIndexOf('}'), message.lastIndexOf(']'));
+  if (start >= 0 && end > start) {
     try {
-      walk(JSON.parse(message.slice(start)), out, 0);
+      walk(JSON.parse(message.slice(start, end + 1)), out, 0);
     } catch {
-      // Not JSON (or JSON followed by text): the regexes still see the raw message.
+      // Not JSON: the regexes still see the raw message.
     }
   }
   const lead = /^([A-Z][A-Z0-9_]{3,}):/.exec(message);

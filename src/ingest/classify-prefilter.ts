@@ -28,9 +28,22 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 /** False only when none of `literals` occurs in `text` (case-insensitively), so no pattern can match. */
 export function mayMatch(literals: readonly string[] | null, text: string): boolean {
-  if (literals === null || !ASCII.test(text)) return true;
-  const lower = text.toLowerCase();
-  return literals.some((l) => lower.includes(l));
+  if (literals === null) return true;
+  const lower = lowerAscii(text);
+  return lower === null || literals.some((l) => lower.includes(l));
+}
+
+// One classification tests the same message against many pattern lists: lower-case it once.
+let lastText = '';
+let lastLower: string | null = '';
+
+/** `text` in lower case when it is ASCII only, else null (then the patterns must run). */
+function lowerAscii(text: string): string | null {
+  if (text !== lastText) {
+    lastText = text;
+    lastLower = ASCII.test(text) ? text.toLowerCase() : null;
+  }
+  return lastLower;
 }
 
 /** Splits at top-level `|` (outside groups and classes); null on anything unbalanced. */
