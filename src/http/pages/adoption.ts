@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
 import { resolveRange, windowMs, type TimeRange } from '../../insights/index.js';
-import { getAdoptionPage } from '../../reports/index.js';
+import { getAdoptionPage } from '../../views/index.js';
 import { parseQuery } from '../validate.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 
