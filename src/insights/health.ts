@@ -3,7 +3,7 @@ import type { Driver } from '../store/index.js';
 import { judgeConnection, judgeFlow, type HealthStatus, type Reason } from './health-rules.js';
 import { getConnectionStates, getFlowStates, type ConnectionState, type FlowState } from './health-state.js';
 import { addCounts, emptyCounts, getFlowCounts, type FlowCounts, type FlowFilter } from './health-stats.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 export type { HealthStatus, Reason } from './health-rules.js';
 

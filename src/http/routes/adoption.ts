@@ -2,7 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { ident } from '../../ingest/index.js';
 import type { ValueSettings } from '../../config.js';
-import { resolveRange, rangeParams, getAdoption } from '../../insights/index.js';
+import { getAdoption } from '../../insights/index.js';
+import { resolveRange, rangeParams } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 

@@ -1,7 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { FAILURE_CATEGORIES, ident } from '../../ingest/index.js';
-import { resolveRange, rangeParams, getFailures, getUnknownFailures } from '../../insights/index.js';
+import { getFailures, getUnknownFailures } from '../../insights/index.js';
+import { resolveRange, rangeParams } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';

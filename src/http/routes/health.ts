@@ -1,7 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { HealthSettings } from '../../config.js';
-import { resolveRange, rangeParams, describeWindow, getHealth } from '../../insights/index.js';
+import { describeWindow, getHealth } from '../../insights/index.js';
+import { resolveRange, rangeParams } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';

@@ -1,7 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
-import { resolveRange, rangeParams, getRunReport, listRuns, renderRunReportCsv } from '../../insights/index.js';
+import { getRunReport, listRuns, renderRunReportCsv } from '../../insights/index.js';
+import { resolveRange, rangeParams } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
