@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
+import { ident } from '../ingest/index.js';
 import { checkDate, type TimeRange } from '../insights/index.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -14,6 +15,22 @@ export const rangeParams = {
     .regex(/^\d{1,4}[mhd]$/, 'must be a number and a unit m, h or d, like 15m, 24h or 7d')
     .optional(),
 };
+
+/**
+ * The scope filters the insight endpoints take, validated as ingest validates the ids it stores:
+ * an id ingest would refuse can match nothing, so it is a 400 naming the parameter, not an empty answer.
+ */
+export const scopeParams = {
+  tenant: ident.optional(),
+  integration: ident.optional(),
+  flow: ident.optional(),
+};
+
+/**
+ * The one query schema of the insight endpoints (health, runs, failures, unknown failures, value,
+ * adoption): a time range and a scope. Each route picks or extends it rather than spelling its own.
+ */
+export const insightQuery = z.object({ ...rangeParams, ...scopeParams });
 
 /** Parses `15m` / `24h` / `7d` to milliseconds. */
 export function windowMs(window: string): number {
