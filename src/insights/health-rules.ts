@@ -26,8 +26,6 @@ export const worse = (a: HealthStatus, b: HealthStatus): HealthStatus => (SEVERI
 
 /** flow_state keeps the 20 latest runs, so "the last N runs failed" can look that far back. */
 export const MAX_CONSECUTIVE_RUNS = 20;
-// Durations in reasons and alert texts read as on every page ("2 hours 5 minutes").
-export { formatDuration };
 
 const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 /** Times in reasons: "2026-11-22 12:00 UTC", never a raw ISO string inside a sentence. */

@@ -1,6 +1,6 @@
 import type { HealthSettings } from '../config.js';
 import type { Driver } from '../store/index.js';
-import { getFlowFacts, type FlowFacts } from './flow-facts.js';
+import { connectionKey as connKey, getFlowFacts, type FlowFacts } from './flow-facts.js';
 import { judgeConnection, judgeFacts, type HealthStatus, type Reason } from './health-rules.js';
 import { addCounts, emptyCounts, type FlowCounts, type FlowFilter } from './health-stats.js';
 import type { TimeRange } from './range.js';
@@ -44,7 +44,6 @@ export interface HealthQuery extends FlowFilter {
   now?: number;
 }
 
-const connKey = (r: { tenant: string; integration: string; connection: string }) => `${r.tenant}\u0000${r.integration}\u0000${r.connection}`;
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 const rate = (c: FlowCounts) => (c.runs.total ? Math.round((c.runs.succeeded / c.runs.total) * 10_000) / 10_000 : null);
