@@ -36,12 +36,21 @@ const ERRORS: Record<string, unknown>[] = [
 /** mulberry32 (the demo's generator), so every run produces the same events. */
 const prng = (seed: number): (() => number) => createRandom(seed).next;
 
+/** The error objects failures carry: a fixed few (classified once, then cached) or a given list. */
+export interface ErrorMix {
+  errors: Record<string, unknown>[];
+  /** Append the record id to each message, so no two failures look alike (every one misses the classifier's cache). */
+  unique: boolean;
+}
+
+const FIXED: ErrorMix = { errors: ERRORS, unique: false };
+
 /**
  * Generates events `from` (inclusive) to `to` (exclusive) of `total`, with times spread
  * evenly over the 72 hours after `baseMs`. Event i depends only on (i, total, baseMs),
  * so batches can be built one at a time. Ids are unique.
  */
-export function generateEvents(from: number, to: number, total: number, baseMs: number): BenchEvent[] {
+export function generateEvents(from: number, to: number, total: number, baseMs: number, mix: ErrorMix = FIXED): BenchEvent[] {
   const out: BenchEvent[] = [];
   for (let i = from; i < to; i++) {
     const rnd = prng(i * 2654435761 + 17);
@@ -68,7 +77,11 @@ export function generateEvents(from: number, to: number, total: number, baseMs: 
       },
       duration_ms: Math.floor(rnd() * 2000),
     };
-    if (failed) event.error = ERRORS[Math.floor(rnd() * ERRORS.length)];
+    if (failed) {
+      const error = mix.errors[Math.floor(rnd() * mix.errors.length)];
+      const record = (event.record as { id: string }).id;
+      event.error = mix.unique ? { ...error, message: `${String(error.message ?? 'failed')} (record ${record}, attempt ${i})` } : error;
+    }
     if (rnd() < 0.3) event.attributes = { region: rnd() < 0.5 ? 'eu-west-1' : 'us-east-1', 'runner.version': '2.4.1' };
     out.push(event);
   }

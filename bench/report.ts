@@ -62,14 +62,19 @@ export async function describeEnvironment(engineVersion: () => Promise<string>):
 }
 
 /** The numbers of one run as `label: value` lines (printed and written to RESULTS.md). */
-export function summarise(a: EndToEnd, b: RawEngine, opts: { batch: number; concurrency: number; batchRows: string; role: string }): [string, string][] {
+export function summarise(a: EndToEnd, b: RawEngine, c: RawEngine | null, opts: { batch: number; concurrency: number; batchRows: string; role: string }): [string, string][] {
   const rateA = rate(a.rows, a.seconds);
   const rateB = rate(b.rows, b.seconds);
+  const rateC = c ? rate(c.rows, c.seconds) : null;
   return [
     ['events', `${a.rows.toLocaleString('en-US')} (${a.requests} requests of ${opts.batch}, concurrency ${opts.concurrency}, SYNCWATCH_BATCH_ROWS ${opts.batchRows}, role ${opts.role})`],
     ['A end to end', `${rateA.toLocaleString('en-US')} rows/s (${a.seconds.toFixed(2)} s)`],
     ['B raw engine', `${rateB.toLocaleString('en-US')} rows/s (${b.seconds.toFixed(2)} s, ${b.inserts} inserts)`],
     ['ratio A/B', (rateA / rateB).toFixed(2)],
+    ...(c && rateC ? ([
+      ['C engine ceiling', `${rateC.toLocaleString('en-US')} rows/s (${c.seconds.toFixed(2)} s, ${c.inserts} Native inserts into events without views)`],
+      ['ratio A/C', (rateA / rateC).toFixed(2)],
+    ] as [string, string][]) : []),
     ['peak RSS during A', `${mib(a.peakRssBytes)} (RSS before A: ${mib(a.rssBeforeBytes)}; peak JS heap: ${mib(a.peakHeapBytes)})`],
     ['A store time', Object.entries(a.storeSeconds).filter(([k]) => k !== 'bench.count').map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s (${v.calls}×)`).join(', ')],
     ['duplicates dropped', String(a.duplicatesDropped)],

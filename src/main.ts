@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startAlerting, type Alerting, type AlertingOptions } from './alerts/index.js';
 import { systemClock, type Clock } from './clock.js';
+import { SOLE_LEADER, type Leadership } from './leadership.js';
 import type { Config } from './config.js';
 import { createApp, createHttpServer, startGrpcServer, type GrpcServer } from './http/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
@@ -47,8 +48,9 @@ export interface ServiceOptions {
 export async function startService(config: Config, log: Logger = createLogger(config.logLevel), options: ServiceOptions = {}): Promise<Service> {
   const metrics = createMetrics();
   const driver = timedDriver(await openStore(config), metrics);
-  // Ingest judges time windows by the wall clock: tests on a manual clock post real-time events (moving it here is the next step of one clock).
-  const ingest = createIngest(driver, config, log);
+  // One clock for the whole service: ingest's time window, insight defaults, alerts, notify and reports.
+  const clock = options.clock ?? systemClock;
+  const ingest = createIngest(driver, config, log, clock);
   const stats = ingest.batcher.stats;
   metrics.gauge('syncwatch_spool_backlog_segments', 'Spool segments waiting for the store', () => ingest.batcher.backlogSegments());
   metrics.gauge('syncwatch_spool_bytes', 'Bytes of accepted rows on disk not yet in the store', () => ingest.batcher.spoolBytes());
@@ -61,18 +63,17 @@ export async function startService(config: Config, log: Logger = createLogger(co
 
   // Page links in customer messages are signed and expire (src/links.ts); pages verify them.
   const signer = new AccessSigner(loadLinkSecret(config.linkSecret, config.dataDir));
-  const links = new Links(config.publicUrl, signer, options.clock ?? systemClock);
-  const notifier = createNotifier({ config, driver, clock: options.clock ?? systemClock, log, links, options: options.notify });
+  const links = new Links(config.publicUrl, signer, clock);
+  const notifier = createNotifier({ config, driver, clock, log, links, options: options.notify });
   metrics.gauge('syncwatch_notify_outbox_depth', 'Notification deliveries waiting for an attempt', () => notifier.outbox.pendingCount());
   metrics.gauge('syncwatch_notify_dead_letters', 'Notification deliveries dead-lettered (listed by GET /v1/notifications?status=dead)', () => countDeadDeliveries(driver));
 
-  const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, clock: options.clock ?? systemClock, log, options: options.alerts });
+  const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, dispatcher: notifier.dispatcher, clock, log, options: options.alerts });
 
-  // One dispatcher at a time (docs/architecture.md#data-flow): with an engine here, deliveries and metric
-  // series go out only while this process holds the alerting lease.
-  const engine = alerting.engine;
-  if (engine) notifier.gateDispatch(() => engine.isLeader);
-  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
+  // The engine holds the alerting lease: it is the leadership that the dispatcher, the metric series and the
+  // scheduled reports act under (docs/architecture.md#data-flow). A process without one (role api) sends nothing.
+  const leadership: Leadership = alerting.engine ?? SOLE_LEADER;
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock, signer, links });
   const server = createHttpServer(app, config.http);
   server.listen(config.port, config.host);
   try {
@@ -90,12 +91,12 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${port}`;
   // Only worker processes dispatch notifications (docs/architecture.md#data-flow); pending ones resume here.
-  if (config.role !== 'api') await notifier.start();
+  if (config.role !== 'api') await notifier.start(leadership);
   // Scheduled value reports: worker processes only, and like dispatch only while holding the lease.
   const reports =
     config.role === 'api'
       ? null
-      : new ReportScheduler({ driver, config, outbox: notifier.outbox, links, clock: options.clock ?? systemClock, log, gate: engine ? () => engine.isLeader : undefined });
+      : new ReportScheduler({ driver, config, outbox: notifier.outbox, links, clock, log, leadership });
   if (reports && options.reports?.schedule !== false) reports.start();
   // Replay whatever a previous process left in the spool.
   void ingest.batcher.flush().catch(() => {});

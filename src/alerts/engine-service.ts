@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Ingest } from '../ingest/index.js';
 import type { Logger } from '../logger.js';
-import { AlertEngine, type AlertOutbox } from './engine.js';
+import { AlertEngine, type AlertDispatcher, type AlertOutbox } from './engine.js';
 import { postToInbox } from './engine-inbox.js';
 import { evaluateEvent } from './event-rules.js';
 import { loadAlertsSettings, type AlertsSettings } from './routing-config.js';
@@ -36,6 +36,7 @@ export async function startAlerting(deps: {
   driver: Driver;
   ingest: Ingest;
   outbox: AlertOutbox;
+  dispatcher: AlertDispatcher;
   clock: Clock;
   log: Logger;
   options?: AlertingOptions;
@@ -54,7 +55,7 @@ export async function startAlerting(deps: {
     return { settings, engine: null, stop: async () => watcher.close() };
   }
 
-  const engine = new AlertEngine({ driver, config, settings, clock, log, rules: () => watcher.rules, outbox: deps.outbox, lease: deps.options?.lease });
+  const engine = new AlertEngine({ driver, config, settings, clock, log, rules: () => watcher.rules, outbox: deps.outbox, dispatcher: deps.dispatcher, lease: deps.options?.lease });
   // In the background: a first claim waits a moment for a concurrent one (see Lease); the start need not.
   engine.start().catch((err) => log.error({ err }, 'could not take the alerting lease at start; the next tick tries again'));
   ingest.onAccepted((rows) => engine.onEvents(rows));

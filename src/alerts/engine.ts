@@ -18,10 +18,14 @@ import { getSubscriptions } from './subscriptions.js';
 
 const DAY = 86_400_000;
 
-/** The part of the notifier's outbox the engine uses: idempotent enqueue by message id, and dispatch. */
+/** The part of the notifier's outbox the engine uses: idempotent enqueue by message id. */
 export interface AlertOutbox {
   enqueue(message: NotificationMessage, targets: readonly Target[]): Promise<unknown>;
-  dispatchDue(now?: number): Promise<unknown>;
+}
+
+/** The notifier's one dispatcher: the engine wakes it after queuing, and waits for its pass. */
+export interface AlertDispatcher {
+  wake(): Promise<void>;
 }
 
 export interface AlertEngineDeps {
@@ -33,6 +37,7 @@ export interface AlertEngineDeps {
   /** The rules in force (hot-reloaded). */
   rules: () => readonly AlertRule[];
   outbox: AlertOutbox;
+  dispatcher: AlertDispatcher;
   /** Overrides of the lease (tests shorten the settle wait). */
   lease?: Partial<LeaseOptions>;
 }
@@ -47,7 +52,8 @@ export interface TickSummary {
 
 /**
  * Alert evaluation and notification for one worker (docs/architecture.md#alerts-and-notifications, #data-flow): rules →
- * observations → alert state → routes → outbox → channels. Only the lease holder acts;
+ * observations → alert state → routes → outbox, then it wakes the notifier's dispatcher
+ * (which sends) and waits for its pass, so one tick's messages are out before the next. Only the lease holder acts;
  * everything it decides is written (state first, then the outbox, then the notify log),
  * and re-read when it takes the lease, so a restart or a hand-over neither re-notifies
  * nor loses a resolve. Time always comes from the injected clock: tests call `tick(now)`.
@@ -89,17 +95,17 @@ export class AlertEngine {
       const covered = new Set([...this.alerts.values()].map((a) => a.labels.rule).filter((r) => !eventRules.has(r)));
       const summary = await this.apply([...posted, ...evaluated], now, covered);
       this.prune(now);
-      await this.deps.outbox.dispatchDue(now);
+      await this.deps.dispatcher.wake();
       return summary;
     });
   }
 
-  /** The outbox tick: routing that is due by time alone (group waits, quiet hours ending, digests, repeats), then dispatch. */
+  /** Routing that is due by time alone (group waits, quiet hours ending, digests, repeats), then a dispatcher pass. */
   dispatch(now: number = this.deps.clock.now()): Promise<boolean> {
     return this.exclusive(async () => {
       if (!(await this.ensureLeader(now))) return false;
       await this.route([], now);
-      await this.deps.outbox.dispatchDue(now);
+      await this.deps.dispatcher.wake();
       return true;
     });
   }
@@ -113,7 +119,7 @@ export class AlertEngine {
     if (!this.lease.isHeld) return postToInbox(this.deps.driver, observations, now);
     await this.exclusive(async () => {
       await this.apply(observations, now, new Set());
-      await this.deps.outbox.dispatchDue(now);
+      await this.deps.dispatcher.wake();
     });
   }
 

@@ -13,7 +13,7 @@ export { planNotifications, matchRoutes, type Delivery as AlertDelivery, type No
 export { loadAlertsSettings, DEFAULT_ROUTES, OPS_RECEIVER, TENANT_RECEIVER, type AlertsSettings, type Route } from './routing-config.js';
 export { createSilence, expireSilence, listSilences, findSilence, newSilenceSchema, silenceState, silenceView, type Silence, type Matcher } from './silences.js';
 export { getSubscription, getSubscriptions, putSubscription, subscriptionBodySchema, subscriptionView, type Subscription } from './subscriptions.js';
-export { AlertEngine, type AlertEngineDeps, type AlertOutbox, type TickSummary } from './engine.js';
+export { AlertEngine, type AlertEngineDeps, type AlertDispatcher, type AlertOutbox, type TickSummary } from './engine.js';
 export { startAlerting, type Alerting, type AlertingOptions } from './engine-service.js';
 export { Lease, type LeaseOptions } from './scheduler-lease.js';
 export { checkAlertRuleCodes } from './rules-codes.js';

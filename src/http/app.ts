@@ -66,12 +66,12 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   app.use(quarantineRouter(driver, ingest, requireRole(keys, 'admin')));
   // Reads: tenant keys read their own tenant (readableTenant in each route); admin keys any.
   app.use(recordsRouter(driver, requireRole(keys, 'tenant')));
-  app.use(healthRouter(driver, config.health, requireRole(keys, 'tenant')));
-  app.use(runsRouter(driver, requireRole(keys, 'tenant')));
-  app.use(failuresRouter(driver, requireRole(keys, 'tenant')));
+  app.use(healthRouter(driver, config.health, clock, requireRole(keys, 'tenant')));
+  app.use(runsRouter(driver, clock, requireRole(keys, 'tenant')));
+  app.use(failuresRouter(driver, clock, requireRole(keys, 'tenant')));
   app.use(classifyRouter(ingest.rules, requireRole(keys, 'ingest')));
-  app.use(valueRouter(driver, config.value, requireRole(keys, 'tenant')));
-  app.use(adoptionRouter(driver, config.value, requireRole(keys, 'admin')));
+  app.use(valueRouter(driver, config.value, clock, requireRole(keys, 'tenant')));
+  app.use(adoptionRouter(driver, config.value, clock, requireRole(keys, 'admin')));
   if (notifier) app.use(notificationsRouter(notifier, requireRole(keys, 'admin')));
   const now = () => clock.now();
   app.use(alertsRouter(driver, { now }, requireRole(keys, 'admin')));

@@ -44,7 +44,7 @@ export function windowMs(window: string): number {
 export function resolveRange(
   q: { from?: string; to?: string; window?: string },
   defaultWindowMs: number,
-  now = Date.now(),
+  now: number,
 ): TimeRange {
   if (q.from && q.window) throw badRequest('invalid_parameter', 'window: give either from or window, not both');
   const to = q.to ? Date.parse(q.to) : now;

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors.js';
 import type { Driver } from '../store/index.js';
@@ -10,6 +11,8 @@ export interface BatcherOptions {
   batchRows: number;
   batchMs: number;
   spoolMaxBytes: number;
+  /** Stamps `received_at` of de-duplication ids and quarantine rows (the service clock). */
+  clock?: Clock;
 }
 
 /** Counters the /metrics endpoint and tests read. */
@@ -42,6 +45,8 @@ const MAX_WAITING_BATCHES = 4;
  * on-disk spool, flushes to ClickHouse by size and by time, one flush at a time (so
  * de-duplication sees every earlier row), and replays what the store did not take.
  * Memory is bounded: rows waiting on a store that is down stay on disk, not in memory.
+ * Rows are stamped by the service clock; the back-off and the spool's age are real
+ * elapsed time (they pace I/O, so a test's manual clock must not stop them).
  */
 export class Batcher {
   readonly stats: BatcherStats = { acceptedRows: 0, storedEvents: 0, storedSpans: 0, duplicatesDropped: 0, flushFailures: 0, quarantinedRows: 0 };
@@ -174,7 +179,7 @@ export class Batcher {
    */
   private async write(batch: Batch): Promise<void> {
     const suspect = this.failures >= SUSPECT_AFTER_FAILURES && (await this.driver.ping().catch(() => false));
-    await writeBatch(this.driver, batch, this.log, this.stats, suspect);
+    await writeBatch(this.driver, batch, this.log, this.stats, (this.opts.clock ?? systemClock).now(), suspect);
   }
 
   /** Stops taking rows and writes everything accepted (SIGTERM drain). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
+import { requiredLiterals } from './classify-prefilter.js';
 import { FAILURE_CATEGORIES } from './types.js';
 
 /**
@@ -43,16 +44,20 @@ const statusRange = z.union([z.number().int(), z.string()]).transform((value, ct
   return [lo, hi];
 });
 
-/** A list of regexes, also joined into one alternation so a rule costs one test per field. */
+/**
+ * A list of regexes, also joined into one alternation so a rule costs one test per field,
+ * with the literals one of which any match contains (null: unknown; see classify-prefilter).
+ */
 export interface PatternList {
   all: Pattern;
   parts: Pattern[];
+  literals: string[] | null;
 }
 
 const patterns = z
   .array(pattern)
   .min(1)
-  .transform((parts): PatternList => ({ all: compile(parts.map((p) => `(?:${p.source})`).join('|')), parts }));
+  .transform((parts): PatternList => ({ all: compile(parts.map((p) => `(?:${p.source})`).join('|')), parts, literals: requiredLiterals(parts.map((p) => p.source)) }));
 
 // Vendor codes are identifiers: compared whole and case-insensitively, through a Set.
 const codeSet = z

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { prepareSignals, type PreparedSignals } from './classify-context.js';
 import { readRulesFile, type ClassificationRule, type Conditions, type Pattern, type PatternList } from './classify-schema.js';
 import { FAILURE_CATEGORIES, type Failure, type FailureCategory, type FailureSignals } from './types.js';
+import { mayMatch } from './classify-prefilter.js';
 
 export { lineOf, describePath, type ClassificationRule } from './classify-schema.js';
 
@@ -167,12 +168,30 @@ function firstMatch(rules: ClassificationRule[], p: PreparedSignals, prefix: str
 function firstVendorMatch(vendors: VendorRules[], p: PreparedSignals): { rule: ClassificationRule; id: string } | undefined {
   const integration = p.signals.integration;
   if (!integration) return undefined;
-  for (const v of vendors) {
-    if (!v.integrations.some((re) => re.test(integration))) continue;
+  for (const v of vendorsFor(vendors, integration)) {
     const found = firstMatch(v.rules, p, `vendor:${v.vendor}:`);
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * The vendor files whose `integrations` match an integration, remembered per loaded set
+ * of vendor files: a deployment has a few dozen integrations, and testing every vendor's
+ * patterns against the name was half the cost of classifying a new failure.
+ */
+const vendorMemo = new WeakMap<VendorRules[], Map<string, VendorRules[]>>();
+
+function vendorsFor(vendors: VendorRules[], integration: string): VendorRules[] {
+  let memo = vendorMemo.get(vendors);
+  if (!memo) vendorMemo.set(vendors, (memo = new Map()));
+  let found = memo.get(integration);
+  if (!found) {
+    found = vendors.filter((v) => v.integrations.some((re) => re.test(integration)));
+    if (memo.size >= CACHE_SIZE) memo.clear();
+    memo.set(integration, found);
+  }
+  return found;
 }
 
 function explicitCategory(value: string | undefined): FailureCategory | undefined {
@@ -193,19 +212,20 @@ function holds(c: Conditions, p: PreparedSignals): boolean {
     if (status === undefined || !c.http_status.some(([lo, hi]) => status >= lo && status <= hi)) return false;
   }
   if (c.error_code && ![...p.codes].some((code) => c.error_code!.has(code))) return false;
-  if (c.error_type && !someMatch(c.error_type, s.errorType)) return false;
-  if (c.message && !someMatch(c.message, s.message)) return false;
-  if (c.attributes && !Object.entries(c.attributes).every(([k, re]) => s.attributes?.[k] !== undefined && re.test(s.attributes[k]))) return false;
+  // The cheap comparisons come first; patterns (RE2, linear but not free) only when those held.
   if (c.target && p.target !== c.target) return false;
   if (c.retry_after && s.retryAfter !== true) return false;
   // `outbound: false` means "not known to be outbound": runners often leave the flag unset.
   if (c.outbound !== undefined && (p.outbound === true) !== c.outbound) return false;
   if (c.exit_code && (s.exitCode === undefined || !c.exit_code.includes(s.exitCode))) return false;
+  if (c.error_type && !someMatch(c.error_type, s.errorType)) return false;
+  if (c.attributes && !Object.entries(c.attributes).every(([k, re]) => s.attributes?.[k] !== undefined && re.test(s.attributes[k]))) return false;
+  if (c.message && !someMatch(c.message, s.message)) return false;
   return true;
 }
 
 function someMatch(patterns: PatternList, value: string | undefined): boolean {
-  return value !== undefined && value !== '' && patterns.all.test(value);
+  return value !== undefined && value !== '' && mayMatch(patterns.literals, value) && patterns.all.test(value);
 }
 
 /** Names the conditions that held, e.g. `HTTP status 429; message matched /rate.?limit/i`. */

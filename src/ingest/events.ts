@@ -205,8 +205,8 @@ const chTimeOf = (time: string | undefined, ms: number) => (time !== undefined &
 export function toEventRows(
   items: unknown[],
   rules: ClassificationRules,
-  scope: ReadonlySet<string> | null = null,
-  now = Date.now(),
+  scope: ReadonlySet<string> | null,
+  now: number,
   window: TimeWindow = DEFAULT_WINDOW,
 ): { rows: EventRow[]; rejected: Rejection[]; newIds: Set<EventRow> } {
   const rows: EventRow[] = [];

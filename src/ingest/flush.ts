@@ -98,7 +98,8 @@ const SPANS: Table = { kind: 'span', insert: insertSpanJson, dayKey: '"Timestamp
  *   the quarantine with the engine's reason, everything else is stored.
  * Throws (rows stay in the spool, to be retried) when the store is unavailable.
  */
-export async function writeBatch(driver: Driver, batch: Batch, log: Logger, counts: WriteCounts, suspect = false): Promise<void> {
+export async function writeBatch(driver: Driver, batch: Batch, log: Logger, counts: WriteCounts, now: number, suspect = false): Promise<void> {
+  const receivedAt = toChTime(now);
   const all = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
   const stored = await findStoredEventKeys(
     driver,
@@ -117,14 +118,14 @@ export async function writeBatch(driver: Driver, batch: Batch, log: Logger, coun
   counts.duplicatesDropped += all.length - events.length - spans.length;
   for (const [table, rows] of [[EVENTS, events], [SPANS, spans]] as const) {
     for (const chunk of partitionChunks(rows, table.dayKey)) {
-      const found = await insertFinding(driver, table, chunk, suspect);
-      const { refused } = suspect ? await confirmRefusals(driver, table, found.refused) : found;
+      const found = await insertFinding(driver, table, chunk, suspect, receivedAt);
+      const { refused } = suspect ? await confirmRefusals(driver, table, found.refused, receivedAt) : found;
       const n = chunk.length - refused.length;
       if (table === EVENTS) counts.storedEvents += n;
       else counts.storedSpans += n;
       if (refused.length > 0) {
         if (n === 0 && !isRefusal(refused[0].err)) throw refused[0].err;
-        await quarantine(driver, table, refused, log);
+        await quarantine(driver, table, refused, log, now);
         counts.quarantinedRows += refused.length;
       }
     }
@@ -140,32 +141,31 @@ interface Refused {
  * A suspected row refused for an unrecognised reason is tried once more on its own
  * before it is quarantined: a store failing now and then must not send good rows there.
  */
-async function confirmRefusals(driver: Driver, table: Table, refused: Refused[]): Promise<{ refused: Refused[] }> {
+async function confirmRefusals(driver: Driver, table: Table, refused: Refused[], receivedAt: string): Promise<{ refused: Refused[] }> {
   const still: Refused[] = [];
   for (const r of refused) {
     if (isRefusal(r.err)) {
       still.push(r);
       continue;
     }
-    const again = await insertFinding(driver, table, [r.row], true);
+    const again = await insertFinding(driver, table, [r.row], true, receivedAt);
     still.push(...again.refused);
   }
   return { refused: still };
 }
 
 /** Inserts rows and records their ids; on a refusal, splits to find the refused rows. */
-async function insertFinding(driver: Driver, table: Table, rows: SpooledRow[], suspect: boolean): Promise<{ stored: number; refused: Refused[] }> {
+async function insertFinding(driver: Driver, table: Table, rows: SpooledRow[], suspect: boolean, receivedAt: string): Promise<{ stored: number; refused: Refused[] }> {
   try {
     await table.insert(driver, rows.map((r) => r.json));
   } catch (err) {
     if (!isRefusal(err) && !suspect) throw err;
     if (rows.length === 1) return { stored: 0, refused: [{ row: rows[0], err }] };
     const mid = rows.length >> 1;
-    const a = await insertFinding(driver, table, rows.slice(0, mid), suspect);
-    const b = await insertFinding(driver, table, rows.slice(mid), suspect);
+    const a = await insertFinding(driver, table, rows.slice(0, mid), suspect, receivedAt);
+    const b = await insertFinding(driver, table, rows.slice(mid), suspect, receivedAt);
     return { stored: a.stored + b.stored, refused: [...a.refused, ...b.refused] };
   }
-  const receivedAt = toChTime(Date.now());
   await insertEventIds(driver, rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
   return { stored: rows.length, refused: [] };
 }
@@ -175,8 +175,8 @@ async function insertFinding(driver: Driver, table: Table, rows: SpooledRow[], s
  * already sit in `events` itself (a view's failure does not undo the table's insert), so
  * it is deleted there: a quarantined row counts nowhere until it is replayed.
  */
-async function quarantine(driver: Driver, table: Table, refused: Refused[], log: Logger): Promise<void> {
-  const now = new Date().toISOString();
+async function quarantine(driver: Driver, table: Table, refused: Refused[], log: Logger, at: number): Promise<void> {
+  const now = new Date(at).toISOString();
   const rows: QuarantinedRow[] = refused.map(({ row, err }) => ({
     id: randomUUID(),
     quarantinedAt: now,

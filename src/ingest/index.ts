@@ -81,7 +81,7 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
   const rules = loadClassifier(config.alertRulesDir);
   const stopWatching = watchOverrideRules(config.alertRulesDir, rules, log);
   const window: TimeWindow = { maxAgeMs: config.ingest.maxAgeMs, maxFutureMs: config.ingest.maxFutureMs };
-  const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest }, log);
+  const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest, clock }, log);
   const listeners: AcceptedListener[] = [];
   const announce = (rows: readonly EventRow[]) => {
     for (const listener of listeners) {
@@ -125,7 +125,7 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
     },
     async acceptLogs(body, encoding, scope) {
       const { items, sources, ignored } = logRecordsToEvents(decodeLogsRequest(body, encoding));
-      const { rows, rejected, newIds } = toEventRows(items, rules, scope);
+      const { rows, rejected, newIds } = toEventRows(items, rules, scope, clock.now(), window);
       for (const row of rows) row.source = 'log';
       if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
       if (rows.length > 0 && listeners.length > 0) announce(rows);

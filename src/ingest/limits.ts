@@ -39,7 +39,10 @@ export const DEFAULT_WINDOW: TimeWindow = { maxAgeMs: LIMITS.maxAgeMs, maxFuture
 const DAY_MS = 24 * 3600 * 1000;
 
 function describeSpan(ms: number): string {
-  return ms % DAY_MS === 0 ? `${ms / DAY_MS} days` : `${Math.round(ms / 3_600_000)} hours`;
+  // Days when whole and more than one ("400 days"), else hours ("24 hours", "1 hour").
+  if (ms % DAY_MS === 0 && ms > DAY_MS) return `${ms / DAY_MS} days`;
+  const hours = Math.round(ms / 3_600_000);
+  return `${hours} ${hours === 1 ? 'hour' : 'hours'}`;
 }
 
 /** Why a timestamp (ms since epoch) is outside the window, or null when it is inside. */

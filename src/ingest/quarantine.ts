@@ -20,7 +20,7 @@ const mark = (rows: QuarantinedRow[], state: QuarantinedRow['state'], now: numbe
  * refuses again is quarantined again under a new id. An event gets a new `received_at`,
  * so its insert is a new block for the tables' insert de-duplication.
  */
-export async function replayQuarantined(driver: Driver, batcher: Batcher, sel: QuarantineSelection, now = Date.now()): Promise<number> {
+export async function replayQuarantined(driver: Driver, batcher: Batcher, sel: QuarantineSelection, now: number): Promise<number> {
   const rows = await waiting(driver, sel);
   if (rows.length === 0) return 0;
   const events: EventRow[] = [];
@@ -35,7 +35,7 @@ export async function replayQuarantined(driver: Driver, batcher: Batcher, sel: Q
 }
 
 /** Marks quarantined rows as discarded: they stay listed (90 days) but are never replayed. */
-export async function discardQuarantined(driver: Driver, sel: QuarantineSelection, now = Date.now()): Promise<number> {
+export async function discardQuarantined(driver: Driver, sel: QuarantineSelection, now: number): Promise<number> {
   const rows = await waiting(driver, sel);
   await insertQuarantined(driver, mark(rows, 'discarded', now));
   return rows.length;

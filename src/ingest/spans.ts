@@ -123,7 +123,7 @@ function checkIntegrationAttributes(s: DecodedSpan, role: 'run' | 'record'): Int
  * Maps decoded spans to whole-span rows plus the integration events a run or record
  * span implies (run.started/succeeded/failed, record.synced/failed/skipped).
  */
-export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now = Date.now(), window: TimeWindow = DEFAULT_WINDOW): MappedSpans {
+export function mapSpans(spans: DecodedSpan[], rules: ClassificationRules, now: number, window: TimeWindow = DEFAULT_WINDOW): MappedSpans {
   const out: MappedSpans = { spanRows: [], eventRows: [], rejected: [] };
   const receivedAt = toChTime(now);
   const runSpanIds = new Set(spans.filter((s) => s.attributes[ATTR.run] !== undefined && !s.attributes[ATTR.record]).map((s) => s.spanId));

@@ -41,7 +41,7 @@ export interface HealthQuery extends FlowFilter {
   range: TimeRange;
   /** How the window reads in a sentence ("in the last 24h"). */
   windowLabel: string;
-  now?: number;
+  now: number;
 }
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -80,7 +80,7 @@ function figures(
  * window bounds only the counts and failure rates.
  */
 export async function getHealth(driver: Driver, settings: HealthSettings, q: HealthQuery): Promise<ConnectionHealth[]> {
-  const now = q.now ?? Date.now();
+  const now = q.now;
   const facts = await getFlowFacts(driver, settings, { tenant: q.tenant, integration: q.integration, flow: q.flow, range: q.range, now });
   const flowsOf = new Map<string, FlowFacts[]>(facts.connections.map((c) => [connKey(c), []]));
   for (const f of facts.flows) flowsOf.get(connKey(f))!.push(f);

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { SOLE_LEADER, type Leadership } from '../leadership.js';
 import { Links } from '../links.js';
 import type { Logger } from '../logger.js';
 import type { Driver } from '../store/index.js';
@@ -10,12 +11,14 @@ import { createDatadogClient } from './datadog-client.js';
 import { DatadogMetricsReporter } from './datadog-metrics.js';
 import type { DeliveryResult, NotificationMessage, NotifiedAlert } from './model.js';
 import { Outbox } from './outbox.js';
+import { Dispatcher } from './dispatcher.js';
 import { createEmailRenderer, type EmailRenderer } from './render.js';
 import { checkWebhookUrl, type HostLookup } from './ssrf.js';
 
 export type * from './model.js';
 export { DELIVERY_STATUSES } from './model.js';
 export { Outbox, type DispatchSummary } from './outbox.js';
+export { Dispatcher, type DispatcherOptions, type DispatchedOutbox } from './dispatcher.js';
 export type { Delivery, DeliveryAttempt, DeliveryFilter } from './outbox-store.js';
 export { countDeadDeliveries } from './outbox-store.js';
 export { DEFAULT_RETRY_POLICY, retryDelayMs, parseRetryAfter, type RetryPolicy } from './backoff.js';
@@ -59,7 +62,7 @@ export function createMessage(input: MessageInput): NotificationMessage {
 
 /** Tuning for tests and deployments. */
 export interface NotifierOptions {
-  /** How often pending deliveries are dispatched; 0 = never by itself (tests call outbox.dispatchDue). Default 2000. */
+  /** How often the dispatcher passes (and whether enqueues wake it); 0 = only when woken (tests drive it). Default 2000. */
   dispatchEveryMs?: number;
   /** Send Datadog metric series every minute (when DD_API_KEY is set). Default true. */
   reportMetrics?: boolean;
@@ -77,15 +80,16 @@ export interface Notifier {
   channels: ChannelRegistry;
   metricsReporter: DatadogMetricsReporter;
   renderer: EmailRenderer;
-  /** Loads pending deliveries and starts the dispatch loop and the metrics schedule (worker roles). */
-  start(): Promise<void>;
+  /** The one dispatcher of the outbox (the engine wakes it; so does every enqueue). */
+  dispatcher: Dispatcher;
+  /**
+   * Loads pending deliveries and starts the dispatcher and the metrics schedule (worker
+   * roles). Both act only while `leadership` leads: with several worker processes, the
+   * alerting engine (the lease holder), so one of them sends.
+   */
+  start(leadership?: Leadership): Promise<void>;
   /** Stops the loops, waits for attempts in flight, closes SMTP connections. */
   stop(): Promise<void>;
-  /**
-   * Dispatch and metric reporting run only while `gate()` is true: with several worker
-   * processes, pass the alerting lease (`() => lease.isHeld`) so one of them sends.
-   */
-  gateDispatch(gate: () => boolean): void;
   /** Sends a `test` message to a target now (customer URLs — webhook, Slack, Teams — SSRF-checked: throws WebhookUrlError). */
   sendTest(target: Target): Promise<DeliveryResult & { deliveryId: string; messageId: string }>;
 }
@@ -109,58 +113,27 @@ export function createNotifier(deps: {
   const datadog = createDatadogClient(config.datadog);
   const { channels, close } = createChannels({ config, datadog, links, renderer, timeoutMs, lookup: options.lookup });
   const outbox = new Outbox({ driver, channels, clock, log, policy: options.policy, timeoutMs, concurrency: options.concurrency });
-  let gate: () => boolean = () => true;
-  const metricsReporter = new DatadogMetricsReporter({ driver, datadog, health: config.health, clock, log, timeoutMs, shouldRun: () => gate() });
-
-  let timer: NodeJS.Timeout | null = null;
-  let running = false;
-  let ticking: Promise<void> | null = null;
-  let again = false;
-  // One pass at a time; a kick during a pass runs another right after it.
-  const tick = () => {
-    if (!running || !gate()) return;
-    if (ticking) return void (again = true);
-    ticking = (async () => {
-      do {
-        again = false;
-        try {
-          await outbox.dispatchDue(clock.now());
-        } catch (err) {
-          log.error({ err }, 'notification dispatch failed');
-        }
-      } while (again && running);
-    })().finally(() => (ticking = null));
-  };
+  const dispatcher = new Dispatcher(outbox, clock, log, { everyMs: options.dispatchEveryMs ?? 2_000 });
+  let leadership: Leadership = SOLE_LEADER;
+  const metricsReporter = new DatadogMetricsReporter({ driver, datadog, health: config.health, clock, log, timeoutMs, shouldRun: () => leadership.isLeader });
 
   return {
     outbox,
+    dispatcher,
     channels,
     metricsReporter,
     renderer,
-    async start() {
+    async start(lead = SOLE_LEADER) {
+      leadership = lead;
       await outbox.load();
-      running = true;
-      const every = options.dispatchEveryMs ?? 2_000;
-      if (every > 0) {
-        timer = setInterval(tick, every);
-        timer.unref();
-        outbox.onEnqueue = () => setImmediate(tick);
-        tick();
-      }
+      dispatcher.start(lead);
       if (options.reportMetrics !== false) metricsReporter.start();
     },
     async stop() {
-      running = false;
-      if (timer) clearInterval(timer);
-      timer = null;
-      outbox.onEnqueue = null;
+      await dispatcher.stop();
       await metricsReporter.stop();
-      await ticking;
       await outbox.drain();
       close();
-    },
-    gateDispatch(fn) {
-      gate = fn;
     },
     async sendTest(target) {
       const url = targetUrl(target);

@@ -78,12 +78,9 @@ export async function runReportCommand(config: Config, opts: ReportCommandOption
       const ids = new Set(enqueued.flatMap((e) => e.deliveryIds));
       io.out(`enqueued ${model.title} for ${opts.tenant}: ${enqueued.map((e) => `${e.channel} (${e.deliveryIds.length})`).join(', ')}\n`);
       // Only this command's deliveries are in this outbox's memory: nothing else is sent from here.
-      const until = Date.now() + Number(opts.wait ?? 120) * 1000;
-      while (notifier.outbox.pendingCount() > 0 && Date.now() < until) {
-        await notifier.outbox.dispatchDue(clock.now());
-        const next = notifier.outbox.nextDueAt();
-        if (next !== null) await new Promise((r) => setTimeout(r, Math.min(Math.max(next - clock.now(), 50), 5_000, until - Date.now())));
-      }
+      // This command runs alone: its dispatcher leads, and sends until done or out of time.
+      notifier.dispatcher.start();
+      await notifier.dispatcher.untilIdle(Date.now() + Number(opts.wait ?? 120) * 1000);
       const deliveries = (await notifier.outbox.list({ tenant: opts.tenant, limit: 200 })).filter((d) => ids.has(d.id));
       for (const d of deliveries) io.out(`${d.target.channel}: ${d.status}${d.lastError ? ` (${d.lastError})` : ''}\n`);
       return deliveries.length === ids.size && deliveries.every((d) => d.status === 'delivered') ? 0 : 1;

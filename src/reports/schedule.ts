@@ -1,4 +1,6 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { scheduleJob } from '../cron.js';
+import type { Leadership } from '../leadership.js';
 import { getSubscriptions, type Subscription } from '../alerts/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -28,8 +30,8 @@ export interface ReportSchedulerDeps {
   links: Links;
   clock: Clock;
   log: Logger;
-  /** Reports go out only while this is true: the alerting lease, so one worker sends. */
-  gate?: () => boolean;
+  /** Reports go out only while this leads (the alerting engine, holding the lease), so one worker sends. */
+  leadership?: Leadership;
 }
 
 /** One tenant's scheduled report that a `runDue` handled. */
@@ -68,24 +70,7 @@ export class ReportScheduler {
   /** Starts the hourly check. */
   start(expression: string = REPORT_CRON): void {
     if (this.task) return;
-    const { log } = this.deps;
-    const logger = {
-      info: (m: string) => log.debug({ component: 'node-cron' }, m),
-      warn: (m: string) => log.debug({ component: 'node-cron' }, m),
-      error: (m: string | Error, err?: Error) => log.error({ component: 'node-cron', err: err ?? m }, String(m)),
-      debug: (m: string | Error) => log.debug({ component: 'node-cron' }, String(m)),
-    };
-    this.task = cron.schedule(
-      expression,
-      async () => {
-        try {
-          await this.runDue();
-        } catch (err) {
-          log.error({ err }, 'value report schedule failed; the next check tries again');
-        }
-      },
-      { name: 'reports-value', noOverlap: true, timezone: 'UTC', logger },
-    );
+    this.task = scheduleJob(this.deps.log, 'reports-value', expression, () => this.runDue(), 'value report schedule failed; the next check tries again');
   }
 
   /** Stops the schedule and waits for a run in progress. */
@@ -103,7 +88,7 @@ export class ReportScheduler {
   }
 
   private async handleDue(now: number): Promise<HandledReport[]> {
-    if (this.deps.gate && !this.deps.gate()) return [];
+    if (this.deps.leadership && !this.deps.leadership.isLeader) return [];
     const due = KINDS.map((kind) => ({ kind, period: lastFullPeriod(kind === 'weekly' ? 'week' : 'month', now) })).filter(({ period }) => {
       const at = period.to.getTime() + SEND_DELAY_MS;
       return now >= at && now < at + CATCH_UP_MS;

@@ -4,10 +4,11 @@ import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
 import { ADMIN } from '../notify/support.js';
 import { MIN, SECRET, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
+import { TEST_EPOCH } from '../support/clock.js';
 
 // Delivery under stress: a condition that flaps, and a receiver that is down for hours.
 
-const base = Math.floor(Date.now() / MIN) * MIN;
+const base = TEST_EPOCH;
 const HOUR = 60 * MIN;
 
 const pushes = (kind: 'failed' | 'synced', at: number, tenant = 'acme') =>

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { MIN, SECRET, datadogEvents, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
+import { TEST_EPOCH } from '../support/clock.js';
 
 // Scenarios of DESIGN.md §10 with real parts on loopback: the shipped alert rules, the
 // embedded store, SMTP (smtp-server + mailparser), Datadog's official client against a
 // loopback API, and webhook receivers that check signatures on their own.
 
-const base = Math.floor(Date.now() / MIN) * MIN;
+const base = TEST_EPOCH;
 
 /**
  * A partner (Salesforce) answering 503 to `tenant`'s record pushes: `n` failed records

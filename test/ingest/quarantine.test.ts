@@ -62,13 +62,13 @@ describe('poison rows and the quarantine', () => {
     assert.equal(waiting.length, 2);
 
     refusing = false; // the operator fixed the store
-    assert.equal(await replayQuarantined(env.store, env.batcher, { ids: waiting.map((r) => r.id) }), 2);
+    assert.equal(await replayQuarantined(env.store, env.batcher, { ids: waiting.map((r) => r.id) }, Date.now()), 2);
     await env.batcher.flush();
     assert.deepEqual(await countsOf(env.store, 'dana'), expectedCounts(2, 10));
     assert.equal((await listQuarantined(env.store, { state: 'quarantined', limit: 10 })).length, 0);
     assert.equal((await listQuarantined(env.store, { state: 'replayed', limit: 10 })).length, 2);
 
-    assert.equal(await replayQuarantined(env.store, env.batcher, { all: true }), 0, 'a replayed row is not replayed again');
+    assert.equal(await replayQuarantined(env.store, env.batcher, { all: true }, Date.now()), 0, 'a replayed row is not replayed again');
     await env.batcher.flush();
     assert.deepEqual(await countsOf(env.store, 'dana'), expectedCounts(2, 10));
   });

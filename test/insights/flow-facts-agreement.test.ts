@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { ManualClock } from '../../src/clock.js';
 import { evaluateWindowRules, loadAlertRules, type AlertRule, type Observation } from '../../src/alerts/index.js';
 import { getStatusPage, type StatusConnection } from '../../src/views/index.js';
+import { TEST_EPOCH } from '../support/clock.js';
 import { prng, randomWorkload } from '../support/random-workload.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -23,7 +25,7 @@ const INGEST = 'ingest-key-0123456789abcdef';
 const MIN = 60_000;
 const H = 60 * MIN;
 const D = 24 * H;
-const NOW = Math.floor(Date.now() / MIN) * MIN;
+const NOW = TEST_EPOCH;
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'zeta-0', 'zeta-1', 'zeta-2', 'zeta-3', 'zeta-4', 'zeta-5'];
 
 type Ev = Record<string, unknown>;
@@ -108,7 +110,7 @@ before(async () => {
 `,
   );
   rules = loadAlertRules(rulesDir);
-  svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_ALERT_RULES: rulesDir });
+  svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_ALERT_RULES: rulesDir }, { clock: new ManualClock(NOW) });
   for (const batch of randomWorkload(23, { now: NOW }).batches) await post(batch);
   const own = streakyWorkload(23);
   for (let i = 0; i < own.length; i += 200) await post(own.slice(i, i + 200));

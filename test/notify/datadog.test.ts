@@ -101,7 +101,7 @@ describe('Datadog events (official client, loopback API)', () => {
 
 describe('Datadog metric series', () => {
   test('records synced and failed, value moved and connection health, with the documented names and tags', async () => {
-    const now = Date.now();
+    const now = clock.now();
     const at = (s: number) => new Date(now - s * 1000).toISOString();
     const base = { tenant: 'acme', integration: 'salesforce', flow: 'orders.export' };
     const events = [

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { ManualClock } from '../../src/clock.js';
+import { TEST_EPOCH } from '../support/clock.js';
 import { adviceFor, type AdviceFacts } from '../../src/views/status-advice.js';
 import { launchBrowser, saveScreenshot, signIn, type TestBrowser, horizontalOverflow } from '../support/browser.js';
 import { ACME_KEY, post, SCENARIO, startPageService, statusScenario, type PageService } from './status-seed.js';
@@ -12,11 +14,13 @@ import { ACME_KEY, post, SCENARIO, startPageService, statusScenario, type PageSe
 let ps: PageService;
 let browser: TestBrowser;
 let base: string;
+// The page is judged at a fixed instant of the service's clock, so "ago" is exact.
+const clock = new ManualClock(TEST_EPOCH);
 
 before(async () => {
-  ps = await startPageService();
+  ps = await startPageService(clock);
   base = ps.svc.url;
-  await post(ps.svc, statusScenario(Date.now()));
+  await post(ps.svc, statusScenario(clock.now()));
   browser = await launchBrowser();
 });
 after(async () => {
@@ -46,7 +50,7 @@ describe('tenant status page', () => {
     assert.match(await page.locator('#summary').innerText(), /4 connections: 1 failing, 1 stale, 1 disabled, 1 healthy/);
 
     const healthy = card(page, 'salesforce');
-    assert.match(await healthy.innerText(), /Last successful sync: 1[0-2] minutes ago/);
+    assert.match(await healthy.innerText(), /Last successful sync: 10 minutes ago/);
     const title = await healthy.locator('.when time').first().getAttribute('title');
     assert.match(title ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/, 'the exact UTC time is in the title');
     assert.match(await healthy.innerText(), /Everything is syncing/);
@@ -134,10 +138,10 @@ describe('tenant status page', () => {
   test('an expired or tampered link gets the sign-in page, not the status', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const expired = ps.signer.sign({ role: 'tenant', tenants: ['acme'], expiresAt: Date.now() - 60_000 });
+    const expired = ps.signer.sign({ role: 'tenant', tenants: ['acme'], expiresAt: clock.now() - 60_000 });
     const valid = new URL(ps.links.statusPage('acme')).searchParams.get('access')!;
     const [payload, mac] = valid.split('.');
-    const widened = Buffer.from(JSON.stringify({ r: 'admin', t: null, e: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+    const widened = Buffer.from(JSON.stringify({ r: 'admin', t: null, e: Math.floor(clock.now() / 1000) + 3600 })).toString('base64url');
     for (const token of [expired, `${payload}.${mac.slice(0, -3)}xyz`, `${widened}.${mac}`]) {
       const res = await page.goto(`${base}/status/acme?access=${token}`);
       assert.equal(res?.status(), 401);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { systemClock } from '../../src/clock.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { AccessSigner, Links } from '../../src/links.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -27,7 +27,7 @@ export interface PageService {
 }
 
 /** Starts syncwatch with the page tests' keys, cadence and link secret. */
-export async function startPageService(): Promise<PageService> {
+export async function startPageService(clock: Clock = systemClock): Promise<PageService> {
   const dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-pages-'));
   const config = path.join(dir, 'syncwatch.yaml');
   writeFileSync(
@@ -42,12 +42,12 @@ export async function startPageService(): Promise<PageService> {
       '',
     ].join('\n'),
   );
-  const svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_CONFIG: config, SYNCWATCH_LINK_SECRET: LINK_SECRET });
+  const svc = await startTestService({ SYNCWATCH_ADMIN_KEY: ADMIN, SYNCWATCH_INGEST_KEY: INGEST, SYNCWATCH_CONFIG: config, SYNCWATCH_LINK_SECRET: LINK_SECRET }, { clock });
   const signer = new AccessSigner(Buffer.from(LINK_SECRET, 'utf8'));
   return {
     svc,
     signer,
-    links: new Links(svc.url, signer, systemClock),
+    links: new Links(svc.url, signer, clock),
     async stop() {
       await svc.stop();
       rmSync(dir, { recursive: true, force: true });

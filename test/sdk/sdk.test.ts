@@ -21,7 +21,7 @@ function recordingSdk(): { sdk: Syncwatch; spans: () => ReadableSpan[] } {
 /** What the server makes of recorded spans: they go through the real OTLP/JSON decoder and span mapping. */
 function serverView(spans: ReadableSpan[]) {
   const body = Buffer.from(JsonTraceSerializer.serializeRequest(spans)!);
-  return mapSpans(decodeTraceRequest(body, 'json'), rules).eventRows;
+  return mapSpans(decodeTraceRequest(body, 'json'), rules, Date.now()).eventRows;
 }
 
 /** The category · code the server gives a record whose callback threw `error`. */

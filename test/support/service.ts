@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startService, type Service } from '../../src/main.js';
+import { startService, type Service, type ServiceOptions } from '../../src/main.js';
 import { createTestDatabase } from './remote-db.js';
 
 /** A syncwatch on loopback over a fresh embedded store in a temp dir. */
@@ -18,7 +18,7 @@ export interface TestService extends Service {
  * Starts syncwatch for a test. `env` is merged over a quiet default environment; pass
  * `SYNCWATCH_DATA_DIR` to reuse a directory across restarts (then `stop` keeps it).
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, options: ServiceOptions = {}): Promise<TestService> {
   const ownDir = env.SYNCWATCH_DATA_DIR === undefined;
   // With CLICKHOUSE_URL in the environment the suite runs against that server, in a database of its own.
   const db = env.CLICKHOUSE_URL ? { env: {}, drop: async () => {} } : await createTestDatabase();
@@ -34,7 +34,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...env,
     SYNCWATCH_DATA_DIR: dataDir,
   });
-  const service = await startService(config, createLogger(config.logLevel));
+  const service = await startService(config, createLogger(config.logLevel), options);
   return {
     ...service,
     config,

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import type { ValueSettings } from '../../config.js';
 import { getAdoption } from '../../insights/index.js';
@@ -10,11 +11,11 @@ const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 export const adoptionQuery = insightQuery.pick({ from: true, to: true, window: true, integration: true });
 
 /** GET /v1/adoption: per integration funnel, installs, active connections, churn, volume, and a ranking. */
-export function adoptionRouter(driver: Driver, value: Pick<ValueSettings, 'reporting_currency' | 'rates'>, guard: RequestHandler): Router {
+export function adoptionRouter(driver: Driver, value: Pick<ValueSettings, 'reporting_currency' | 'rates'>, clock: Clock, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/adoption', guard, async (req, res) => {
     const q = parseQuery(adoptionQuery, req.query);
-    const range = resolveRange(q, DEFAULT_WINDOW_MS);
+    const range = resolveRange(q, DEFAULT_WINDOW_MS, clock.now());
     res.json(await getAdoption(driver, { range, integration: q.integration }, value));
   });
   return router;

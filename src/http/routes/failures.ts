@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { FAILURE_CATEGORIES, ident } from '../../ingest/index.js';
@@ -20,16 +21,16 @@ export const unknownQuery = insightQuery.omit({ flow: true }).extend({
 });
 
 /** GET /v1/failures: failures by category and code, with examples and a chart series; GET /v1/failures/unknown: unclassified messages by count. */
-export function failuresRouter(driver: Driver, guard: RequestHandler): Router {
+export function failuresRouter(driver: Driver, clock: Clock, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/failures', guard, async (req, res) => {
     const { from, to, window, ...filter } = parseQuery(failuresQuery, req.query);
-    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
+    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS, clock.now());
     res.json(await getFailures(driver, { ...filter, tenant: readableTenant(res, filter.tenant), range }));
   });
   router.get('/v1/failures/unknown', guard, async (req, res) => {
     const { from, to, window, tenant, integration, limit } = parseQuery(unknownQuery, req.query);
-    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
+    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS, clock.now());
     const unknown = await getUnknownFailures(driver, { range, tenant, integration, limit });
     res.json({ from: range.from.toISOString(), to: range.to.toISOString(), unknown });
   });

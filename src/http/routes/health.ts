@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import type { HealthSettings } from '../../config.js';
 import { describeWindow, getHealth } from '../../insights/index.js';
@@ -9,17 +10,18 @@ import { parseQuery } from '../validate.js';
 export const healthQuery = insightQuery;
 
 /** GET /v1/health: status, reasons and figures per connection, with its flows. */
-export function healthRouter(driver: Driver, settings: HealthSettings, guard: RequestHandler): Router {
+export function healthRouter(driver: Driver, settings: HealthSettings, clock: Clock, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/health', guard, async (req, res) => {
     const q = parseQuery(healthQuery, req.query);
-    const range = resolveRange(q, settings.window_hours * 3_600_000);
+    const range = resolveRange(q, settings.window_hours * 3_600_000, clock.now());
     const connections = await getHealth(driver, settings, {
       tenant: readableTenant(res, q.tenant),
       integration: q.integration,
       flow: q.flow,
       range,
       windowLabel: describeWindow(q, range, settings.window_hours),
+      now: clock.now(),
     });
     res.json({ window: { from: range.from.toISOString(), to: range.to.toISOString() }, connections });
   });

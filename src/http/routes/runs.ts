@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
@@ -24,12 +25,12 @@ export const runReportQuery = z.object({
 });
 
 /** GET /v1/runs (recent runs) and GET /v1/runs/:run/report (the run/import report, JSON or CSV). */
-export function runsRouter(driver: Driver, guard: RequestHandler): Router {
+export function runsRouter(driver: Driver, clock: Clock, guard: RequestHandler): Router {
   const router = Router();
 
   router.get('/v1/runs', guard, async (req, res) => {
     const q = parseQuery(runsQuery, req.query);
-    const range = resolveRange(q, DEFAULT_RUNS_WINDOW_MS);
+    const range = resolveRange(q, DEFAULT_RUNS_WINDOW_MS, clock.now());
     const runs = await listRuns(driver, { tenant: readableTenant(res, q.tenant), integration: q.integration, flow: q.flow, range, limit: q.limit });
     res.json({ window: { from: range.from.toISOString(), to: range.to.toISOString() }, runs });
   });

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ValueSettings } from '../../config.js';
@@ -14,11 +15,11 @@ export const valueQuery = insightQuery.extend({
 });
 
 /** GET /v1/value: money moved, time saved and value at risk, beside the previous period. */
-export function valueRouter(driver: Driver, settings: ValueSettings, guard: RequestHandler): Router {
+export function valueRouter(driver: Driver, settings: ValueSettings, clock: Clock, guard: RequestHandler): Router {
   const router = Router();
   router.get('/v1/value', guard, async (req, res) => {
     const { from, to, window, group_by, ...filter } = parseQuery(valueQuery, req.query);
-    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS);
+    const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS, clock.now());
     res.json(await getValue(driver, { ...filter, tenant: readableTenant(res, filter.tenant), range, groupBy: group_by }, settings));
   });
   return router;
