@@ -103,6 +103,8 @@ const fileSchema = z
   .passthrough();
 
 export type HealthSettings = z.infer<typeof healthSchema>;
+/** The health thresholds when none are configured (alert evaluation without a config uses them too). */
+export const HEALTH_DEFAULTS: HealthSettings = healthSchema.parse({});
 /**
  * The value model as capabilities receive it: `rates` are the effective rates (configured
  * ones, then the reference table's), `rates_info` says which came from the table.

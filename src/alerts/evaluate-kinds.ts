@@ -1,13 +1,13 @@
-import { cadenceOf, formatDuration } from '../insights/health-rules.js';
-import type { FlowState, RecentRun } from '../insights/health-state.js';
-import type { FlowCounts, FlowKey } from '../insights/health-stats.js';
+import { formatDuration } from '../format/index.js';
+import { describeFailure, median, staleness, type FlowCounts, type FlowFacts, type FlowKey } from '../insights/index.js';
 import { flowKey, type EvaluationContext } from './evaluate-context.js';
 import { groupKey, groupOf, type Group, type Judgement } from './evaluate-observation.js';
 import type { ConsecutiveFailedRunsRule, StaleRule, ThresholdRule, VolumeDropRule } from './rules-model.js';
 import { percent } from './rules-text.js';
 
-// One judge per window rule kind: per-flow figures from the insights' state and counts,
-// summed (or the worst taken) per group, and whether the condition holds now.
+// One judge per window rule kind: a predicate over the insights' flow facts (the facts
+// health judges a status from: streak, staleness, disabled, first seen) and counts per
+// window, summed (or the worst taken) per group, and whether the condition holds now.
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -39,7 +39,7 @@ export function matchingFailures(rule: ThresholdRule, c: FlowCounts): number {
 
 /** Failure rate or count over the window; every flow known (or counted) gets an observation. */
 export async function judgeThreshold(rule: ThresholdRule, ctx: EvaluationContext): Promise<Judgement[]> {
-  const [counts, states] = await Promise.all([ctx.countsOver(rule.windowMs), ctx.flowStates()]);
+  const [counts, states] = await Promise.all([ctx.countsOver(rule.windowMs), ctx.flowFacts()]);
   const flows = new Map<string, FlowKey>(states.map((s) => [flowKey(s), s]));
   for (const [key, c] of counts) if (!flows.has(key)) flows.set(key, c);
   const groups = byGroup(rule, flows.values(), () => ({ failures: 0, attempts: 0 }), (acc, flow) => {
@@ -67,48 +67,37 @@ export async function judgeThreshold(rule: ThresholdRule, ctx: EvaluationContext
   });
 }
 
-const describeFailure = (r: RecentRun | undefined) =>
-  !r?.failure ? 'no error given' : `${r.failure.category} · ${r.failure.code}${r.failure.message ? `: ${r.failure.message.slice(0, 200)}` : ''}`;
-
-/** The latest N ended runs (as of now) all failed. */
+/** The latest N ended runs (as of now) all failed: the flow facts' streak, the longest in the group. */
 export async function judgeConsecutive(rule: ConsecutiveFailedRunsRule, ctx: EvaluationContext): Promise<Judgement[]> {
-  const states = await ctx.flowStates();
-  const disabled = await disabledFlows(ctx, states);
-  const byKey = new Map(states.map((s) => [flowKey(s), s]));
-  const groups = byGroup(rule, states, () => ({ streak: 0, latest: undefined as RecentRun | undefined }), (acc, flow) => {
-    if (disabled.has(flowKey(flow))) return;
-    const runs = byKey.get(flowKey(flow))!.recentRuns.filter((r) => r.endedAt <= ctx.now);
-    let streak = 0;
-    while (streak < runs.length && runs[streak].outcome === 'failed') streak++;
-    if (streak > acc.streak) Object.assign(acc, { streak, latest: runs[0] });
+  const facts = await ctx.flowFacts();
+  const groups = byGroup(rule, facts, () => ({ streak: 0, latest: null as FlowFacts['latestRun'] }), (acc, flow) => {
+    const f = flow as FlowFacts;
+    if (f.disabled) return;
+    if (f.streak > acc.streak) Object.assign(acc, { streak: f.streak, latest: f.latestRun });
   });
   return groups.map(({ group, acc }) => ({
     group,
     active: acc.streak >= rule.runs,
     value: acc.streak,
     threshold: rule.runs,
-    vars: { runs: rule.runs, streak: acc.streak, last_error: describeFailure(acc.latest) },
+    vars: { runs: rule.runs, streak: acc.streak, last_error: describeFailure(acc.latest?.failure, 200) },
   }));
 }
 
-/** No successful run for more than factor × cadence (cadence configured or inferred, as health does). */
+/** No successful run for more than factor × cadence: the flow facts' staleness with the rule's factor, the worst in the group. */
 export async function judgeStale(rule: StaleRule, ctx: EvaluationContext): Promise<Judgement[]> {
-  const states = await ctx.flowStates();
-  const disabled = await disabledFlows(ctx, states);
-  type Worst = { ratio: number; sinceMs: number; cadenceMs: number; staleAfterMs: number; lastSuccessAt: number | null } | null;
-  const groups = byGroup(rule, states, () => ({ worst: null as Worst }), (acc, flow) => {
-    const state = flow as FlowState;
-    const cadence = cadenceOf(ctx.health, state);
-    if (disabled.has(flowKey(state)) || cadence.seconds === null) return;
-    const cadenceMs = cadence.seconds * 1000;
-    const staleAfterMs = rule.factor * Math.max(cadenceMs, rule.minCadenceMs);
-    const sinceMs = ctx.now - (state.lastSuccessAt ?? state.firstSeenAt);
-    const ratio = sinceMs / staleAfterMs;
-    if (!acc.worst || ratio > acc.worst.ratio) acc.worst = { ratio, sinceMs, cadenceMs, staleAfterMs, lastSuccessAt: state.lastSuccessAt };
+  const facts = await ctx.flowFacts();
+  type Worst = { ratio: number; sinceMs: number; cadenceMs: number; staleAfterMs: number; stale: boolean; lastSuccessAt: number | null } | null;
+  const groups = byGroup(rule, facts, () => ({ worst: null as Worst }), (acc, flow) => {
+    const f = flow as FlowFacts;
+    const overdue = f.disabled ? null : staleness(f, ctx.now, { factor: rule.factor, minCadenceMs: rule.minCadenceMs });
+    if (!overdue) return;
+    const ratio = overdue.sinceMs / overdue.staleAfterMs;
+    if (!acc.worst || ratio > acc.worst.ratio) acc.worst = { ratio, ...overdue, lastSuccessAt: f.state.lastSuccessAt };
   });
   return groups.map(({ group, acc: { worst } }) => ({
     group,
-    active: worst !== null && worst.sinceMs > worst.staleAfterMs,
+    active: worst !== null && worst.stale,
     ...(worst ? { value: Math.round(worst.sinceMs / 1000), threshold: Math.round(worst.staleAfterMs / 1000) } : {}),
     vars: worst
       ? {
@@ -118,12 +107,6 @@ export async function judgeStale(rule: StaleRule, ctx: EvaluationContext): Promi
         }
       : {},
   }));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
@@ -136,17 +119,16 @@ function median(values: number[]): number {
  * the baseline is a median of history, so an offset of under an hour is immaterial.
  */
 export async function judgeVolumeDrop(rule: VolumeDropRule, ctx: EvaluationContext): Promise<Judgement[]> {
-  const states = await ctx.flowStates();
-  const disabled = await disabledFlows(ctx, states);
+  const facts = await ctx.flowFacts();
   const anchor = rule.windowMs % HOUR_MS === 0 ? Math.floor(ctx.now / HOUR_MS) * HOUR_MS : ctx.now;
   const days = Array.from({ length: rule.baselineDays }, (_, i) => anchor - (i + 1) * DAY_MS);
   const [current, ...earlier] = await Promise.all([ctx.countsOver(rule.windowMs), ...days.map((end) => ctx.countsBetween(end - rule.windowMs, end))]);
-  const groups = byGroup(rule, states, () => ({ current: 0, baseline: 0, flows: 0 }), (acc, flow) => {
+  const groups = byGroup(rule, facts, () => ({ current: 0, baseline: 0, flows: 0 }), (acc, flow) => {
     const key = flowKey(flow);
-    if (disabled.has(key)) return;
+    if ((flow as FlowFacts).disabled) return;
     const history = days
       .map((end, i) => ({ from: end - rule.windowMs, synced: earlier[i].get(key)?.records.synced ?? 0 }))
-      .filter((d) => d.from >= (flow as FlowState).firstSeenAt)
+      .filter((d) => d.from >= (flow as FlowFacts).state.firstSeenAt)
       .map((d) => d.synced);
     if (history.length === 0) return;
     acc.current += current.get(key)?.records.synced ?? 0;
@@ -169,10 +151,4 @@ export async function judgeVolumeDrop(rule: VolumeDropRule, ctx: EvaluationConte
       },
     };
   });
-}
-
-async function disabledFlows(ctx: EvaluationContext, flows: FlowKey[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const f of flows) if (await ctx.isDisabled(f)) out.add(flowKey(f));
-  return out;
 }

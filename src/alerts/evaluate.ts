@@ -7,7 +7,6 @@ import type { Observation } from './model.js';
 import type { AlertRule, WindowRule } from './rules-model.js';
 
 export type { EvaluateOptions } from './evaluate-context.js';
-export { DetailsCache } from './evaluate-details.js';
 
 /** Rules evaluated on the schedule against the store (every kind but `event`). */
 export const isWindowRule = (rule: AlertRule): rule is WindowRule => rule.kind !== 'event';

@@ -1,4 +1,4 @@
-import { formatDuration } from '../insights/health-rules.js';
+import { formatDuration } from '../format/index.js';
 import { fromChTime, type EventRow } from '../store/index.js';
 import { groupOf, toObservation, type Judgement } from './evaluate-observation.js';
 import type { Observation } from './model.js';

@@ -4,7 +4,7 @@ export type { Alert, AlertLabels, AlertStatus, Audience, Observation, Severity, 
 export { loadAlertRules, checkAlertRules, alertRuleFiles, formatRuleError, AlertRulesError, CLASSIFICATION_FILE, type AlertRulesCheck, type RuleFileError } from './rules.js';
 export { watchAlertRules, type AlertRulesWatcher } from './rules-watch.js';
 export { defaultAudience, type AlertRule, type AlertRuleBase, type WindowRule, type ThresholdRule, type ConsecutiveFailedRunsRule, type StaleRule, type VolumeDropRule, type EventRule, type GroupDimension } from './rules-model.js';
-export { evaluateWindowRules, isWindowRule, DetailsCache, type EvaluateOptions } from './evaluate.js';
+export { evaluateWindowRules, isWindowRule, type EvaluateOptions } from './evaluate.js';
 export { evaluateEvent } from './event-rules.js';
 export { alertFingerprint } from './evaluate-observation.js';
 export { applyObservations, stepAlerts, type RuleTiming, type Step, type StatusChange } from './state.js';

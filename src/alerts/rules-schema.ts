@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES, FAILURE_CATEGORIES } from '../ingest/index.js';
-import { MAX_CONSECUTIVE_RUNS } from '../insights/health-rules.js';
+import { MAX_CONSECUTIVE_RUNS } from '../insights/index.js';
 import type { RuleKind } from './rules-kinds.js';
 import { TEMPLATE_VARS, placeholdersOf } from './rules-text.js';
 

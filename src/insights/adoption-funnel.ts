@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** The adoption funnel, in order: each step and the event that records it. */
 export const FUNNEL_STEPS = [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -3,7 +3,7 @@ import type { Driver } from '../store/index.js';
 import { emptyDailyActive, getActiveConnections, getDailyActive, type DailyActive } from './adoption-activity.js';
 import { ENABLED_STEP, FUNNEL_STEPS, getFunnelStats, type FunnelStats, type FunnelStepName } from './adoption-funnel.js';
 import { getMoved, type Moved } from './adoption-moved.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** One step of an integration's funnel. */
 export interface FunnelStep {

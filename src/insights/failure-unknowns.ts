@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** A message that fell through every classification rule, with how often it did. */
 export interface UnknownFailure {

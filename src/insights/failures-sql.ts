@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
 import { hasEdges, rawEdgesByHourSql, rollupBodySql, splitParams } from './rollup-range.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** Which failures to read; every field is an optional equality filter. */
 export interface FailureFilter {

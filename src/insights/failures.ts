@@ -3,7 +3,7 @@ import { FAILURE_CATEGORIES, type FailureCategory } from '../ingest/index.js';
 import type { Driver } from '../store/index.js';
 import { queryFailureExamples, queryFailureGroups, type FailureFilter } from './failures-sql.js';
 import { UNIT_MS, type RollupUnit } from './rollup-range.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** Windows up to this long are charted per hour, longer ones per day. */
 const HOURLY_SERIES_MAX_MS = 48 * UNIT_MS.hour;

@@ -1,7 +1,9 @@
 import type { HealthSettings } from '../config.js';
 import type { FlowCounts } from './health-stats.js';
-import type { ConnectionState, FlowState, RecentRun } from './health-state.js';
+import type { ConnectionState, FlowState } from './health-state.js';
 import { formatDuration, formatTime } from '../format/index.js';
+import type { Cadence } from './flow-cadence.js';
+import { disabledBy, flowFacts, staleness, type FlowFacts } from './flow-facts.js';
 
 /** docs/architecture.md#health statuses. */
 export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
@@ -24,68 +26,16 @@ export const worse = (a: HealthStatus, b: HealthStatus): HealthStatus => (SEVERI
 
 /** flow_state keeps the 20 latest runs, so "the last N runs failed" can look that far back. */
 export const MAX_CONSECUTIVE_RUNS = 20;
-/** Cadence is inferred from the intervals between this many latest runs (docs/architecture.md#health). */
-const CADENCE_SAMPLE = 10;
-
-/** The expected cadence of a flow, and where it came from. */
-export interface Cadence {
-  seconds: number | null;
-  /** `learning`: runs were seen, but not yet enough of them over enough time to infer one. */
-  source: 'configured' | 'inferred' | 'learning' | null;
-}
-
-/** A configured cadence for the flow: the most specific match wins (integration and flow, then either). */
-export function configuredCadence(settings: HealthSettings, integration: string, flow: string): number | null {
-  let best: { score: number; seconds: number } | null = null;
-  for (const c of settings.cadences) {
-    if (c.integration !== undefined && c.integration !== integration) continue;
-    if (c.flow !== undefined && c.flow !== flow) continue;
-    const score = (c.integration !== undefined ? 2 : 0) + (c.flow !== undefined ? 1 : 0);
-    if (!best || score > best.score) best = { score, seconds: c.seconds };
-  }
-  return best?.seconds ?? null;
-}
-
-/** Median of the intervals between the latest 11 ended runs (10 intervals), in seconds; null with fewer than 2 runs. */
-export function inferCadence(recentRuns: readonly RecentRun[]): number | null {
-  const ends = recentRuns.slice(0, CADENCE_SAMPLE + 1).map((r) => r.endedAt);
-  const gaps: number[] = [];
-  for (let i = 1; i < ends.length; i++) gaps.push(ends[i - 1] - ends[i]);
-  if (gaps.length === 0) return null;
-  gaps.sort((a, b) => a - b);
-  const mid = gaps.length >> 1;
-  const median = gaps.length % 2 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
-  return Math.max(1, Math.round(median / 1000));
-}
-
-/**
- * Configured cadence, else inferred from recent runs — but only with evidence: at least
- * `cadence_min_runs` ended runs, the latest ending at least `cadence_min_span_seconds`
- * after the flow was first seen. Before that the flow is `learning` and is never late or
- * stale for want of a cadence (two runs 2 s apart do not make a 2 s schedule).
- */
-export function cadenceOf(settings: HealthSettings, state: FlowState): Cadence {
-  const configured = configuredCadence(settings, state.integration, state.flow);
-  if (configured !== null) return { seconds: configured, source: 'configured' };
-  const runs = state.recentRuns;
-  if (runs.length === 0) return { seconds: null, source: null };
-  const span = runs[0].endedAt - state.firstSeenAt;
-  if (runs.length < settings.cadence_min_runs || span < settings.cadence_min_span_seconds * 1000) return { seconds: null, source: 'learning' };
-  const inferred = inferCadence(runs);
-  return inferred === null ? { seconds: null, source: 'learning' } : { seconds: inferred, source: 'inferred' };
-}
-
-// Durations in reasons and alert texts read as on every page ("2 hours 5 minutes").
-export { formatDuration };
 
 const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 /** Times in reasons: "2026-11-22 12:00 UTC", never a raw ISO string inside a sentence. */
 const iso = (ms: number) => formatTime(ms);
-const describeFailure = (f: { category: string; code: string; message: string } | null) =>
-  f ? `${f.category} · ${f.code}${f.message ? `: ${f.message}` : ''}` : 'no error given';
+/** A failure in a sentence ("endpoint · rate_limited: 429 Too Many Requests"), its message cut to `maxMessage` characters. */
+export const describeFailure = (f: { category: string; code: string; message: string } | null | undefined, maxMessage = Infinity) =>
+  f ? `${f.category} · ${f.code}${f.message ? `: ${f.message.slice(0, maxMessage)}` : ''}` : 'no error given';
 
-/** What the status of one flow is judged from. */
-export interface FlowFacts {
+/** What the status of one flow is judged from (the flow facts are derived from it). */
+export interface HealthInput {
   state: FlowState;
   counts: FlowCounts;
   connection: Pick<ConnectionState, 'lifecycle' | 'auth'>;
@@ -97,8 +47,8 @@ export interface FlowFacts {
 
 /** The status of a connection from its latest lifecycle event alone: disabled or not. */
 export function disabledReason(connection: Pick<ConnectionState, 'lifecycle'>): Reason | null {
-  const l = connection.lifecycle;
-  if (!l || l.type === 'integration.enabled') return null;
+  const l = disabledBy(connection);
+  if (!l) return null;
   return l.type === 'integration.uninstalled'
     ? { code: 'uninstalled', message: `the connection was uninstalled at ${iso(l.at)}` }
     : { code: 'disabled', message: `the connection was disabled at ${iso(l.at)}` };
@@ -112,44 +62,45 @@ export function authReason(connection: Pick<ConnectionState, 'auth'>): Reason | 
 }
 
 /** Applies docs/architecture.md#health to one flow: its status and every reason that holds. */
-export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason[]; cadence: Cadence } {
-  const { state, counts, settings, now } = f;
-  const cadence = cadenceOf(settings, state);
-  const disabled = disabledReason(f.connection);
+export function judgeFlow(input: HealthInput): { status: HealthStatus; reasons: Reason[]; cadence: Cadence } {
+  return judgeFacts(flowFacts(input), input.settings, input.now, input.windowLabel);
+}
+
+/** Applies docs/architecture.md#health to one flow's facts: its status and every reason that holds. */
+export function judgeFacts(f: FlowFacts, settings: HealthSettings, now: number, windowLabel: string): { status: HealthStatus; reasons: Reason[]; cadence: Cadence } {
+  const { state, counts, cadence } = f;
+  const disabled = disabledReason(f.events);
   if (disabled) return { status: 'disabled', reasons: [disabled], cadence };
 
   const found: { status: HealthStatus; reason: Reason }[] = [];
   const add = (status: HealthStatus, code: string, message: string, failure?: { category: string; code: string } | null) =>
     found.push({ status, reason: failure ? { code, message, failure: { category: failure.category, code: failure.code } } : { code, message } });
-  const runs = state.recentRuns;
-  const latest = runs[0];
+  const latest = f.latestRun ?? undefined;
+  const streak = f.streak;
 
   // failing
   const n = Math.min(settings.consecutive_failed_runs, MAX_CONSECUTIVE_RUNS);
-  let streak = 0;
-  while (streak < runs.length && runs[streak].outcome === 'failed') streak++;
   const consecutive = streak >= n;
-  if (consecutive) add('failing', 'consecutive_failed_runs', `last ${streak} runs failed`, latest.failure);
+  if (consecutive) add('failing', 'consecutive_failed_runs', `last ${streak} runs failed`, latest!.failure);
   const endpointRun = latest?.outcome === 'failed' && latest.failure?.category === 'endpoint';
   const endpointRecord = state.lastRecord?.status === 'failed' && state.lastRecord.failure?.category === 'endpoint';
   if (endpointRun) add('failing', 'endpoint_failure', `the latest run failed with an endpoint error (${describeFailure(latest.failure)})`, latest.failure);
   else if (endpointRecord) add('failing', 'endpoint_failure', `the latest record failed with an endpoint error (${describeFailure(state.lastRecord!.failure)})`, state.lastRecord!.failure);
-  const auth = authReason(f.connection);
+  const auth = authReason(f.events);
   if (auth) add('failing', auth.code, auth.message);
   const attempts = counts.records.synced + counts.records.failed;
   const failureRate = attempts > 0 ? counts.records.failed / attempts : 0;
-  const rateText = `${percent(failureRate)} of record attempts failed ${f.windowLabel} (${counts.records.failed} of ${attempts})`;
+  const rateText = `${percent(failureRate)} of record attempts failed ${windowLabel} (${counts.records.failed} of ${attempts})`;
   if (attempts > 0 && failureRate >= settings.failing_failure_rate) add('failing', 'record_failure_rate_high', rateText);
 
   // stale and late: only judged when the cadence is known
-  if (cadence.seconds !== null) {
-    const cadenceMs = cadence.seconds * 1000;
+  const overdue = staleness(f, now, { factor: settings.stale_factor, minCadenceMs: settings.min_cadence_seconds * 1000 });
+  if (overdue) {
+    const cadenceMs = overdue.cadenceMs;
     const every = `runs are expected every ${formatDuration(cadenceMs)}`;
-    const staleAfter = settings.stale_factor * Math.max(cadenceMs, settings.min_cadence_seconds * 1000);
-    const since = state.lastSuccessAt ?? state.firstSeenAt;
-    if (now - since > staleAfter) {
+    if (overdue.stale) {
       const what = state.lastSuccessAt === null ? 'no successful run yet, in' : 'no successful run for';
-      add('stale', 'no_recent_success', `${what} ${formatDuration(now - since)}; ${every}`);
+      add('stale', 'no_recent_success', `${what} ${formatDuration(overdue.sinceMs)}; ${every}`);
     }
     if (state.lastRunAt !== null && now - state.lastRunAt > settings.late_factor * cadenceMs) {
       add('degraded', 'late', `no run for ${formatDuration(now - state.lastRunAt)}; ${every}`);
@@ -161,7 +112,7 @@ export function judgeFlow(f: FlowFacts): { status: HealthStatus; reasons: Reason
     add('degraded', 'record_failure_rate', rateText);
   }
   if (counts.failures.data > 0) {
-    add('degraded', 'data_failures', `${counts.failures.data} data failure${counts.failures.data === 1 ? '' : 's'} ${f.windowLabel} (records the tenant can fix: validation, mapping, conflicts)`);
+    add('degraded', 'data_failures', `${counts.failures.data} data failure${counts.failures.data === 1 ? '' : 's'} ${windowLabel} (records the tenant can fix: validation, mapping, conflicts)`);
   }
   if (latest?.outcome === 'failed' && !consecutive && !endpointRun) {
     add('degraded', 'latest_run_failed', `the latest run failed (${describeFailure(latest.failure)})`, latest.failure);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
 import { hasEdges, rawEdgesByHourSql, rollupBodySql, splitParams } from './rollup-range.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** Which flows a health query covers; every field optional (admin: all tenants). */
 export interface FlowFilter {

@@ -5,5 +5,11 @@ export { getRunReport, type RunReport, type ReportRecord } from './runs-report.j
 export { renderRunReportCsv } from './runs-csv.js';
 export { getFailures, chooseBucket, type FailuresReport, type FailureGroup, type FailureExample } from './failures.js';
 export { getValue, getValueByDay, VALUE_GROUPINGS, type ValueReport, type ValueGroup, type ValueGroupBy, type ValueFigures, type Money, type Conversion } from './value.js';
-export { checkDate, DATE_WINDOW, rangeParams, resolveRange, windowMs, type TimeRange } from './window.js';
+export { checkDate, DATE_WINDOW, previousRange, type TimeRange } from './range.js';
 export { getUnknownFailures, type UnknownFailure } from './failure-unknowns.js';
+export { getFlowFacts, flowFacts, flowKey, staleness, type FlowFacts, type FlowFactsReport, type ConnectionFacts, type FlowFactsQuery } from './flow-facts.js';
+export { median, type Cadence } from './flow-cadence.js';
+export { describeFailure, MAX_CONSECUTIVE_RUNS } from './health-rules.js';
+export { getFlowCounts, type FlowCounts, type FlowKey, type FlowFilter } from './health-stats.js';
+export { queryFailureExamples, type FailureExampleRow } from './failures-sql.js';
+export { getValueAtRiskTotal } from './value-at-risk-total.js';

@@ -1,5 +1,5 @@
 import { toChTime } from '../store/index.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** The bucket sizes rollups are kept in (UTC-aligned, so whole buckets are epoch multiples). */
 export type RollupUnit = 'hour' | 'day';

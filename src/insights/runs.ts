@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fromChTime, toChTime, type Driver } from '../store/index.js';
 import { and, flowParams, flowWhere, type FlowFilter } from './health-stats.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 /** How a run ended (docs/api/runs.md). */
 export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'running';

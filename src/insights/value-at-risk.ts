@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
-import { and, filterParams, filterSql, MONEY_SQL, type ValueFilter } from './value-filter.js';
-import { toMicros } from './value-model.js';
+import { and, filterParams, filterSql, MONEY_SQL, toMicros, type ValueFilter } from './value-filter.js';
 
 const atRiskRow = z
   .object({ integration: z.string(), flow: z.string(), currency: z.string(), records: z.coerce.number(), value: z.string() })

@@ -27,3 +27,11 @@ export const filterParams = (f: ValueFilter) => ({ tenant: f.tenant ?? '', integ
 
 /** Joins WHERE fragments with AND; no fragment means every row. */
 export const and = (parts: string[]) => (parts.length ? parts.join(' AND ') : '1');
+
+/** Parses exact decimal text (`-12.345`) into integer millionths, so sums stay exact. */
+export function toMicros(text: string): bigint {
+  const negative = text.startsWith('-');
+  const [whole, fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  const micros = BigInt(whole || '0') * 1_000_000n + BigInt((fraction + '000000').slice(0, 6));
+  return negative ? -micros : micros;
+}

@@ -1,5 +1,6 @@
 import type { ValueSettings } from '../config.js';
 import type { AtRiskRow, MovedRow } from './value-sql.js';
+import { toMicros } from './value-filter.js';
 
 /** Money per currency, and converted to the reporting currency (the API's shape, as in adoption). */
 export interface Money {
@@ -25,14 +26,6 @@ export interface ValueFigures {
   value_at_risk: (Money & { records: number }) | null;
   /** Every currency of this period that could not be converted (money moved or at risk). */
   unconverted_currencies: string[];
-}
-
-/** Parses exact decimal text (`-12.345`) into integer millionths, so sums stay exact. */
-export function toMicros(text: string): bigint {
-  const negative = text.startsWith('-');
-  const [whole, fraction = ''] = (negative ? text.slice(1) : text).split('.');
-  const micros = BigInt(whole || '0') * 1_000_000n + BigInt((fraction + '000000').slice(0, 6));
-  return negative ? -micros : micros;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Driver } from '../store/index.js';
 import { hasEdges, rawEdgesSql, rollupBodySql, splitParams } from './rollup-range.js';
 import { and, filterParams, filterSql, MONEY_SQL, type ValueFilter } from './value-filter.js';
-import type { TimeRange } from './window.js';
+import type { TimeRange } from './range.js';
 
 export type { ValueFilter } from './value-filter.js';
 // Value at risk lives in its own module; alerts import it from here.

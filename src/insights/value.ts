@@ -4,7 +4,7 @@ import { UNIT_MS } from './rollup-range.js';
 import { computeFigures, rateOf, type ValueFigures } from './value-model.js';
 import { queryAtRiskAsOf } from './value-at-risk.js';
 import { queryMoved, type AtRiskRow, type MovedRow, type ValueFilter } from './value-sql.js';
-import { previousRange, type TimeRange } from './window.js';
+import { previousRange, type TimeRange } from './range.js';
 
 export type { Money, ValueFigures } from './value-model.js';
 export type { ValueFilter } from './value-sql.js';

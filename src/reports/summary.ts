@@ -1,5 +1,5 @@
 import { describeMoney, formatDuration, formatMoney, formatNumber, formatPercent } from '../format/index.js';
-import type { Compared, ValueReportModel } from './value-report.js';
+import type { Compared, ValueReportModel } from './value-report-model.js';
 
 // The words of a value report. The tone is a summary, not a boast (docs/architecture.md#pages-and-reports): what
 // moved, what it saved, what went wrong and what still waits — and, for a quiet period,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
-import { DetailsCache, evaluateEvent, evaluateWindowRules, loadAlertRules, type AlertRule, type Observation } from '../../src/alerts/index.js';
+import { evaluateEvent, evaluateWindowRules, loadAlertRules, type AlertRule, type Observation } from '../../src/alerts/index.js';
 import type { EventRow } from '../../src/store/index.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -160,20 +160,6 @@ describe('threshold rules', () => {
     assert.deepEqual(clean.records, []);
 
     assert.equal(find(await evaluate(NOW + 41 * MIN), 'data-failures', 't-data').active, false, 'an hour after the failures, the window is clear');
-  });
-
-  test('with a details cache, a firing group re-reads its examples only after the cache time', async () => {
-    const failed = (id: string) => ({ type: 'record.failed', record: { id, type: 'order' }, error: { http_status: 422, message: 'name is required' } });
-    const cache = new DetailsCache(5 * MIN);
-    const at = (now: number) => evaluateWindowRules(svc.driver, rules, now, { detailsCache: cache }).then((o) => find(o, 'data-failures', 't-cache'));
-    await post(run('t-cache', NOW - 10 * MIN, 'succeeded', undefined, [failed('ORD-C1')]));
-    assert.deepEqual((await at(NOW)).records.map((r) => r.id), ['ORD-C1']);
-
-    await post(run('t-cache', NOW - 5 * MIN, 'succeeded', undefined, [failed('ORD-C2')]));
-    const cached = await at(NOW + MIN);
-    assert.equal(cached.value, 2, 'the figures are always fresh');
-    assert.deepEqual(cached.records.map((r) => r.id), ['ORD-C1'], 'the examples come from the cache');
-    assert.deepEqual((await at(NOW + 6 * MIN)).records.map((r) => r.id), ['ORD-C2', 'ORD-C1']);
   });
 
   test('an infrastructure failure (out of memory) fires at once for the operator, then clears', async () => {

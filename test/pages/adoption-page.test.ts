@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { feedWorkload, generateWorkload } from '../../src/demo/index.js';
-import { formatSeconds } from '../../src/reports/index.js';
+import { formatSeconds } from '../../src/views/index.js';
 import { launchBrowser, saveScreenshot, signIn, type TestBrowser, horizontalOverflow } from '../support/browser.js';
 import { startTestService, type TestService } from '../support/service.js';
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.js';
 import { TEST_EPOCH } from '../support/clock.js';
-import { adviceFor, type AdviceFacts } from '../../src/reports/status-advice.js';
+import { adviceFor, type AdviceFacts } from '../../src/views/status-advice.js';
 import { launchBrowser, saveScreenshot, signIn, type TestBrowser, horizontalOverflow } from '../support/browser.js';
 import { ACME_KEY, post, SCENARIO, startPageService, statusScenario, type PageService } from './status-seed.js';
 

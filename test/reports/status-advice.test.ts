@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { adviceFor, type AdviceFacts } from '../../src/reports/status-advice.js';
+import { adviceFor, type AdviceFacts } from '../../src/views/status-advice.js';
 
 type Category = 'auth' | 'data' | 'endpoint' | 'infra';
 const CATEGORIES: Category[] = ['auth', 'data', 'endpoint', 'infra'];

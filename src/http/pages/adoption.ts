@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
-import { resolveRange, windowMs, type TimeRange } from '../../insights/index.js';
-import { getAdoptionPage } from '../../reports/index.js';
+import { type TimeRange } from '../../insights/index.js';
+import { resolveRange, windowMs } from '../query.js';
+import { getAdoptionPage } from '../../views/index.js';
 import { parseQuery } from '../validate.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 

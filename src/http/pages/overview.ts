@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { windowMs } from '../../insights/index.js';
-import { getOverview } from '../../reports/index.js';
+import { windowMs } from '../query.js';
+import { getOverview } from '../../views/index.js';
 import { parseQuery } from '../validate.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../../errors.js';
-import { getRunReportCsv, getRunReportPage, getStatusPage, RECORD_HISTORY_DAYS, RUN_REPORT_ROWS_SHOWN } from '../../reports/index.js';
+import { getRunReportCsv, getRunReportPage, getStatusPage, RECORD_HISTORY_DAYS, RUN_REPORT_ROWS_SHOWN } from '../../views/index.js';
 import { parseQuery } from '../validate.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 

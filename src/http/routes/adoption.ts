@@ -1,18 +1,14 @@
 import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
-import { ident } from '../../ingest/index.js';
 import type { ValueSettings } from '../../config.js';
-import { resolveRange, rangeParams, getAdoption } from '../../insights/index.js';
+import { getAdoption } from '../../insights/index.js';
+import { insightQuery, resolveRange } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
-export const adoptionQuery = z.object({
-  ...rangeParams,
-  integration: ident.optional(),
-});
+export const adoptionQuery = insightQuery.pick({ from: true, to: true, window: true, integration: true });
 
 /** GET /v1/adoption: per integration funnel, installs, active connections, churn, volume, and a ranking. */
 export function adoptionRouter(driver: Driver, value: Pick<ValueSettings, 'reporting_currency' | 'rates'>, clock: Clock, guard: RequestHandler): Router {

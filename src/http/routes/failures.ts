@@ -2,27 +2,21 @@ import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { FAILURE_CATEGORIES, ident } from '../../ingest/index.js';
-import { resolveRange, rangeParams, getFailures, getUnknownFailures } from '../../insights/index.js';
+import { getFailures, getUnknownFailures } from '../../insights/index.js';
+import { insightQuery, resolveRange } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 
-export const failuresQuery = z.object({
-  ...rangeParams,
-  tenant: ident.optional(),
-  integration: ident.optional(),
-  flow: ident.optional(),
+export const failuresQuery = insightQuery.extend({
   category: z.enum(FAILURE_CATEGORIES, { message: `must be one of ${FAILURE_CATEGORIES.join(', ')}` }).optional(),
   code: ident.optional(),
   bucket: z.enum(['hour', 'day'], { message: 'must be hour or day' }).optional(),
 });
 
-export const unknownQuery = z.object({
-  ...rangeParams,
-  tenant: ident.optional(),
-  integration: ident.optional(),
+export const unknownQuery = insightQuery.omit({ flow: true }).extend({
   limit: z.coerce.number().int().min(1, 'must be 1 to 500').max(500, 'must be 1 to 500').optional(),
 });
 

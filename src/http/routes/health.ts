@@ -1,20 +1,13 @@
 import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
 import type { HealthSettings } from '../../config.js';
-import { resolveRange, rangeParams, describeWindow, getHealth } from '../../insights/index.js';
+import { describeWindow, getHealth } from '../../insights/index.js';
+import { insightQuery, resolveRange } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
-const name = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
-
-export const healthQuery = z.object({
-  tenant: name.optional(),
-  integration: name.optional(),
-  flow: name.optional(),
-  ...rangeParams,
-});
+export const healthQuery = insightQuery;
 
 /** GET /v1/health: status, reasons and figures per connection, with its flows. */
 export function healthRouter(driver: Driver, settings: HealthSettings, clock: Clock, guard: RequestHandler): Router {

@@ -2,7 +2,8 @@ import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../errors.js';
-import { resolveRange, rangeParams, getRunReport, listRuns, renderRunReportCsv } from '../../insights/index.js';
+import { getRunReport, listRuns, renderRunReportCsv } from '../../insights/index.js';
+import { insightQuery, resolveRange, scopeParams } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
@@ -12,17 +13,13 @@ const name = z.string().min(1, 'must not be empty').max(128, 'must be at most 12
 const MAX_REPORT_ROWS = 100_000;
 const DEFAULT_RUNS_WINDOW_MS = 7 * 86_400_000;
 
-export const runsQuery = z.object({
-  tenant: name.optional(),
-  integration: name.optional(),
-  flow: name.optional(),
+export const runsQuery = insightQuery.extend({
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
-  ...rangeParams,
 });
 
 export const runReportQuery = z.object({
   run: name,
-  tenant: name.optional(),
+  tenant: scopeParams.tenant,
   format: z.enum(['json', 'csv']).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_REPORT_ROWS, `must be at most ${MAX_REPORT_ROWS}`).default(10_000),
 });

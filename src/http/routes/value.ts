@@ -2,19 +2,15 @@ import type { Clock } from '../../clock.js';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ValueSettings } from '../../config.js';
-import { ident } from '../../ingest/index.js';
-import { resolveRange, rangeParams, getValue, VALUE_GROUPINGS } from '../../insights/index.js';
+import { getValue, VALUE_GROUPINGS } from '../../insights/index.js';
+import { insightQuery, resolveRange } from '../query.js';
 import type { Driver } from '../../store/index.js';
 import { readableTenant } from '../auth.js';
 import { parseQuery } from '../validate.js';
 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
-export const valueQuery = z.object({
-  ...rangeParams,
-  tenant: ident.optional(),
-  integration: ident.optional(),
-  flow: ident.optional(),
+export const valueQuery = insightQuery.extend({
   group_by: z.enum(VALUE_GROUPINGS, { message: `must be one of ${VALUE_GROUPINGS.join(', ')}` }).optional(),
 });
 

@@ -3,7 +3,7 @@ import type { ValueSettings } from '../config.js';
 import { getAdoption, type AdoptionReport, type IntegrationAdoption } from '../insights/index.js';
 import type { TimeRange } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
-import { funnelChart, lineChart, PALETTE } from './charts.js';
+import { funnelChart, lineChart, PALETTE } from '../reports/index.js';
 
 // The adoption dashboard (docs/architecture.md#adoption, docs/architecture.md#pages-and-reports): per integration a funnel with drop-off and
 // the median time between steps, a ranking, and active connections per day. One call to

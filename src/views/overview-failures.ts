@@ -1,6 +1,6 @@
 import { FAILURE_CATEGORIES, type FailureCategory } from '../ingest/index.js';
 import type { FailuresReport } from '../insights/index.js';
-import { PALETTE, stackedBarChart } from './charts.js';
+import { PALETTE, stackedBarChart } from '../reports/index.js';
 
 // The failures part of the operator overview: the stacked chart of failures by category
 // over time, the totals per category and the most frequent failure codes.

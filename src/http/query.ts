@@ -1,28 +1,10 @@
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-
-/** A half-open time range [from, to). */
-export interface TimeRange {
-  from: Date;
-  to: Date;
-}
+import { ident } from '../ingest/index.js';
+import { checkDate, type TimeRange } from '../insights/index.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const MAX_RANGE_MS = 400 * UNIT_MS.d;
-
-/**
- * The dates the API answers for. ClickHouse's DateTime64 holds 1900 to 2299 and its
- * partitions are monthly, so a year like 0000 or 9999 is either refused by the engine (a
- * 5xx) or a scan of nothing; ingest accepts nothing before 2000 either.
- */
-export const DATE_WINDOW = { from: Date.UTC(2000, 0, 1), to: Date.UTC(2100, 0, 1) } as const;
-
-/** A 400 naming `name` unless `ms` lies within DATE_WINDOW. */
-export function checkDate(name: string, ms: number): void {
-  if (!(ms >= DATE_WINDOW.from && ms <= DATE_WINDOW.to)) {
-    throw badRequest('invalid_parameter', `${name}: must be between 2000-01-01 and 2100-01-01`);
-  }
-}
 
 /** The query parameters every insight endpoint takes for its time range. */
 export const rangeParams = {
@@ -33,6 +15,22 @@ export const rangeParams = {
     .regex(/^\d{1,4}[mhd]$/, 'must be a number and a unit m, h or d, like 15m, 24h or 7d')
     .optional(),
 };
+
+/**
+ * The scope filters the insight endpoints take, validated as ingest validates the ids it stores:
+ * an id ingest would refuse can match nothing, so it is a 400 naming the parameter, not an empty answer.
+ */
+export const scopeParams = {
+  tenant: ident.optional(),
+  integration: ident.optional(),
+  flow: ident.optional(),
+};
+
+/**
+ * The one query schema of the insight endpoints (health, runs, failures, unknown failures, value,
+ * adoption): a time range and a scope. Each route picks or extends it rather than spelling its own.
+ */
+export const insightQuery = z.object({ ...rangeParams, ...scopeParams });
 
 /** Parses `15m` / `24h` / `7d` to milliseconds. */
 export function windowMs(window: string): number {
@@ -56,10 +54,4 @@ export function resolveRange(
   if (from >= to) throw badRequest('invalid_parameter', 'from: must be before to');
   if (to - from > MAX_RANGE_MS) throw badRequest('invalid_parameter', 'window: at most 400 days');
   return { from: new Date(from), to: new Date(to) };
-}
-
-/** The period of equal length just before a range (for "vs previous period"). */
-export function previousRange(r: TimeRange): TimeRange {
-  const len = r.to.getTime() - r.from.getTime();
-  return { from: new Date(r.from.getTime() - len), to: new Date(r.from) };
 }
