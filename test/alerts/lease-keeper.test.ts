@@ -53,20 +53,17 @@ test('KeeperMap lease: a claim that read an older row changes nothing (the versi
   assert.equal(await a.acquire(T0), true);
   // b reads the row while a's lease is long expired, then a renews before b writes:
   // b's write names the version it read, which is gone, so it lands nowhere.
-  const late: Driver = {
-    ...driver,
-    kind: driver.kind,
-    query: async <T>(q: Query<T>) => {
-      const rows = await driver.query(q);
-      if (q.name === 'alerts.lease_keeper' && !renewed) {
-        renewed = true;
-        await driver.command("ALTER TABLE alert_lease_keeper UPDATE version = version + 1, expires_at = expires_at + 1000000 WHERE name = 'three'");
-      }
-      return rows;
-    },
-    command: (sql, params) => driver.command(sql, params),
-  };
+  // The store as b sees it: a's renewal lands just after b's read.
   let renewed = false;
+  const late: Driver = Object.create(driver) as Driver;
+  late.query = async <T>(q: Query<T>) => {
+    const rows = await driver.query(q);
+    if (q.name === 'alerts.lease_keeper' && !renewed) {
+      renewed = true;
+      await driver.command("ALTER TABLE alert_lease_keeper UPDATE version = version + 1, expires_at = expires_at + 1000000 WHERE name = 'three'");
+    }
+    return rows;
+  };
   const racing = new KeeperLease(late, { ...opts, name: 'three', holder: 'worker-b' });
   assert.equal(await racing.acquire(T0 + 200_000), false);
   assert.equal(await b.acquire(T0 + 200_001), false, 'worker-a still holds it');
