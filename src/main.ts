@@ -72,7 +72,11 @@ export async function startService(config: Config, log: Logger = createLogger(co
   // series go out only while this process holds the alerting lease.
   const engine = alerting.engine;
   if (engine) notifier.gateDispatch(() => engine.isLeader);
-  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links });
+  // One writer of events (docs/decisions.md): the lease holder writes what api processes staged.
+  const drain = config.role === 'api' ? null : ingest.stagingDrain(() => engine?.isLeader ?? false, Math.max(config.ingest.batchMs, 1_000));
+  drain?.start();
+  const duties = () => roleDuties(config, engine?.isLeader ?? false, drain?.lagMs() ?? 0);
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock: options.clock, signer, links, duties });
   const server = createHttpServer(app, config.http);
   server.listen(config.port, config.host);
   try {
@@ -107,6 +111,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
       server.closeIdleConnections();
       await Promise.all([stopped, grpc?.close()]);
       await reports?.stop();
+      await drain?.stop();
       await alerting.stop();
       await notifier.stop();
       await ingest.close();
@@ -114,11 +119,23 @@ export async function startService(config: Config, log: Logger = createLogger(co
       log.info('syncwatch stopped');
     })());
   try {
-    if (config.grpcPort > 0) grpc = await startGrpcServer({ config, ingest, metrics, log });
+    if (config.grpcPort > 0 && config.role !== 'worker') grpc = await startGrpcServer({ config, ingest, metrics, log });
   } catch (err) {
     await close();
     throw err;
   }
   log.info({ url, grpcPort: grpc?.port ?? null, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
   return { url, port, server, grpc, driver, ingest, notifier, alerting, links, signer, reports, log, close };
+}
+
+/**
+ * /readyz per role: an `api` process is ready when the store answers and its spool
+ * keeps up (checked by the route); a `worker` (or `all`) holding the lease must also keep
+ * up with what api processes staged. A standby worker is ready: it has nothing to do.
+ */
+function roleDuties(config: Config, leader: boolean, stagingLagMs: number): { reason: string | null; detail: Record<string, unknown> } {
+  const duties = config.role === 'api' ? ['ingest', 'api'] : config.role === 'worker' ? ['alerts', 'dispatch', 'staging'] : ['ingest', 'api', 'alerts', 'dispatch', 'staging'];
+  const detail = { role: config.role, duties, ...(config.role === 'api' ? {} : { leader, staging_oldest_seconds: Math.round(stagingLagMs / 1000) }) };
+  const stalled = config.role !== 'api' && leader && stagingLagMs > config.ingest.readyMaxLagMs;
+  return { reason: stalled ? `staged batches have waited ${Math.round(stagingLagMs / 1000)} s for this worker to write them` : null, detail };
 }

@@ -9,9 +9,10 @@ export interface ClusterTarget {
 /**
  * Sharding key of a table that has no `tenant` column: its first ORDER BY column, so
  * every version of one key lands on one shard (ReplacingMergeTree replaces within a
- * shard only). Spans are kept together by trace.
+ * shard only). Overrides: spans are kept together by trace; a staged batch stays on one
+ * shard, so its insert is all-or-nothing.
  */
-const SHARD_OVERRIDES: Record<string, string> = { otel_traces: 'cityHash64(TraceId)' };
+const SHARD_OVERRIDES: Record<string, string> = { otel_traces: 'cityHash64(TraceId)', ingest_staging: 'cityHash64(batch_id)' };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\) ENGINE = (\w+)(\([^)]*\))?([\s\S]*)$/;

@@ -929,3 +929,31 @@ CREATE TABLE IF NOT EXISTS alert_lease_keeper ON CLUSTER syncwatch (
     expires_at UInt64,
     version UInt64
 ) ENGINE = KeeperMap('/syncwatch/syncwatch/alert_lease_keeper') PRIMARY KEY name;
+
+-- 041_create_ingest_staging
+CREATE TABLE IF NOT EXISTS ingest_staging_local ON CLUSTER syncwatch (
+    batch_id String,
+    staged_at DateTime64(3, 'UTC'),
+    seq UInt32,
+    batch_rows UInt32,
+    kind LowCardinality(String),
+    tenant String,
+    event_id String,
+    lookup UInt8,
+    row String
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/syncwatch/ingest_staging_local', '{replica}')
+ORDER BY (batch_id, seq)
+TTL toDateTime(staged_at) + toIntervalDay(2);
+
+CREATE TABLE IF NOT EXISTS ingest_staging ON CLUSTER syncwatch AS ingest_staging_local
+ENGINE = Distributed(syncwatch, syncwatch, ingest_staging_local, cityHash64(batch_id));
+
+CREATE TABLE IF NOT EXISTS ingest_staging_done_local ON CLUSTER syncwatch (
+    batch_id String,
+    done_at DateTime64(3, 'UTC')
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/syncwatch/ingest_staging_done_local', '{replica}')
+ORDER BY batch_id
+TTL toDateTime(done_at) + toIntervalDay(3);
+
+CREATE TABLE IF NOT EXISTS ingest_staging_done ON CLUSTER syncwatch AS ingest_staging_done_local
+ENGINE = Distributed(syncwatch, syncwatch, ingest_staging_done_local, cityHash64(batch_id));
