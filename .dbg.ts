@@ -1,0 +1,14 @@
+import { startClickHouseShim } from './test/support/clickhouse-shim.ts';
+import { serveProcess } from './test/support/serve-process.ts';
+import { mkdtempSync } from 'node:fs';
+const shim = await startClickHouseShim();
+const p = await serveProcess({ CLICKHOUSE_URL: shim.url, SYNCWATCH_DATA_DIR: mkdtempSync('/tmp/dbg-'), SYNCWATCH_ADMIN_KEY: 'admin-key-multi-0123456789abcdef', SYNCWATCH_ROLE: 'api', SYNCWATCH_BATCH_MS: '200' });
+p.child.stdout!.on('data', (d) => process.stdout.write(d));
+const res = await fetch(`${p.url}/v1/events`, { method: 'POST', headers: { Authorization: 'Bearer admin-key-multi-0123456789abcdef', 'Content-Type': 'application/json' }, body: JSON.stringify([{ id: 'x1', type: 'record.synced', tenant: 'a', integration: 'n', flow: 'f', record: { id: 'r' } }]) });
+console.log(res.status, await res.text());
+await new Promise((r) => setTimeout(r, 3000));
+const { createClient } = await import('@clickhouse/client');
+const ch = createClient({ url: shim.url });
+for (const q of ['SELECT count() FROM ingest_staging', 'SELECT count() FROM events', 'SELECT count() FROM event_ids', "SELECT name FROM system.tables WHERE name LIKE 'ingest%'"]) console.log(q, await (await ch.query({ query: q, format: 'JSONEachRow' })).text());
+p.child.kill('SIGKILL');
+await shim.stop();
