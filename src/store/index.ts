@@ -7,6 +7,7 @@ import { RemoteDriver } from './remote.js';
 export type { Driver, Query } from './driver.js';
 export { StoreError } from './driver.js';
 export { migrate, readMigrations, migrationsFor, ledgerStatements } from './migrate.js';
+export { copyStore, copiedTables, targetIsEmpty, type CopyTarget, type CopyProgress } from './copy.js';
 export { clusterStatements, clusterMigrations, type ClusterTarget } from './cluster.js';
 export { insertEvents, insertEventJson, insertEventIds, findStoredEventKeys, deleteEventRows, eventKey, type EventRow } from './events.js';
 export { insertQuarantined, listQuarantined, type QuarantinedRow, type QuarantineState, type QuarantineFilter } from './quarantine.js';
