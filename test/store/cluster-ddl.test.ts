@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { clusterStatements, EmbeddedDriver, ledgerStatements, migrationsFor, readMigrations, type ClusterTarget } from '../../src/store/index.js';
 
 // chDB cannot run a cluster (no Keeper, no remote_servers), so the cluster-mode DDL is
@@ -98,5 +99,11 @@ describe('cluster-mode migrations (CLICKHOUSE_CLUSTER)', () => {
     assert.throws(() => clusterStatements('CREATE MATERIALIZED VIEW IF NOT EXISTS v TO t AS\nSELECT a FROM events JOIN x USING a', TARGET), /events alone/);
     assert.throws(() => clusterStatements('ALTER TABLE events DROP COLUMN x', TARGET), /no cluster-mode form/);
     assert.throws(() => clusterStatements('SELECT 1', { cluster: 'a b', database: 'd' }), /identifiers/);
+  });
+
+  test('CLICKHOUSE_CLUSTER needs a server and a plain name', () => {
+    assert.throws(() => loadConfig({ CLICKHOUSE_CLUSTER: 'prod' }), (err) => err instanceof ConfigError && /needs CLICKHOUSE_URL/.test(err.message));
+    assert.throws(() => loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123', CLICKHOUSE_CLUSTER: "x'; DROP" }), /cluster name/);
+    assert.equal(loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:8123', CLICKHOUSE_CLUSTER: 'prod' }).clickhouse.cluster, 'prod');
   });
 });
