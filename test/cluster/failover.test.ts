@@ -41,7 +41,7 @@ async function serve(role: 'api' | 'worker', configFile: string): Promise<ServeP
     SYNCWATCH_BATCH_MS: '200',
     SYNCWATCH_CONFIG: configFile,
     SYNCWATCH_WEBHOOK_ALLOW: '127.0.0.1',
-  });
+  }, 240_000);
   procs.push(p);
   return p;
 }
