@@ -73,6 +73,14 @@ program
   });
 
 program
+  .command('copy-to-server')
+  .description('copy the embedded store (SYNCWATCH_DATA_DIR) into the server at CLICKHOUSE_URL, whose database must hold no events; rollups are rebuilt there')
+  .action(async () => {
+    const { runCopyCommand } = await import('./copy-command.js');
+    process.exitCode = await runCopyCommand(config(), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), progress: process.stderr.isTTY === true });
+  });
+
+program
   .command('demo')
   .description('run the service on the embedded store and feed it a simulated workload')
   .option('-p, --port <port>', 'HTTP port (PORT)')

@@ -20,6 +20,8 @@ const envSchema = z.object({
   CLICKHOUSE_USER: optionalString,
   CLICKHOUSE_PASSWORD: optionalString,
   CLICKHOUSE_DATABASE: optionalString,
+  /** A self-managed cluster's name (remote_servers): migrations create replicated + Distributed tables ON CLUSTER. */
+  CLICKHOUSE_CLUSTER: optionalString.pipe(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a cluster name (letters, digits, _)').optional()),
   SYNCWATCH_ADMIN_KEY: optionalString,
   SYNCWATCH_INGEST_KEY: optionalString,
   SYNCWATCH_CONFIG: optionalString,
@@ -134,7 +136,8 @@ export interface Config {
   /** OTLP/gRPC port on the same host; 0 turns the gRPC server off. */
   grpcPort: number;
   dataDir: string;
-  clickhouse: { url?: string; user?: string; password?: string; database: string };
+  /** `cluster`: the store is a self-managed cluster (docs/scaling.md); unset for one server or ClickHouse Cloud. */
+  clickhouse: { url?: string; user?: string; password?: string; database: string; cluster?: string };
   keys: ApiKeyConfig[];
   health: HealthSettings;
   value: ValueSettings;
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error, '')}`);
   const e = parsed.data;
+  if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) throw new ConfigError('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded store is one process');
 
   let file = fileSchema.parse({});
   if (e.SYNCWATCH_CONFIG) {
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       user: e.CLICKHOUSE_USER,
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE ?? 'default',
+      cluster: e.CLICKHOUSE_CLUSTER,
     },
     keys,
     health: file.health,

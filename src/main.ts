@@ -70,10 +70,15 @@ export async function startService(config: Config, log: Logger = createLogger(co
 
   const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, dispatcher: notifier.dispatcher, clock, log, options: options.alerts });
 
-  // The engine holds the alerting lease: it is the leadership that the dispatcher, the metric series and the
-  // scheduled reports act under (docs/architecture.md#data-flow). A process without one (role api) sends nothing.
+  // The engine holds the alerting lease: it is the leadership that the dispatcher, the metric series, the
+  // scheduled reports and the writing of staged events act under (docs/architecture.md#data-flow). A process
+  // without one (role api) sends and writes nothing.
   const leadership: Leadership = alerting.engine ?? SOLE_LEADER;
-  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock, signer, links });
+  // One writer of events (docs/decisions.md): the lease holder writes what api processes staged.
+  const drain = config.role === 'api' ? null : ingest.stagingDrain(leadership, Math.max(config.ingest.batchMs, 1_000));
+  drain?.start();
+  const duties = () => roleDuties(config, alerting.engine?.isLeader ?? false, drain?.lagMs() ?? 0);
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock, signer, links, duties });
   const server = createHttpServer(app, config.http);
   server.listen(config.port, config.host);
   try {
@@ -108,6 +113,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
       server.closeIdleConnections();
       await Promise.all([stopped, grpc?.close()]);
       await reports?.stop();
+      await drain?.stop();
       await alerting.stop();
       await notifier.stop();
       await ingest.close();
@@ -115,11 +121,23 @@ export async function startService(config: Config, log: Logger = createLogger(co
       log.info('syncwatch stopped');
     })());
   try {
-    if (config.grpcPort > 0) grpc = await startGrpcServer({ config, ingest, metrics, log });
+    if (config.grpcPort > 0 && config.role !== 'worker') grpc = await startGrpcServer({ config, ingest, metrics, log });
   } catch (err) {
     await close();
     throw err;
   }
   log.info({ url, grpcPort: grpc?.port ?? null, store: driver.kind, dataDir: config.dataDir, role: config.role }, 'syncwatch is listening');
   return { url, port, server, grpc, driver, ingest, notifier, alerting, links, signer, reports, log, close };
+}
+
+/**
+ * /readyz per role: an `api` process is ready when the store answers and its spool
+ * keeps up (checked by the route); a `worker` (or `all`) holding the lease must also keep
+ * up with what api processes staged. A standby worker is ready: it has nothing to do.
+ */
+function roleDuties(config: Config, leader: boolean, stagingLagMs: number): { reason: string | null; detail: Record<string, unknown> } {
+  const duties = config.role === 'api' ? ['ingest', 'api'] : config.role === 'worker' ? ['alerts', 'dispatch', 'staging'] : ['ingest', 'api', 'alerts', 'dispatch', 'staging'];
+  const detail = { role: config.role, duties, ...(config.role === 'api' ? {} : { leader, staging_oldest_seconds: Math.round(stagingLagMs / 1000) }) };
+  const stalled = config.role !== 'api' && leader && stagingLagMs > config.ingest.readyMaxLagMs;
+  return { reason: stalled ? `staged batches have waited ${Math.round(stagingLagMs / 1000)} s for this worker to write them` : null, detail };
 }

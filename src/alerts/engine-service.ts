@@ -55,7 +55,7 @@ export async function startAlerting(deps: {
     return { settings, engine: null, stop: async () => watcher.close() };
   }
 
-  const engine = new AlertEngine({ driver, config, settings, clock, log, rules: () => watcher.rules, outbox: deps.outbox, dispatcher: deps.dispatcher, lease: deps.options?.lease });
+  const engine = new AlertEngine({ driver, config, settings, clock, log, rules: () => watcher.rules, outbox: deps.outbox, dispatcher: deps.dispatcher, lease: deps.options?.lease, cluster: config.clickhouse.cluster !== undefined });
   // In the background: a first claim waits a moment for a concurrent one (see Lease); the start need not.
   engine.start().catch((err) => log.error({ err }, 'could not take the alerting lease at start; the next tick tries again'));
   ingest.onAccepted((rows) => engine.onEvents(rows));

@@ -10,7 +10,8 @@ import type { Alert, Observation } from './model.js';
 import type { AlertRule } from './rules-model.js';
 import type { AlertsSettings } from './routing-config.js';
 import { planNotifications, type NotifyLog } from './routing.js';
-import { Lease, type LeaseOptions } from './scheduler-lease.js';
+import { createLease } from './scheduler-lease-keeper.js';
+import type { AlertLease, LeaseOptions } from './scheduler-lease.js';
 import { listSilences } from './silences.js';
 import { appendHistory, loadAlerts, loadNotifyLog, saveAlerts, saveNotifyLog } from './state-store.js';
 import { stepAlerts, type RuleTiming, type StatusChange } from './state.js';
@@ -40,6 +41,8 @@ export interface AlertEngineDeps {
   dispatcher: AlertDispatcher;
   /** Overrides of the lease (tests shorten the settle wait). */
   lease?: Partial<LeaseOptions>;
+  /** The store is a cluster (CLICKHOUSE_CLUSTER): the lease is the KeeperMap one. */
+  cluster?: boolean;
 }
 
 /** What one tick did. */
@@ -62,12 +65,13 @@ export class AlertEngine {
   private alerts = new Map<string, Alert>();
   private notifyLog: NotifyLog = new Map();
   private inbox: InboxReader | null = null;
-  private readonly lease: Lease;
+  private readonly lease: AlertLease;
   private queue: Promise<unknown> = Promise.resolve();
   private starting: Promise<void> | null = null;
 
   constructor(private readonly deps: AlertEngineDeps) {
-    this.lease = new Lease(deps.driver, { ttlMs: deps.settings.lease.ttlMs, takeoverDelayMs: deps.settings.lease.takeoverDelayMs, ...deps.lease });
+    const opts = { ttlMs: deps.settings.lease.ttlMs, takeoverDelayMs: deps.settings.lease.takeoverDelayMs, ...deps.lease };
+    this.lease = createLease(deps.driver, opts, deps.cluster === true);
   }
 
   /** Whether this process held the lease at its last check. */

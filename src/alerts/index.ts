@@ -15,5 +15,6 @@ export { createSilence, expireSilence, listSilences, findSilence, newSilenceSche
 export { getSubscription, getSubscriptions, putSubscription, subscriptionBodySchema, subscriptionView, type Subscription } from './subscriptions.js';
 export { AlertEngine, type AlertEngineDeps, type AlertDispatcher, type AlertOutbox, type TickSummary } from './engine.js';
 export { startAlerting, type Alerting, type AlertingOptions } from './engine-service.js';
-export { Lease, type LeaseOptions } from './scheduler-lease.js';
+export { Lease, type LeaseOptions, type AlertLease } from './scheduler-lease.js';
+export { KeeperLease, createLease } from './scheduler-lease-keeper.js';
 export { checkAlertRuleCodes } from './rules-codes.js';

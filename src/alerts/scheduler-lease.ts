@@ -16,6 +16,24 @@ export interface LeaseOptions {
   holder?: string;
 }
 
+/**
+ * "Only one worker evaluates and dispatches at a time": the alerting lease. Two forms,
+ * chosen by the store (createLease): a row in a MergeTree table on one server, a
+ * KeeperMap row with compare-and-set on a cluster (scheduler-lease-keeper.ts).
+ */
+export interface AlertLease {
+  readonly holder: string;
+  /** Whether this process held the lease at its last check. */
+  readonly isHeld: boolean;
+  /** Takes or renews the lease at `now`; resolves whether this process holds it. */
+  acquire(now: number): Promise<boolean>;
+  /** Gives the lease up (graceful stop), so another worker may take over at once. */
+  release(now: number): Promise<void>;
+}
+
+/** A holder id unique to this process: host, pid and a random part. */
+export const newHolderId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
 const leaseRow = z
   .object({ current_holder: z.string(), current_expiry: z.coerce.number(), top_version: z.coerce.number() })
   .transform((r) => ({ holder: r.current_holder, expiresAt: r.current_expiry, version: r.top_version }));
@@ -34,7 +52,7 @@ const leaseRow = z
  * asynchronous replication a read may miss a claim. Both can cause a duplicate
  * notification (receivers de-duplicate on webhook-id), never a lost one.
  */
-export class Lease {
+export class Lease implements AlertLease {
   readonly holder: string;
   private readonly name: string;
   private held = false;
@@ -45,7 +63,7 @@ export class Lease {
     private readonly opts: LeaseOptions,
   ) {
     this.name = opts.name ?? 'alerts';
-    this.holder = opts.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.holder = opts.holder ?? newHolderId();
   }
 
   /** Whether this process held the lease at its last check. */

@@ -18,7 +18,7 @@ import { runsRouter } from './routes/runs.js';
 import { failuresRouter } from './routes/failures.js';
 import { classifyRouter } from './routes/classify.js';
 import { valueRouter } from './routes/value.js';
-import { systemRouter } from './routes/system.js';
+import { systemRouter, type RoleDuties } from './routes/system.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { alertsRouter } from './routes/alerts.js';
 import { silencesRouter } from './routes/silences.js';
@@ -47,10 +47,18 @@ export interface AppDeps {
   signer?: AccessSigner;
   /** Page links for reports and pages (the process's own, signed with `signer`); built here when absent. */
   links?: Links;
+  /** What this process's role adds to /readyz (main.ts: the lease, the staging drain). */
+  duties?: RoleDuties;
 }
 
+const workerServesNoApi: express.RequestHandler = (_req, res) => {
+  res.status(404).json({
+    error: { code: 'not_found', message: 'this is a worker process (SYNCWATCH_ROLE=worker): it serves /healthz, /readyz and /metrics only; send API requests to an api process' },
+  });
+};
+
 /** Builds the express app: thin routes over the capabilities, one error middleware. */
-export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock, signer, links = new Links(config.publicUrl, signer ?? null, clock) }: AppDeps): Express {
+export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock, signer, links = new Links(config.publicUrl, signer ?? null, clock), duties }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -60,7 +68,9 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   if (keys.open) log.warn('no API keys configured: the API is open to anyone who can reach it (set SYNCWATCH_ADMIN_KEY)');
 
   app.use(requestMetrics(metrics));
-  app.use(systemRouter(driver, ingest, metrics, { readyMaxLagMs: config.ingest.readyMaxLagMs }));
+  app.use(systemRouter(driver, ingest, metrics, { readyMaxLagMs: config.ingest.readyMaxLagMs, duties }));
+  // A worker serves no API: probes and metrics only (docs/scaling.md).
+  if (config.role === 'worker') app.use(workerServesNoApi);
   app.use(docsRouter(config.publicUrl));
   app.use(ingestRouter(ingest, metrics, config.ingest.maxBodyBytes, requireRole(keys, 'ingest')));
   app.use(quarantineRouter(driver, ingest, requireRole(keys, 'admin')));

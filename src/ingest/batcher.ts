@@ -4,6 +4,7 @@ import { unavailable } from '../errors.js';
 import type { Driver } from '../store/index.js';
 import { writeBatch } from './flush.js';
 import { batchSize, encodeBatch, readSegment, Spool, type Batch, type RowBatch, type Segment } from './spool.js';
+import { stageBatch, WriteLock } from './staging.js';
 
 /** Batcher settings (config.ingest). */
 export interface BatcherOptions {
@@ -13,6 +14,13 @@ export interface BatcherOptions {
   spoolMaxBytes: number;
   /** Stamps `received_at` of de-duplication ids and quarantine rows (the service clock). */
   clock?: Clock;
+  /**
+   * Role `api`/`worker`: flushed batches are staged for the worker holding the lease
+   * (staging.ts) instead of written to the store, so there is one writer of events.
+   */
+  stage?: boolean;
+  /** Shared with the staging drain of this process (see WriteLock). */
+  lock?: WriteLock;
 }
 
 /** Counters the /metrics endpoint and tests read. */
@@ -178,8 +186,10 @@ export class Batcher {
    * writeBatch). Rows that keep failing while the store answers are suspected too.
    */
   private async write(batch: Batch): Promise<void> {
+    if (this.opts.stage) return stageBatch(this.driver, batch);
     const suspect = this.failures >= SUSPECT_AFTER_FAILURES && (await this.driver.ping().catch(() => false));
-    await writeBatch(this.driver, batch, this.log, this.stats, (this.opts.clock ?? systemClock).now(), suspect);
+    const lock = this.opts.lock ?? new WriteLock();
+    await lock.run(() => writeBatch(this.driver, batch, this.log, this.stats, (this.opts.clock ?? systemClock).now(), suspect));
   }
 
   /** Stops taking rows and writes everything accepted (SIGTERM drain). */

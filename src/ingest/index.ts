@@ -12,6 +12,8 @@ import { logRecordsToEvents } from './logs.js';
 import { decodeTraceRequest, type OtlpEncoding } from './otlp/decode.js';
 import { decodeLogsRequest } from './otlp/logs.js';
 import { ATTR, mapSpans } from './spans.js';
+import { StagingDrain, WriteLock } from './staging.js';
+import type { Leadership } from '../leadership.js';
 
 export { parseEventsBody, MAX_EVENTS_PER_REQUEST } from './body.js';
 export { EVENT_TYPES, eventSchema, ident, type IntegrationEvent, type Rejection } from './events.js';
@@ -36,6 +38,7 @@ export { lineOf as yamlIssueLine, describePath as describeRulePath } from './cla
 export { ATTR } from './spans.js';
 export { classifyInputSchema, signalsFromInput, type ClassifyInput } from './classify-input.js';
 export type { Batcher, BatcherStats } from './batcher.js';
+export { stageBatch, batchId, type StagingDrain } from './staging.js';
 export { replayQuarantined, discardQuarantined, QUARANTINE_BATCH, type QuarantineSelection } from './quarantine.js';
 export * from './types.js';
 
@@ -63,6 +66,11 @@ export interface Ingest {
    * logged and never fails ingest. Rows are shared: listeners must not change them.
    */
   onAccepted(listener: AcceptedListener): void;
+  /**
+   * The worker's drain of batches staged by `api` processes (staging.ts), acting while
+   * `gate()` holds; it shares this process's store writer.
+   */
+  stagingDrain(leadership: Leadership, intervalMs: number): StagingDrain;
   close(): Promise<void>;
 }
 
@@ -77,11 +85,19 @@ export interface LogsResult {
 export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<void>;
 
 /** Builds the ingest pipeline over a store. */
-export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'>, log: Logger, clock: Clock = systemClock): Ingest {
+export function createIngest(
+  driver: Driver,
+  config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'> & Partial<Pick<Config, 'role'>>,
+  log: Logger,
+  clock: Clock = systemClock,
+): Ingest {
   const rules = loadClassifier(config.alertRulesDir);
   const stopWatching = watchOverrideRules(config.alertRulesDir, rules, log);
   const window: TimeWindow = { maxAgeMs: config.ingest.maxAgeMs, maxFutureMs: config.ingest.maxFutureMs };
-  const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest, clock }, log);
+  const lock = new WriteLock();
+  // Only a process alone (role `all`) writes events itself; api and worker processes stage (staging.ts).
+  const stage = (config.role ?? 'all') !== 'all';
+  const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest, clock, stage, lock }, log);
   const listeners: AcceptedListener[] = [];
   const announce = (rows: readonly EventRow[]) => {
     for (const listener of listeners) {
@@ -97,6 +113,7 @@ export function createIngest(driver: Driver, config: Pick<Config, 'dataDir' | 'i
     batcher,
     rules,
     clock,
+    stagingDrain: (leadership, intervalMs) => new StagingDrain(driver, log, batcher.stats, lock, { intervalMs, leadership, clock }),
     async acceptEvents(items, scope) {
       const { rows, rejected, newIds } = toEventRows(items, rules, scope, clock.now(), window);
       if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });

@@ -9,6 +9,8 @@ export interface RemoteOptions {
   user?: string;
   password?: string;
   database: string;
+  /** Set for a self-managed cluster: inserts into Distributed tables then wait for the shards. */
+  cluster?: string;
 }
 
 /** ClickHouse over HTTP through the official `@clickhouse/client`. */
@@ -19,12 +21,20 @@ export interface RemoteOptions {
  * only under other settings; these settings say so explicitly.
  */
 const INSERT_SETTINGS = { async_insert: 0, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
+/**
+ * On a cluster, an insert into a Distributed table returns only once every shard has
+ * the rows (by default it queues them and returns): the de-duplication look-up of the
+ * next flush, on any process, then sees them, and a retry re-sends the same blocks.
+ */
+const CLUSTER_INSERT_SETTINGS = { ...INSERT_SETTINGS, distributed_foreground_insert: 1 } as const;
 
 export class RemoteDriver implements Driver {
   readonly kind = 'remote' as const;
   private readonly client: ClickHouseClient;
+  private readonly insertSettings: Record<string, 0 | 1>;
 
   constructor(opts: RemoteOptions) {
+    this.insertSettings = opts.cluster ? CLUSTER_INSERT_SETTINGS : INSERT_SETTINGS;
     this.client = createClient({
       url: opts.url,
       username: opts.user ?? 'default',
@@ -49,7 +59,7 @@ export class RemoteDriver implements Driver {
   async insert(table: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow', clickhouse_settings: INSERT_SETTINGS });
+      await this.client.insert({ table, values: rows as Record<string, unknown>[], format: 'JSONEachRow', clickhouse_settings: this.insertSettings });
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }
@@ -64,7 +74,7 @@ export class RemoteDriver implements Driver {
       const res = await this.client.exec({
         query: `INSERT INTO ${table} FORMAT JSONEachRow`,
         values: Readable.from([Buffer.from(lines.join('\n') + '\n')], { objectMode: false }),
-        clickhouse_settings: INSERT_SETTINGS,
+        clickhouse_settings: this.insertSettings,
       });
       res.stream.resume();
       await finished(res.stream);

@@ -10,8 +10,12 @@ export interface ServeProcess {
   url: string;
 }
 
-/** Runs `syncwatch serve` as a real process on a free loopback port with `env` over the test's environment. */
-export async function serveProcess(env: Record<string, string>): Promise<ServeProcess> {
+/**
+ * Runs `syncwatch serve` as a real process on a free loopback port with `env` over the
+ * test's environment. Tests that start several processes give them longer: on a loaded
+ * machine a start (tsx, migrations over HTTP) can take more than a minute.
+ */
+export async function serveProcess(env: Record<string, string>, startTimeoutMs = 60_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SYNCWATCH_GRPC_PORT: '0', SYNCWATCH_LOG_LEVEL: 'info', ...env },
@@ -20,7 +24,7 @@ export async function serveProcess(env: Record<string, string>): Promise<ServePr
   let out = '';
   child.stderr!.resume();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`syncwatch did not start: ${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`syncwatch did not start within ${startTimeoutMs / 1000} s: ${out}`)), startTimeoutMs);
     child.stdout!.on('data', (chunk: Buffer) => {
       if (out.length < 100_000) out += chunk.toString();
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);

@@ -27,14 +27,18 @@ async function notReadyReason(driver: Driver, ingest: Ingest | null, maxLagMs: n
   return null;
 }
 
-/** GET /healthz (the process is up), /readyz (the store answers and ingest keeps up), /metrics (Prometheus text). */
-export function systemRouter(driver: Driver, ingest: Ingest | null, metrics: Metrics, opts: { readyMaxLagMs: number }): Router {
+/** What a process's role adds to /readyz: a reason it is not ready (or null), and what it reports. */
+export type RoleDuties = () => { reason: string | null; detail: Record<string, unknown> };
+
+/** GET /healthz (the process is up), /readyz (the store answers, ingest and the role's duties keep up), /metrics (Prometheus text). */
+export function systemRouter(driver: Driver, ingest: Ingest | null, metrics: Metrics, opts: { readyMaxLagMs: number; duties?: RoleDuties }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const problem = await notReadyReason(driver, ingest, opts.readyMaxLagMs);
+    const duties = opts.duties?.() ?? { reason: null, detail: {} };
+    const problem = (await notReadyReason(driver, ingest, opts.readyMaxLagMs)) ?? (duties.reason ? { reason: duties.reason, store: true } : null);
     const body = {
       status: problem ? 'not_ready' : 'ready',
       ...(problem ? { reason: problem.reason } : {}),
@@ -42,6 +46,7 @@ export function systemRouter(driver: Driver, ingest: Ingest | null, metrics: Met
       spool_backlog_segments: ingest?.batcher.backlogSegments() ?? 0,
       spool_bytes: ingest?.batcher.spoolBytes() ?? 0,
       oldest_pending_seconds: Math.round((ingest?.batcher.oldestPendingMs() ?? 0) / 1000),
+      ...duties.detail,
     };
     res.status(problem ? 503 : 200).json(body);
   });
