@@ -1,4 +1,4 @@
-import type { Migration } from './migrate.js';
+import type { Migration } from './migration.js';
 
 /** Where a cluster-mode store lives: the cluster name of `remote_servers` and the database. */
 export interface ClusterTarget {

@@ -3,15 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { clusterMigrations, clusterStatements, type ClusterTarget } from './cluster.js';
 import type { Driver } from './driver.js';
+import type { Migration } from './migration.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-/** A versioned schema change: `NNN_verb_object.sql`, one or more statements ending in `;`. */
-export interface Migration {
-  version: number;
-  name: string;
-  statements: string[];
-}
+export type { Migration } from './migration.js';
 
 /**
  * Reads the migration files in order. Statements are split on `;` at the end of a line.
