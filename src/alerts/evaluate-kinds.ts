@@ -1,4 +1,5 @@
-import { cadenceOf, formatDuration } from '../insights/health-rules.js';
+import { formatDuration } from '../format/index.js';
+import { cadenceOf } from '../insights/health-rules.js';
 import type { FlowState, RecentRun } from '../insights/health-state.js';
 import type { FlowCounts, FlowKey } from '../insights/health-stats.js';
 import { flowKey, type EvaluationContext } from './evaluate-context.js';

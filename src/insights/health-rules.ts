@@ -1,7 +1,7 @@
 import type { HealthSettings } from '../config.js';
 import type { FlowCounts } from './health-stats.js';
 import type { ConnectionState, FlowState, RecentRun } from './health-state.js';
-import { formatDuration, formatTime } from '../format/index.js';
+import { formatDuration, formatPercent as percent, formatTime } from '../format/index.js';
 
 /** docs/architecture.md#health statuses. */
 export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
@@ -76,9 +76,7 @@ export function cadenceOf(settings: HealthSettings, state: FlowState): Cadence {
 }
 
 // Durations in reasons and alert texts read as on every page ("2 hours 5 minutes").
-export { formatDuration };
 
-const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 /** Times in reasons: "2026-11-22 12:00 UTC", never a raw ISO string inside a sentence. */
 const iso = (ms: number) => formatTime(ms);
 const describeFailure = (f: { category: string; code: string; message: string } | null) =>
