@@ -8,22 +8,27 @@ export function escapeXml(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Colours shared by pages and charts; status and category always also appear as text. */
+/**
+ * Colours shared by pages and charts; status and category always also appear as text.
+ * The colours of a set (statuses; failure categories) differ in lightness as well as hue,
+ * so they stay apart for colour-blind readers and in grey print (test/pages/palette.test.ts
+ * checks them under simulated protanopia, deuteranopia and tritanopia).
+ */
 export const PALETTE = {
   text: '#344054',
   muted: '#667085',
   grid: '#e4e7ec',
   primary: '#175cd3',
   previous: '#98a2b3',
-  healthy: '#067647',
-  degraded: '#b54708',
+  healthy: '#17b26a',
+  degraded: '#fdb022',
   failing: '#b42318',
-  stale: '#6941c6',
+  stale: '#42307d',
   disabled: '#475467',
   unknown: '#98a2b3',
-  infra: '#6941c6',
-  endpoint: '#b54708',
-  data: '#b42318',
+  infra: '#42307d',
+  endpoint: '#f79009',
+  data: '#d92d20',
 } as const;
 
 const FONT = 'font-family="Helvetica,Arial,sans-serif"';
