@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { converter, differenceCiede2000, filterDeficiencyDeuter, filterDeficiencyProt, filterDeficiencyTrit, wcagContrast } from 'culori';
+import { converter, differenceCiede2000, filterDeficiencyDeuter, filterDeficiencyProt, filterDeficiencyTrit, wcagContrast, type Color } from 'culori';
 import { PALETTE } from '../../src/reports/charts.js';
 
 const LAYOUT = readFileSync(new URL('../../templates/pages/partials/layout.hbs', import.meta.url), 'utf8');
@@ -20,12 +20,13 @@ const MIN_DELTA_E = 12;
 
 const lab = converter('lab');
 const deltaE = differenceCiede2000();
-const VISION = {
-  normal: (c: string) => c,
+const rgb = converter('rgb');
+const VISION: Record<string, (c: Color) => Color> = {
+  normal: (c) => c,
   protanopia: filterDeficiencyProt(1),
   deuteranopia: filterDeficiencyDeuter(1),
   tritanopia: filterDeficiencyTrit(1),
-} as const;
+};
 
 /** The `--name:#hex` variables of the page layout's :root. */
 function cssVariables(css: string): Record<string, string> {
@@ -42,7 +43,7 @@ function tooClose(set: Record<string, string>): string[] {
       const dl = Math.abs(lab(a)!.l - lab(b)!.l);
       if (dl < MIN_LIGHTNESS) problems.push(`${names[i]}/${names[j]}: lightness differs by ${dl.toFixed(1)}`);
       for (const [vision, simulate] of Object.entries(VISION)) {
-        const d = deltaE(simulate(a)!, simulate(b)!);
+        const d = deltaE(simulate(rgb(a)!), simulate(rgb(b)!));
         if (d < MIN_DELTA_E) problems.push(`${names[i]}/${names[j]} (${vision}): ΔE2000 ${d.toFixed(1)}`);
       }
     }
