@@ -3,8 +3,9 @@ import type { FlowCounts } from './health-stats.js';
 import type { ConnectionState, FlowState, RecentRun } from './health-state.js';
 import { formatDuration, formatPercent as percent, formatTime } from '../format/index.js';
 
-/** docs/architecture.md#health statuses. */
-export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
+/** docs/architecture.md#health statuses (the word list lives in the vocabulary). */
+export type { HealthStatus } from '../vocabulary/index.js';
+import type { HealthStatus } from '../vocabulary/index.js';
 
 /** Why a status is what it is: a stable machine code and a sentence a person can act on. */
 export interface Reason {

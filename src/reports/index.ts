@@ -1,5 +1,5 @@
 export { barChart, escapeXml, funnelChart, lineChart, PALETTE, sparkline, stackedBarChart, type BarPoint, type StackSeries } from './charts.js';
-export { getOverview, countByStatus, STATUS_ORDER, CONNECTIONS_SHOWN, CATEGORY_LABELS, type Overview, type OverviewConnection, type OverviewQuery, type StatusCount, type OverviewAlert, type OverviewDelivery, type DeliveryLog, type OverviewFailures } from './overview.js';
+export { getOverview, countByStatus, CONNECTIONS_SHOWN, type Overview, type OverviewConnection, type OverviewQuery, type StatusCount, type OverviewAlert, type OverviewDelivery, type DeliveryLog, type OverviewFailures } from './overview.js';
 export { getAdoptionPage, toAdoptionPage, STEP_LABELS, type AdoptionPage, type IntegrationSection, type FunnelRow, type RankingRow } from './adoption-page.js';
 export { getStatusPage, getRunReportPage, getRunReportCsv, adviceFor, getFailingRecords, STATUS_LOOKBACK_DAYS, RECORD_HISTORY_DAYS, RUN_REPORT_ROWS_SHOWN, type StatusPage, type StatusConnection, type RecordSearch, type RunReportPage, type RunReportSection, type Advice, type FailingRecord } from './status-exports.js';
 export { buildValueReport, type Compared, type PeriodView, type ReportFigures, type ValueReportModel, type ValueReportRequest } from './value-report.js';

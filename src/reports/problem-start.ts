@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
+import { FAILURE_CATEGORIES } from '../vocabulary/index.js';
 
 // When a problem began, as opposed to when the alert engine noticed it. An alert raised
 // at 09:00 about failures that began yesterday (the service started, or the rule was
@@ -13,7 +14,7 @@ export const EPISODE_GAP_MS = 6 * 3_600_000;
 /** How far back an episode is followed. */
 const LOOKBACK_MS = 30 * DAY;
 const MAX_ROWS = 20_000;
-const FAILURE_CATEGORIES = new Set(['data', 'endpoint', 'infra']);
+const FAILURE = new Set<string>(FAILURE_CATEGORIES);
 
 /** What a problem's alert says about where it is. */
 export interface ProblemScope {
@@ -35,7 +36,7 @@ const row = z.object({ at: z.coerce.number(), type: z.string() });
  */
 export async function findProblemStart(driver: Driver, scope: ProblemScope, now: number): Promise<number | null> {
   const health = scope.category === 'health';
-  if ((!FAILURE_CATEGORIES.has(scope.category) && !health) || !scope.tenant || !scope.integration) return null;
+  if ((!FAILURE.has(scope.category) && !health) || !scope.tenant || !scope.integration) return null;
   const rows = await driver.query({
     name: 'reports.problem_start',
     sql: `SELECT toUnixTimestamp64Milli(ts) AS at, type
