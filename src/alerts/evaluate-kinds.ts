@@ -1,4 +1,4 @@
-import { formatDuration } from '../format/index.js';
+import { formatDuration, formatTime } from '../format/index.js';
 import { cadenceOf } from '../insights/health-rules.js';
 import type { FlowState, RecentRun } from '../insights/health-state.js';
 import type { FlowCounts, FlowKey } from '../insights/health-stats.js';
@@ -115,7 +115,7 @@ export async function judgeStale(rule: StaleRule, ctx: EvaluationContext): Promi
       ? {
           since: formatDuration(worst.sinceMs),
           cadence: formatDuration(worst.cadenceMs),
-          last_success: worst.lastSuccessAt === null ? 'never' : new Date(worst.lastSuccessAt).toISOString(),
+          last_success: worst.lastSuccessAt === null ? 'never' : formatTime(worst.lastSuccessAt),
         }
       : {},
   }));

@@ -73,9 +73,9 @@ export function evaluateEvent(rules: readonly AlertRule[], eventRows: readonly E
       const group = groupOf(rule, row);
       if (row.type === rule.event) {
         const fired = judgeFiring(rule, row, now);
-        if (fired) observations.push(toObservation(rule, { group, active: true, ...fired, vars: { time: new Date(at).toISOString(), ...fired.vars } }));
+        if (fired) observations.push(toObservation(rule, { group, active: true, ...fired, vars: { time: formatTime(at), ...fired.vars } }));
       } else if (rule.resolveOn.includes(row.type) && !rule.oneShot) {
-        observations.push(toObservation(rule, { group, active: false, vars: { event: row.type, time: new Date(at).toISOString() } }));
+        observations.push(toObservation(rule, { group, active: false, vars: { event: row.type, time: formatTime(at) } }));
       }
     }
   }

@@ -30,6 +30,8 @@ const ONCE: [string, RegExp, string][] = [
   ['a duration formatter', /(function|const)\s+format\w*(Duration|Minutes|Seconds)\b/, 'format/duration.ts'],
   ['a money formatter', /(function|const)\s+formatMoney\b/, 'format/numbers.ts'],
   ['a message id recipe', /`msg_/, 'notify/message-id.ts'],
+  // Times in sentences go through formatTime ("2026-11-22 12:00 UTC"); ISO stays for JSON fields.
+  ['a raw ISO timestamp in a sentence', /`[^`\n]*[A-Za-z]+ [^`\n]*\$\{[^}`]*toISOString\(\)\}/, 'format/time.ts'],
 ];
 
 describe('one vocabulary and one formatter', () => {
