@@ -1,4 +1,4 @@
-import { formatDuration } from '../format/index.js';
+import { formatDuration, formatTime } from '../format/index.js';
 import { describeFailure, median, staleness, type FlowCounts, type FlowFacts, type FlowKey } from '../insights/index.js';
 import { flowKey, type EvaluationContext } from './evaluate-context.js';
 import { groupKey, groupOf, type Group, type Judgement } from './evaluate-observation.js';
@@ -103,7 +103,7 @@ export async function judgeStale(rule: StaleRule, ctx: EvaluationContext): Promi
       ? {
           since: formatDuration(worst.sinceMs),
           cadence: formatDuration(worst.cadenceMs),
-          last_success: worst.lastSuccessAt === null ? 'never' : new Date(worst.lastSuccessAt).toISOString(),
+          last_success: worst.lastSuccessAt === null ? 'never' : formatTime(worst.lastSuccessAt),
         }
       : {},
   }));

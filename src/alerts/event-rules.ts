@@ -1,4 +1,4 @@
-import { formatDuration } from '../format/index.js';
+import { formatDuration, formatTime } from '../format/index.js';
 import { fromChTime, type EventRow } from '../store/index.js';
 import { groupOf, toObservation, type Judgement } from './evaluate-observation.js';
 import type { Observation } from './model.js';
@@ -38,7 +38,7 @@ function judgeFiring(rule: EventRule, row: EventRow, now: number): Omit<Judgemen
     const expiresAt = parseExpiry(row.attributes.expires_at);
     // No date given: the runner says it is expiring, which is news enough.
     if (expiresAt !== null && expiresAt - now > rule.horizonMs!) return null;
-    vars.expires_at = expiresAt === null ? 'soon' : new Date(expiresAt).toISOString();
+    vars.expires_at = expiresAt === null ? 'soon' : formatTime(expiresAt);
     vars.expires_in = expiresAt === null ? 'soon' : expiresAt <= now ? 'now' : `in ${formatDuration(expiresAt - now)}`;
     out.value = expiresAt === null ? undefined : Math.round((expiresAt - now) / 1000);
     out.threshold = Math.round(rule.horizonMs! / 1000);
@@ -73,9 +73,9 @@ export function evaluateEvent(rules: readonly AlertRule[], eventRows: readonly E
       const group = groupOf(rule, row);
       if (row.type === rule.event) {
         const fired = judgeFiring(rule, row, now);
-        if (fired) observations.push(toObservation(rule, { group, active: true, ...fired, vars: { time: new Date(at).toISOString(), ...fired.vars } }));
+        if (fired) observations.push(toObservation(rule, { group, active: true, ...fired, vars: { time: formatTime(at), ...fired.vars } }));
       } else if (rule.resolveOn.includes(row.type) && !rule.oneShot) {
-        observations.push(toObservation(rule, { group, active: false, vars: { event: row.type, time: new Date(at).toISOString() } }));
+        observations.push(toObservation(rule, { group, active: false, vars: { event: row.type, time: formatTime(at) } }));
       }
     }
   }

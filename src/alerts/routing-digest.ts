@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { messageId } from '../notify/index.js';
 import type { Alert } from './model.js';
 import { TENANT_RECEIVER } from './routing-config.js';
 import { inQuietHours, lastLocalTime } from './routing-time.js';
@@ -40,13 +40,12 @@ export function planDigests(alerts: readonly Alert[], input: RoutingInput, plan:
       .sort((a, b) => a.firedAt! - b.firedAt! || a.fingerprint.localeCompare(b.fingerprint));
     plan.updates.set(key, { key, fingerprint: '', firingAt: at, resolvedAt: null });
     if (listed.length === 0) continue;
-    const id = createHash('sha256').update(`digest|${sub.tenant}|${at}`).digest('hex').slice(0, 32);
     plan.deliveries.push({
       receiver: TENANT_RECEIVER,
       targets: [{ channel: 'email', to: sub.emails }],
       message: {
         type: 'alert.digest',
-        id: `msg_${id}`,
+        id: messageId(`digest|${sub.tenant}|${at}`),
         groupKey: `digest:{tenant=${JSON.stringify(sub.tenant)}}`,
         audience: 'tenant',
         tenant: sub.tenant,

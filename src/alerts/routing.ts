@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { targetKey, type Target } from '../notify/index.js';
+import { messageId, targetKey, type Target } from '../notify/index.js';
 import type { Alert } from './model.js';
 import { TENANT_RECEIVER, type Route } from './routing-config.js';
 import { planDigests } from './routing-digest.js';
@@ -148,7 +148,7 @@ function push(plan: Planning, unit: Unit, type: 'alert.firing' | 'alert.resolved
     targets: [unit.target],
     message: {
       type,
-      id: `msg_${hash(`${unit.groupKey}|${targetKey(unit.target)}|${type}|${basis}`)}`,
+      id: messageId(`${unit.groupKey}|${targetKey(unit.target)}|${type}|${basis}`),
       groupKey: unit.groupKey,
       audience: unit.audience,
       tenant: tenants.size === 1 ? [...tenants][0] || null : null,

@@ -53,18 +53,8 @@ export const DEFAULT_ACTION = {
   success: 'Nothing to do: this is for your information.',
 } as const;
 
-/** `0.123` → `12.3%`. */
-export const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
-
-/** `12500, 'USD'` → `$12,500.00` (falls back to `12500 XYZ` for a currency Intl does not know). */
-export function formatMoney(amount: number, currency: string): string {
-  if (!currency) return String(amount);
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(amount);
-  } catch {
-    return `${amount} ${currency}`;
-  }
-}
+/** Alert texts format figures the way pages and emails do (src/format): one formatter for each kind. */
+export { formatMoney, formatPercent as percent } from '../format/index.js';
 
 /** `salesforce · orders.export`, or just the integration when the flow is not known or not grouped. */
 export const whereOf = (labels: { integration: string; flow: string }) =>

@@ -1,6 +1,6 @@
-/** The three failure categories of DESIGN.md §1: who can act on a failure. */
-export const FAILURE_CATEGORIES = ['infra', 'endpoint', 'data'] as const;
-export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
+/** The three failure categories: who can act on a failure (defined with the rest of the vocabulary). */
+export { FAILURE_CATEGORIES, type FailureCategory } from '../vocabulary/index.js';
+import type { FailureCategory } from '../vocabulary/index.js';
 
 /** A classified failure: exactly one category plus a finer code. */
 export interface Failure {

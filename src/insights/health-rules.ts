@@ -1,12 +1,13 @@
 import type { HealthSettings } from '../config.js';
 import type { FlowCounts } from './health-stats.js';
 import type { ConnectionState, FlowState } from './health-state.js';
-import { formatDuration, formatTime } from '../format/index.js';
+import { formatDuration, formatPercent as percent, formatTime } from '../format/index.js';
 import type { Cadence } from './flow-cadence.js';
 import { disabledBy, flowFacts, staleness, type FlowFacts } from './flow-facts.js';
 
-/** docs/architecture.md#health statuses. */
-export type HealthStatus = 'healthy' | 'degraded' | 'failing' | 'stale' | 'disabled' | 'unknown';
+/** docs/architecture.md#health statuses (the word list lives in the vocabulary). */
+export type { HealthStatus } from '../vocabulary/index.js';
+import type { HealthStatus } from '../vocabulary/index.js';
 
 /** Why a status is what it is: a stable machine code and a sentence a person can act on. */
 export interface Reason {
@@ -27,7 +28,6 @@ export const worse = (a: HealthStatus, b: HealthStatus): HealthStatus => (SEVERI
 /** flow_state keeps the 20 latest runs, so "the last N runs failed" can look that far back. */
 export const MAX_CONSECUTIVE_RUNS = 20;
 
-const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 /** Times in reasons: "2026-11-22 12:00 UTC", never a raw ISO string inside a sentence. */
 const iso = (ms: number) => formatTime(ms);
 /** A failure in a sentence ("endpoint · rate_limited: 429 Too Many Requests"), its message cut to `maxMessage` characters. */

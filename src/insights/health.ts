@@ -1,3 +1,4 @@
+import { formatTime } from '../format/index.js';
 import type { HealthSettings } from '../config.js';
 import type { Driver } from '../store/index.js';
 import { connectionKey as connKey, getFlowFacts, type FlowFacts } from './flow-facts.js';
@@ -115,5 +116,5 @@ export async function getHealth(driver: Driver, settings: HealthSettings, q: Hea
 export function describeWindow(q: { from?: string; to?: string; window?: string }, range: TimeRange, defaultHours: number): string {
   if (q.window) return `in the last ${q.window}`;
   if (!q.from && !q.to) return `in the last ${defaultHours}h`;
-  return `between ${range.from.toISOString()} and ${range.to.toISOString()}`;
+  return `between ${formatTime(range.from.getTime())} and ${formatTime(range.to.getTime())}`;
 }

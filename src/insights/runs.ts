@@ -4,7 +4,8 @@ import { and, flowParams, flowWhere, type FlowFilter } from './health-stats.js';
 import type { TimeRange } from './range.js';
 
 /** How a run ended (docs/api/runs.md). */
-export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'running';
+export type { RunOutcome } from '../vocabulary/index.js';
+import type { RunOutcome } from '../vocabulary/index.js';
 
 /** A finished run's outcome: a success with failed records is `partial`. */
 export const outcomeOf = (ended: string, recordsFailed: number): RunOutcome =>

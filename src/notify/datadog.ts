@@ -5,6 +5,7 @@ import type { ChannelModule } from './channel-module.js';
 import type { DatadogClient } from './datadog-client.js';
 import type { Channel, NotificationMessage, NotifiedAlert } from './model.js';
 import { viewAlert } from './view.js';
+import { formatMoney, formatTime } from '../format/index.js';
 
 const ALERT_TYPES = { critical: 'error', warning: 'warning', info: 'info' } as const;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -16,8 +17,8 @@ export function alertEvent(alert: NotifiedAlert, message: NotificationMessage, l
   const resolved = message.type === 'alert.resolved' || alert.status === 'resolved';
   const lines = [
     view.summary,
-    resolved ? `Resolved at ${view.resolved_at ?? new Date(message.createdAt).toISOString()}.` : `What to do: ${view.action}`,
-    view.value_at_risk ? `Value at risk: ${view.value_at_risk.amount} ${view.value_at_risk.currency}` : '',
+    resolved ? `Resolved at ${formatTime(alert.resolvedAt ?? message.createdAt)}.` : `What to do: ${view.action}`,
+    view.value_at_risk ? `Value at risk: ${formatMoney(view.value_at_risk.amount, view.value_at_risk.currency)}` : '',
     ...view.records.map((r) => `- ${r.id}: ${r.message}`),
     `Status page: ${view.status_page_url}`,
   ].filter(Boolean);
@@ -57,7 +58,7 @@ function createDatadogChannel(datadog: DatadogClient | null, links: Links): Chan
         : [
             {
               title: message.type === 'test' ? 'syncwatch test notification' : `syncwatch ${message.type}`,
-              text: `Sent by syncwatch at ${new Date(message.createdAt).toISOString()} (message ${message.id}).`,
+              text: `Sent by syncwatch at ${formatTime(message.createdAt)} (message ${message.id}).`,
               aggregationKey: message.id,
               alertType: 'info',
               tags: ['source:syncwatch', `type:${message.type}`],

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { SOLE_LEADER, type Leadership } from '../leadership.js';
@@ -6,6 +6,8 @@ import { Links } from '../links.js';
 import type { Logger } from '../logger.js';
 import type { Driver } from '../store/index.js';
 import type { RetryPolicy } from './backoff.js';
+import { messageId } from './message-id.js';
+export { messageId };
 import { createChannels, targetUrl, type ChannelRegistry, type Target } from './registry.js';
 import { createDatadogClient } from './datadog-client.js';
 import { DatadogMetricsReporter } from './datadog-metrics.js';
@@ -56,7 +58,7 @@ export interface MessageInput {
  */
 export function createMessage(input: MessageInput): NotificationMessage {
   const content = [input.type, input.groupKey, ...input.alerts.map((a) => `${a.fingerprint}@${a.version}`)].join('\n');
-  const id = input.id ?? `msg_${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+  const id = input.id ?? messageId(content);
   return { id, type: input.type, groupKey: input.groupKey, audience: input.audience, tenant: input.tenant, alerts: input.alerts, data: input.data, createdAt: input.createdAt };
 }
 
@@ -139,7 +141,7 @@ export function createNotifier(deps: {
       const url = targetUrl(target);
       if (url !== undefined) await checkWebhookUrl(url, config.webhookAllow, options.lookup);
       const message = createMessage({
-        id: `msg_test_${randomUUID()}`,
+        id: messageId(randomUUID(), 'test'),
         type: 'test',
         alerts: [],
         audience: 'operator',

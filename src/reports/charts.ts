@@ -8,22 +8,27 @@ export function escapeXml(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Colours shared by pages and charts; status and category always also appear as text. */
+/**
+ * Colours shared by pages and charts; status and category always also appear as text.
+ * The colours of a set (statuses; failure categories) differ in lightness as well as hue,
+ * so they stay apart for colour-blind readers and in grey print (test/pages/palette.test.ts
+ * checks them under simulated protanopia, deuteranopia and tritanopia).
+ */
 export const PALETTE = {
   text: '#344054',
   muted: '#667085',
   grid: '#e4e7ec',
   primary: '#175cd3',
   previous: '#98a2b3',
-  healthy: '#067647',
-  degraded: '#b54708',
+  healthy: '#17b26a',
+  degraded: '#fdb022',
   failing: '#b42318',
-  stale: '#6941c6',
+  stale: '#42307d',
   disabled: '#475467',
   unknown: '#98a2b3',
-  infra: '#6941c6',
-  endpoint: '#b54708',
-  data: '#b42318',
+  infra: '#42307d',
+  endpoint: '#f79009',
+  data: '#d92d20',
 } as const;
 
 const FONT = 'font-family="Helvetica,Arial,sans-serif"';
@@ -46,19 +51,18 @@ export interface BarPoint {
   value: number;
 }
 
-/** Vertical bars with the first, middle and last labels under them and the maximum on the axis. */
+/** Vertical bars with the first, middle and last labels under them and a labelled y axis. */
 export function barChart(points: BarPoint[], opts: { title: string; width?: number; height?: number; colour?: string }): string {
-  const { width, height, top, plot, baseline } = plotArea(opts, { width: 520, height: 120, top: 14 });
-  const max = Math.max(0, ...points.map((p) => p.value));
-  const step = points.length ? width / points.length : width;
+  const { width, height, top, plot, left, inner } = plotArea(opts, { width: 520, height: 120, top: 14 });
+  const axis = yAxis(Math.max(0, ...points.map((p) => p.value)), { width, top, plot, left });
+  const step = points.length ? inner / points.length : inner;
   const gap = Math.min(4, step * 0.2);
-  let body = baseline;
+  let body = axis.body;
   points.forEach((p, i) => {
-    const h = max > 0 ? (p.value / max) * plot : 0;
-    body += `<rect x="${r1(i * step + gap / 2)}" y="${r1(top + plot - h)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${opts.colour ?? PALETTE.primary}"><title>${escapeXml(`${p.label}: ${fmt(p.value)}`)}</title></rect>`;
+    const h = (p.value / axis.top) * plot;
+    body += `<rect x="${r1(left + i * step + gap / 2)}" y="${r1(top + plot - h)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${opts.colour ?? PALETTE.primary}"><title>${escapeXml(`${p.label}: ${fmt(p.value)}`)}</title></rect>`;
   });
-  body += text(0, 10, `max ${fmt(max)}`);
-  body += bucketLabels(points.map((p) => p.label), step, height);
+  body += bucketLabels(points.map((p) => p.label), step, height, left);
   return frame(width, height, opts.title, body);
 }
 
@@ -75,24 +79,24 @@ export function stackedBarChart(
   series: StackSeries[],
   opts: { title: string; width?: number; height?: number },
 ): string {
-  const { width, height, top, plot, baseline } = plotArea(opts, { width: 560, height: 150, top: 22 });
+  const { width, height, top, plot, left, inner } = plotArea(opts, { width: 560, height: 150, top: 22 });
   const totals = buckets.map((b) => series.reduce((sum, s) => sum + (b.values[s.key] ?? 0), 0));
-  const max = Math.max(0, ...totals);
-  const step = buckets.length ? width / buckets.length : width;
+  const axis = yAxis(Math.max(0, ...totals), { width, top, plot, left });
+  const step = buckets.length ? inner / buckets.length : inner;
   const gap = Math.min(3, step * 0.2);
-  let body = baseline;
+  let body = axis.body;
   buckets.forEach((b, i) => {
     let y = top + plot;
     for (const s of series) {
       const v = b.values[s.key] ?? 0;
-      if (v <= 0 || max === 0) continue;
-      const h = (v / max) * plot;
+      if (v <= 0) continue;
+      const h = (v / axis.top) * plot;
       y -= h;
-      body += `<rect x="${r1(i * step + gap / 2)}" y="${r1(y)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${s.colour}"><title>${escapeXml(`${b.label} ${s.label}: ${fmt(v)}`)}</title></rect>`;
+      body += `<rect x="${r1(left + i * step + gap / 2)}" y="${r1(y)}" width="${r1(Math.max(1, step - gap))}" height="${r1(h)}" fill="${s.colour}"><title>${escapeXml(`${b.label} ${s.label}: ${fmt(v)}`)}</title></rect>`;
     }
   });
-  body += legend(series, width, max);
-  body += bucketLabels(buckets.map((b) => b.label), step, height);
+  body += legend(series, left);
+  body += bucketLabels(buckets.map((b) => b.label), step, height, left);
   return frame(width, height, opts.title, body);
 }
 
@@ -102,16 +106,16 @@ export function lineChart(
   series: { label: string; colour: string; values: number[] }[],
   opts: { title: string; width?: number; height?: number },
 ): string {
-  const { width, height, top, plot, baseline } = plotArea(opts, { width: 560, height: 150, top: 22 });
-  const max = Math.max(0, ...series.flatMap((s) => s.values));
-  const xAt = (i: number) => (labels.length <= 1 ? width / 2 : (i / (labels.length - 1)) * (width - 8) + 4);
-  const yAt = (v: number) => top + plot - (max > 0 ? (v / max) * plot : 0);
-  let body = baseline;
+  const { width, height, top, plot, left, inner } = plotArea(opts, { width: 560, height: 150, top: 22 });
+  const axis = yAxis(Math.max(0, ...series.flatMap((s) => s.values)), { width, top, plot, left });
+  const xAt = (i: number) => left + (labels.length <= 1 ? inner / 2 : (i / (labels.length - 1)) * (inner - 8) + 4);
+  const yAt = (v: number) => top + plot - (v / axis.top) * plot;
+  let body = axis.body;
   for (const s of series) {
     const pts = s.values.map((v, i) => `${r1(xAt(i))},${r1(yAt(v))}`).join(' ');
     body += `<polyline points="${pts}" fill="none" stroke="${s.colour}" stroke-width="2"><title>${escapeXml(s.label)}</title></polyline>`;
   }
-  body += legend(series, width, max);
+  body += legend(series, left);
   for (const i of labelIndexes(labels.length)) {
     const anchor = i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle';
     body += text(xAt(i), height - 4, labels[i], `text-anchor="${anchor}"`);
@@ -156,33 +160,65 @@ export function funnelChart(steps: { label: string; count: number }[], opts: { t
   return frame(width, height, opts.title, body);
 }
 
-/** A chart's size (options over defaults), its plot height between the header strip and the x labels, and the baseline. */
+/** Width of the y axis: its tick labels ("150", "1.2K") right-aligned left of the plot. */
+const AXIS_WIDTH = 40;
+
+/** A chart's size (options over defaults), its plot height between the header strip and the x labels, and the plot's left edge and width right of the y axis. */
 function plotArea(opts: { width?: number; height?: number }, defaults: { width: number; height: number; top: number }) {
   const width = opts.width ?? defaults.width;
   const height = opts.height ?? defaults.height;
   const top = defaults.top;
   const plot = height - top - 18;
-  const baseline = `<line x1="0" y1="${top + plot}" x2="${width}" y2="${top + plot}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
-  return { width, height, top, plot, baseline };
+  return { width, height, top, plot, left: AXIS_WIDTH, inner: width - AXIS_WIDTH };
 }
 
-/** A colour key per series along the top, and the maximum at the right. */
-function legend(series: { label: string; colour: string }[], width: number, max: number): string {
+/** A round tick step: 1, 2 or 5 times a power of ten, about a third of `max` (whole numbers from 1 up). */
+function tickStep(max: number): number {
+  if (max <= 0) return 1;
+  const raw = max / 3;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  return max >= 1 ? Math.max(1, step) : step;
+}
+
+const compact = (n: number) => new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+
+/**
+ * The y axis: labelled ticks from 0 in round steps up to the first at or above `max`, with
+ * faint grid lines across the plot. Values scale to the top tick (`top`), so a reader can
+ * read any bar or line against the labels.
+ */
+function yAxis(max: number, area: { width: number; top: number; plot: number; left: number }): { top: number; body: string } {
+  const step = tickStep(max);
+  const count = Math.max(1, Math.ceil(max / step - 1e-9));
+  const top = step * count;
   let body = '';
-  let x = 0;
+  for (let k = 0; k <= count; k++) {
+    const y = area.top + area.plot - (k / count) * area.plot;
+    body += `<line x1="${area.left}" y1="${r1(y)}" x2="${area.width}" y2="${r1(y)}" stroke="${PALETTE.grid}" stroke-width="1"/>`;
+    body += text(area.left - 5, y + 4, compact(k * step), 'text-anchor="end" data-tick="y"');
+  }
+  body += `<line x1="${area.left}" y1="${area.top}" x2="${area.left}" y2="${area.top + area.plot}" stroke="${PALETTE.muted}" stroke-width="1"/>`;
+  return { top, body };
+}
+
+/** A colour key per series along the top, right of the y axis. */
+function legend(series: { label: string; colour: string }[], left: number): string {
+  let body = '';
+  let x = left;
   for (const s of series) {
     body += `<rect x="${x}" y="2" width="10" height="10" fill="${s.colour}"/>` + text(x + 14, 11, s.label);
-    x += 24 + s.label.length * 6;
+    x += 24 + s.label.length * 7;
   }
-  return body + text(width, 11, `max ${fmt(max)}`, 'text-anchor="end"');
+  return body;
 }
 
-/** The first, middle and last labels under bars `step` wide, aligned to their bar. */
-function bucketLabels(labels: string[], step: number, height: number): string {
+/** The first, middle and last labels under bars `step` wide from `left`, aligned to their bar. */
+function bucketLabels(labels: string[], step: number, height: number, left: number): string {
   let body = '';
   for (const i of labelIndexes(labels.length)) {
     const anchor = i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle';
-    const x = anchor === 'start' ? i * step : anchor === 'end' ? (i + 1) * step : (i + 0.5) * step;
+    const x = left + (anchor === 'start' ? i * step : anchor === 'end' ? (i + 1) * step : (i + 0.5) * step);
     body += text(x, height - 4, labels[i], `text-anchor="${anchor}"`);
   }
   return body;

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Links } from '../links.js';
-import { createMessage, type NotificationMessage, type Target } from '../notify/index.js';
+import { createMessage, messageId, type NotificationMessage, type Target } from '../notify/index.js';
 import { viewValueReport, type ReportLinks } from './report-view.js';
 import type { ValueReportModel } from './value-report.js';
 
@@ -37,7 +36,7 @@ export function reportLinks(links: Links, model: Pick<ValueReportModel, 'tenant'
  * key gives the same message ids, so a report planned twice is delivered once.
  */
 export function valueReportMessages(model: ValueReportModel, links: ReportLinks | null, key: string, now: number): { email: NotificationMessage; webhook: NotificationMessage } {
-  const id = (channel: string) => `msg_report_${createHash('sha256').update(`report.value\n${key}\n${channel}`).digest('hex').slice(0, 32)}`;
+  const id = (channel: string) => messageId(`report.value\n${key}\n${channel}`, 'report');
   const base = { type: 'report.value' as const, alerts: [], audience: 'tenant' as const, tenant: model.tenant, groupKey: `report.value/${model.tenant}/${model.period.label}`, createdAt: now };
   return {
     email: createMessage({ ...base, id: id('email'), data: { ...viewValueReport(model, links) } }),

@@ -1,6 +1,6 @@
-import { describeMoney, formatMoney, formatNumber, formatPercent, formatTime } from '../format/index.js';
+import { describeMoney, formatDuration, formatMoney, formatNumber, formatPercent, formatTime } from '../format/index.js';
 import { barChart } from './charts.js';
-import { describeChange, describeRateChange, formatMinutes } from './summary.js';
+import { describeChange, describeRateChange } from './summary.js';
 import type { Money } from '../insights/index.js';
 import type { Compared, ReportFigures, ValueReportModel } from './value-report.js';
 
@@ -109,7 +109,7 @@ function figures(t: ReportFigures, currency: string): FigureView[] {
     { key: 'time_saved', label: 'Time saved', value: hours(t.time_saved.current.hours), note: `worth ${money(t.time_saved.current.value)}`, change: changeOf(t.time_saved, (m) => m.hours, hours) },
     { key: 'success_rate', label: 'Run success rate', value: formatPercent(rate.current), note: runsNote(t.runs.current), change: describeRateChange(rate) },
     { key: 'value_at_risk', label: 'Value at risk', value: describeMoney(t.value_at_risk.current), note: `${count(t.value_at_risk.current.records, 'record')} failed and not synced since`, change: changeOf(t.value_at_risk, (m) => m.total, money) },
-    { key: 'incidents', label: 'Incidents', value: formatNumber(incidents.count), note: incidents.count ? `${formatMinutes(incidents.minutes)} in all` : 'none', change: changeOf(t.incidents, (i) => i.count, formatNumber) },
+    { key: 'incidents', label: 'Incidents', value: formatNumber(incidents.count), note: incidents.count ? `${formatDuration(incidents.minutes * 60_000)} in all` : 'none', change: changeOf(t.incidents, (i) => i.count, formatNumber) },
   ];
 }
 
@@ -124,7 +124,7 @@ function integrationRow(i: ValueReportModel['integrations'][number], currency: s
     time_saved: hours(i.time_saved.current.hours),
     success_rate: formatPercent(i.success_rate.current),
     value_at_risk: describeMoney(i.value_at_risk.current),
-    incidents: i.incidents.current.count ? `${formatNumber(i.incidents.current.count)} (${formatMinutes(i.incidents.current.minutes)})` : '0',
+    incidents: i.incidents.current.count ? `${formatNumber(i.incidents.current.count)} (${formatDuration(i.incidents.current.minutes * 60_000)})` : '0',
   };
 }
 
@@ -191,7 +191,7 @@ export function viewValueReport(m: ValueReportModel, links: ReportLinks | null, 
       summary: i.summary,
       started: formatTime(i.started_at),
       ended: i.ended_at ? formatTime(i.ended_at) : 'still open at the end of the period',
-      duration: formatMinutes(i.duration_minutes),
+      duration: formatDuration(i.duration_minutes * 60_000),
       records: i.records,
     })),
     charts: charts(m, opts.chartWidth ?? 552),

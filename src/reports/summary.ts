@@ -7,9 +7,6 @@ import type { Compared, ValueReportModel } from './value-report-model.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${formatNumber(n)} ${n === 1 ? one : many}`;
 
-/** Minutes in words, through the one duration format: "45 minutes", "3 hours 20 minutes", "2 days 4 hours". */
-export const formatMinutes = (minutes: number): string => formatDuration(Math.max(0, minutes) * 60_000);
-
 /**
  * How a figure changed, in words: "up 8.3% from 3,890", "down 2 from 14", "the same as
  * before", "none before". `format` shows a figure of this kind.
@@ -54,7 +51,7 @@ export function summarise(m: Omit<ValueReportModel, 'summary'>): string {
   parts.push(
     incidents.count === 0
       ? 'There were no incidents.'
-      : `There ${incidents.count === 1 ? 'was' : 'were'} ${plural(incidents.count, 'incident')}, ${formatMinutes(incidents.minutes)} in all.`,
+      : `There ${incidents.count === 1 ? 'was' : 'were'} ${plural(incidents.count, 'incident')}, ${formatDuration(incidents.minutes * 60_000)} in all.`,
   );
   if (waiting) parts.push(waiting.trim());
   return parts.join(' ');

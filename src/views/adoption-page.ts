@@ -86,9 +86,6 @@ export interface AdoptionPage {
 }
 
 
-/** Seconds in words, through the one duration format ("40 seconds", "3 hours 30 minutes"). */
-export const formatSeconds = (seconds: number): string => formatDuration(seconds * 1000);
-
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const dayLabel = (date: string) => `${MONTHS[Number(date.slice(5, 7)) - 1]} ${Number(date.slice(8, 10))}`;
 
@@ -102,7 +99,7 @@ function section(a: IntegrationAdoption): IntegrationSection {
       conversion: s.conversion,
       dropOff: previous === null ? null : Math.max(0, previous - s.connections),
       dropOffRate: s.conversion === null ? null : Math.max(0, Math.round((1 - s.conversion) * 10_000) / 10_000),
-      medianFromPrevious: s.median_seconds_from_previous === null ? null : formatSeconds(s.median_seconds_from_previous),
+      medianFromPrevious: s.median_seconds_from_previous === null ? null : formatDuration(s.median_seconds_from_previous * 1000),
     };
   });
   const worst = funnel.reduce<FunnelRow | null>((w, r) => ((r.dropOff ?? 0) > (w?.dropOff ?? 0) ? r : w), null);

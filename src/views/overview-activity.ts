@@ -1,6 +1,7 @@
 import { listAlerts, type Alert } from '../alerts/index.js';
 import { describeTarget, type Delivery, type DeliveryAttempt, type DeliveryFilter, type Target } from '../notify/index.js';
 import type { Driver } from '../store/index.js';
+import { findProblemStart } from './problem-start.js';
 
 // The operator overview's "what is going on" sections: alerts firing now, the latest
 // notifications and the dead letters (deliveries that were given up on).
@@ -16,7 +17,7 @@ export interface OverviewAlert {
   tenant: string;
   integration: string;
   flow: string;
-  /** Epoch ms it started firing (or was first seen, for an alert without a firing time). */
+  /** Epoch ms the problem began: its first failure of this episode (problem-start.ts), else when the engine first saw it. */
   since: number;
 }
 
@@ -51,11 +52,12 @@ const MESSAGE_TYPES: Record<string, string> = { test: 'Test notification', 'aler
 const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 const ALERTS_SHOWN = 50;
 
-/** Alerts firing now, most severe first, then the most recent. */
+/** Alerts firing now, most severe first, then the most recent; each dated from when its problem began. */
 export async function getFiringAlerts(driver: Driver, now: number): Promise<OverviewAlert[]> {
   const alerts = await listAlerts(driver, { status: 'firing', since: now, limit: ALERTS_SHOWN });
+  const starts = await Promise.all(alerts.map((a) => findProblemStart(driver, { tenant: a.labels.tenant, integration: a.labels.integration, flow: a.labels.flow, category: a.labels.category }, now)));
   return alerts
-    .map((a: Alert) => ({
+    .map((a: Alert, i) => ({
       fingerprint: a.fingerprint,
       rule: a.labels.rule,
       severity: a.labels.severity,
@@ -65,7 +67,7 @@ export async function getFiringAlerts(driver: Driver, now: number): Promise<Over
       tenant: a.labels.tenant,
       integration: a.labels.integration,
       flow: a.labels.flow,
-      since: a.firedAt ?? a.activeSince,
+      since: Math.min(a.activeSince, starts[i] ?? a.activeSince),
     }))
     .sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3) || b.since - a.since);
 }

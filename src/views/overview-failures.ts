@@ -1,16 +1,12 @@
-import { FAILURE_CATEGORIES, type FailureCategory } from '../ingest/index.js';
+import { CATEGORY_LABELS, FAILURE_CATEGORIES, type FailureCategory } from '../vocabulary/index.js';
 import type { FailuresReport } from '../insights/index.js';
 import { PALETTE, stackedBarChart } from '../reports/index.js';
 
 // The failures part of the operator overview: the stacked chart of failures by category
 // over time, the totals per category and the most frequent failure codes.
 
-/** How a failure category reads on a page (the code stays beside it for operators). */
-export const CATEGORY_LABELS: Record<FailureCategory, string> = {
-  infra: 'Infrastructure',
-  endpoint: 'Endpoint',
-  data: 'Data',
-};
+/** How a failure category reads on an operator's page (the code stays beside it). */
+const CATEGORY_LABEL = CATEGORY_LABELS.operator;
 
 /** One category's total over the window. */
 export interface CategoryTotal {
@@ -58,7 +54,7 @@ const TOP_FAILURES = 8;
 export function overviewFailures(report: FailuresReport): OverviewFailures {
   const byCategory = FAILURE_CATEGORIES.map((category) => ({
     category,
-    label: CATEGORY_LABELS[category],
+    label: CATEGORY_LABEL[category],
     colour: PALETTE[category],
     count: report.by_category[category] ?? 0,
   }));
@@ -67,7 +63,7 @@ export function overviewFailures(report: FailuresReport): OverviewFailures {
     .slice(0, TOP_FAILURES)
     .map((g) => ({
       category: g.category,
-      categoryLabel: CATEGORY_LABELS[g.category as FailureCategory] ?? g.category,
+      categoryLabel: CATEGORY_LABEL[g.category as FailureCategory] ?? g.category,
       code: g.code,
       count: g.count,
       affectedRecords: g.affected_records,

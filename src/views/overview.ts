@@ -2,10 +2,11 @@ import type { HealthSettings } from '../config.js';
 import { getFailures, getHealth, getUnknownFailures, type ConnectionHealth, type HealthStatus, type UnknownFailure } from '../insights/index.js';
 import type { TimeRange } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
+import { HEALTH_STATUSES, statusRank } from '../vocabulary/index.js';
 import { getFiringAlerts, getRecentDeliveries, type DeliveryLog, type OverviewAlert, type OverviewDelivery } from './overview-activity.js';
 import { overviewFailures, type OverviewFailures } from './overview-failures.js';
 
-export { CATEGORY_LABELS, bucketLabel, type CategoryTotal, type OverviewFailures, type TopFailure } from './overview-failures.js';
+export { bucketLabel, type CategoryTotal, type OverviewFailures, type TopFailure } from './overview-failures.js';
 export { destinationOf, type DeliveryLog, type OverviewAlert, type OverviewDelivery } from './overview-activity.js';
 
 // The operator overview (docs/architecture.md#pages-and-reports): every connection by status, failures by category
@@ -13,7 +14,6 @@ export { destinationOf, type DeliveryLog, type OverviewAlert, type OverviewDeliv
 // the rollup-backed insight or store function that owns it, read in parallel.
 
 /** Statuses worst first: the order of the counts and of the connections table. */
-export const STATUS_ORDER: HealthStatus[] = ['failing', 'stale', 'degraded', 'unknown', 'disabled', 'healthy'];
 
 /** How many connections with one status. */
 export interface StatusCount {
@@ -68,13 +68,12 @@ const DELIVERIES_SHOWN = 10;
 const REASONS_SHOWN = 3;
 const UNKNOWN_SHOWN = 5;
 
-const rank = (s: HealthStatus) => STATUS_ORDER.indexOf(s);
 const time = (iso: string | null) => (iso === null ? -Infinity : Date.parse(iso));
 
 /** Worst status first; within one, the longest without a success first, then by name. */
 function worstFirst(a: ConnectionHealth, b: ConnectionHealth): number {
   return (
-    rank(a.status) - rank(b.status) ||
+    statusRank(a.status) - statusRank(b.status) ||
     time(a.last_success_at) - time(b.last_success_at) ||
     a.tenant.localeCompare(b.tenant) ||
     a.integration.localeCompare(b.integration) ||
@@ -82,9 +81,9 @@ function worstFirst(a: ConnectionHealth, b: ConnectionHealth): number {
   );
 }
 
-/** Counts per status (every status, zeros included) in {@link STATUS_ORDER}. */
+/** Counts per status (every status, zeros included) in {@link HEALTH_STATUSES}. */
 export function countByStatus(connections: readonly Pick<ConnectionHealth, 'status'>[]): StatusCount[] {
-  return STATUS_ORDER.map((status) => ({ status, count: connections.filter((c) => c.status === status).length }));
+  return HEALTH_STATUSES.map((status) => ({ status, count: connections.filter((c) => c.status === status).length }));
 }
 
 /** Computes the operator overview: health of every connection, failures, alerts and deliveries. */

@@ -62,8 +62,6 @@ const TEXT: Record<AdviceKind, (integration: string, o: { uninstalled: boolean; 
   unknown: () => 'No runs reported yet: the first sync shows here as soon as it runs.',
 };
 
-/** Failure categories as a customer reads them. */
-export const CATEGORY_NAMES: Record<string, string> = { data: 'Data', endpoint: 'Partner API', infra: 'Sync service' };
 
 /** Who can act on one failure: an endpoint auth failure is the customer's to re-authorise. */
 function kindOfFailure(category: string, code: string): AdviceKind {

@@ -13,7 +13,7 @@ const PAGE_READ_LIMIT = 20_000;
 const CSV_READ_LIMIT = 100_000;
 
 /** How long a run took, through the one duration format; "still running" for null. */
-export const formatRunDuration = (ms: number | null): string => (ms === null ? 'still running' : formatDuration(ms));
+export const runDurationWords = (ms: number | null): string => (ms === null ? 'still running' : formatDuration(ms));
 
 /** The records of one outcome, capped for the page. */
 export interface RunReportSection {
@@ -53,7 +53,7 @@ export async function getRunReportPage(driver: Driver, q: { tenant: string; run:
   if (!report) return null;
   const { run, records } = report;
   return {
-    run: { ...run, duration: formatRunDuration(run.duration_ms) },
+    run: { ...run, duration: runDurationWords(run.duration_ms) },
     failed: section(records, 'failed', run.records.failed),
     skipped: section(records, 'skipped', run.records.skipped),
     synced: section(records, 'synced', run.records.synced),

@@ -1,9 +1,10 @@
 import type { HealthSettings } from '../config.js';
 import { getHealth, listRuns, type ConnectionHealth, type HealthStatus, type RunSummary } from '../insights/index.js';
 import { getRecordAttempts, getRecordStatus, type Driver, type RecordAttempt, type RecordStatus } from '../store/index.js';
-import { adviceFor, CATEGORY_NAMES, customerActs, type Advice } from './status-advice.js';
+import { CATEGORY_LABELS, HEALTH_STATUSES, statusRank, type FailureCategory } from '../vocabulary/index.js';
+import { adviceFor, customerActs, type Advice } from './status-advice.js';
 import { getFailingRecords, type FailingRecord } from './status-records.js';
-import { formatRunDuration } from './status-run.js';
+import { runDurationWords } from './status-run.js';
 
 // The tenant status page's figures (docs/architecture.md#pages-and-reports), gathered in one call so the route
 // stays thin: health per connection and flow (rollup-backed), the records still failing,
@@ -19,7 +20,6 @@ const FAILING_SHOWN = 50;
 const ATTEMPTS_SHOWN = 100;
 
 /** Worst first, for ordering cards and the headline; a connection the tenant turned off ranks below live problems. */
-const ORDER: HealthStatus[] = ['failing', 'stale', 'degraded', 'disabled', 'unknown', 'healthy'];
 
 /** A connection card: its health (flows included) and what the customer can do. */
 export type StatusConnection = ConnectionHealth & { advice: Advice[] };
@@ -59,7 +59,6 @@ export interface StatusPageQuery {
   record?: string;
 }
 
-const rank = (s: HealthStatus) => ORDER.indexOf(s);
 
 /** Gathers the status page of one tenant: a handful of queries, run side by side. */
 export async function getStatusPage(driver: Driver, settings: HealthSettings, q: StatusPageQuery): Promise<StatusPage> {
@@ -76,7 +75,7 @@ export async function getStatusPage(driver: Driver, settings: HealthSettings, q:
   const connections: StatusConnection[] = health
     // One page, one voice: when the customer must act somewhere on it, no connection says "nothing to do".
     .map((c) => ({ ...c, advice: adviceFor(c, { pageHasActions: health.some((h) => customerActs(adviceFor(h))) }) }))
-    .sort((a, b) => rank(a.status) - rank(b.status) || a.integration.localeCompare(b.integration) || (a.connection ?? '').localeCompare(b.connection ?? ''));
+    .sort((a, b) => statusRank(a.status) - statusRank(b.status) || a.integration.localeCompare(b.integration) || (a.connection ?? '').localeCompare(b.connection ?? ''));
   const counts = new Map<HealthStatus, number>();
   for (const c of connections) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
 
@@ -84,11 +83,11 @@ export async function getStatusPage(driver: Driver, settings: HealthSettings, q:
     tenant: q.tenant,
     window: { hours: settings.window_hours, from: range.from.toISOString(), to: to.toISOString() },
     overall: connections[0]?.status ?? 'unknown',
-    status_counts: ORDER.filter((s) => counts.has(s)).map((status) => ({ status, count: counts.get(status)!, words: status === 'unknown' ? 'with no data yet' : status })),
+    status_counts: HEALTH_STATUSES.filter((s) => counts.has(s)).map((status) => ({ status, count: counts.get(status)!, words: status === 'unknown' ? 'with no data yet' : status })),
     connections,
-    failing_records: failing.slice(0, FAILING_SHOWN).map((r) => ({ ...r, category_name: CATEGORY_NAMES[r.category] ?? r.category })),
+    failing_records: failing.slice(0, FAILING_SHOWN).map((r) => ({ ...r, category_name: CATEGORY_LABELS.tenant[r.category as FailureCategory] ?? r.category })),
     failing_records_capped: failing.length > FAILING_SHOWN,
-    runs: runs.map((r) => ({ ...r, duration: formatRunDuration(r.duration_ms) })),
+    runs: runs.map((r) => ({ ...r, duration: runDurationWords(r.duration_ms) })),
     lookback_days: STATUS_LOOKBACK_DAYS,
     search,
     has_data: connections.length > 0 || runs.length > 0 || failing.length > 0,

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { evaluateEvent, evaluateWindowRules, loadAlertRules, type AlertRule, type Observation } from '../../src/alerts/index.js';
 import type { EventRow } from '../../src/store/index.js';
+import { formatTime } from '../../src/format/index.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 // Each rule kind of the shipped rule set (plus a few written here) against events posted
@@ -274,7 +275,8 @@ describe('event rules at ingest', () => {
     assert.equal(o.labels.rule, 'auth-expiring');
     assert.equal(o.labels.tenant, 't-expiring');
     assert.deepEqual(o.labels.audience, ['operator', 'tenant']);
-    assert.equal(o.summary, `netsuite: the authorisation expires in 3 days (${iso(NOW + 3 * DAY)})`);
+    assert.equal(o.summary, `netsuite: the authorisation expires in 3 days (${formatTime(NOW + 3 * DAY)})`);
+    assert.doesNotMatch(o.summary, /\d{4}-\d{2}-\d{2}T/, 'no raw ISO timestamp in a sentence');
     assert.match(o.action, /^Re-authorise the netsuite connection/);
   });
 

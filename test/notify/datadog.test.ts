@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
+import { formatTime } from '../../src/format/index.js';
 import { createMessage, DATADOG_METRIC_NAMES, DATADOG_METRICS } from '../../src/notify/index.js';
 import { INGEST, makeAlert, startNotifyService, startReceiver, type NotifyService, type Received } from './support.js';
 
@@ -79,6 +80,9 @@ describe('Datadog events (official client, loopback API)', () => {
     assert.equal(e.aggregation_key, 'fp-critical');
     assert.equal(e.alert_type, 'success');
     assert.match(e.title, /^Resolved: /);
+    // A person reads this text: the time as pages and emails show it, never a raw ISO timestamp.
+    assert.match(e.text, new RegExp(`Resolved at ${formatTime(clock.now())}\\.`));
+    assert.doesNotMatch(e.text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   });
 
   test('Datadog refusing the key is final; 429 and 5xx are retried, honouring Retry-After', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { feedWorkload, generateWorkload } from '../../src/demo/index.js';
-import { formatSeconds } from '../../src/views/index.js';
+import { formatDuration } from '../../src/format/index.js';
 import { launchBrowser, saveScreenshot, signIn, type TestBrowser, horizontalOverflow } from '../support/browser.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -99,7 +99,7 @@ describe('adoption dashboard over the demo workload', () => {
         const lost = a.funnel[i - 1].connections - a.funnel[i].connections;
         assert.equal(Number(/^[\d,]+/.exec(cells[3])![0].replace(/,/g, '')), Math.max(0, lost), `${a.integration} ${a.funnel[i].step}: drop-off ${cells[3]}`);
         const median = a.funnel[i].median_seconds_from_previous;
-        assert.equal(cells[4], median === null ? '–' : formatSeconds(median));
+        assert.equal(cells[4], median === null ? '–' : formatDuration(median * 1000));
       }
     }
     const timed = adoption.integrations.flatMap((a: any) => a.funnel).filter((s: any) => s.median_seconds_from_previous !== null);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { feedWorkload, generateWorkload } from '../../src/demo/index.js';
+import { formatTime } from '../../src/format/index.js';
 import { launchBrowser, saveScreenshot, signIn, type TestBrowser, horizontalOverflow } from '../support/browser.js';
 import { ADMIN, INGEST, SECRET, startNotifyService, startReceiver, type NotifyService } from '../notify/support.js';
 
@@ -174,6 +175,34 @@ describe('operator overview over the demo workload', () => {
     assert.match(text, /127\.0\.0\.1:\d+/, 'the webhook host, never its path');
     assert.doesNotMatch(await admin.content(), new RegExp(`${receiver.url.replace(/[.:/]/g, '\\$&')}/ops`), 'webhook paths are not shown');
     assert.doesNotMatch(await admin.content(), /whsec_/, 'secrets are not shown');
+  });
+
+  test('a firing alert is dated from the first failure of its problem, not from when the engine raised it', async () => {
+    // Runs of one flow fail every 2 hours for the last 30 hours; before that a run succeeded,
+    // and an older failure 3 days ago (a separate problem) must not count.
+    const now = Date.now();
+    const HOUR = 3_600_000;
+    const scope = { tenant: 'since-co', integration: 'hubspot', flow: 'contacts' };
+    const at = (ms: number) => new Date(ms).toISOString();
+    const failedRun = (i: number, t: number) => ({ ...scope, id: `since-f${i}`, type: 'run.failed', run: `since-r${i}`, time: at(t), error: { category: 'endpoint', code: 'unavailable', message: 'HTTP 503' } });
+    const firstFailure = now - 30 * HOUR;
+    const events = [
+      failedRun(0, now - 72 * HOUR),
+      { ...scope, id: 'since-ok', type: 'run.succeeded', run: 'since-ok', time: at(firstFailure - HOUR) },
+      ...Array.from({ length: 16 }, (_, i) => failedRun(i + 1, firstFailure + i * 2 * HOUR)),
+    ];
+    const res = await fetch(`${svc.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${INGEST}`, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    assert.equal(res.status, 202, await res.text());
+    await svc.ingest.batcher.flush();
+    await svc.alerting.engine!.tick();
+    const firing = (await api('/v1/alerts?status=firing')).alerts.filter((a: any) => a.tenant === 'since-co');
+    assert.equal(firing.length, 1, 'the failing runs fire the rule');
+    assert.ok(Date.parse(firing[0].fired_at) > now - 60_000, 'the engine raised it just now');
+
+    await open(admin, '/');
+    const cell = admin.locator('#firing-alerts tbody tr', { hasText: 'since-co' }).locator('td').last();
+    assert.equal(await cell.getAttribute('title'), formatTime(firstFailure), 'dated from the first failure after the last successful run');
+    assert.equal((await cell.innerText()).trim(), '1 day ago');
   });
 
   test('lists the most frequent unclassified failures as GET /v1/failures/unknown ranks them', async () => {

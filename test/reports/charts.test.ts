@@ -31,6 +31,22 @@ describe('inline SVG charts', () => {
     assert.equal(heights[2], 0);
   });
 
+  test('bar, stacked and line charts have a y axis with labelled round ticks from 0, and values read against it', () => {
+    const ticks = (svg: string) => [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)"[^>]*data-tick="y">([^<]+)<\/text>/g)].map((m) => ({ y: Number(m[1]) - 4, label: m[2] }));
+    const bars = barChart([{ label: 'a', value: 120 }, { label: 'b', value: 40 }], { title: 'records', height: 120 });
+    assert.deepEqual(ticks(bars).map((t) => t.label), ['0', '50', '100', '150']);
+    // The bar of 120 reaches 120/150 of the plot: its top lies 4/5 of the way from the "0" tick to the "150" tick.
+    const [zero, , , top] = ticks(bars);
+    const y = Number(/<rect x="[\d.]+" y="([\d.]+)"/.exec(bars)![1]);
+    assert.ok(Math.abs(y - (zero.y + (top.y - zero.y) * (120 / 150))) < 0.2, `bar top at ${y}`);
+    assert.match(bars, /<line x1="40" y1="14" x2="40" y2="102"/, 'the axis line left of the plot');
+    const stacked = stackedBarChart([{ label: 'h1', values: { data: 7 } }], [{ key: 'data', label: 'data', colour: '#d92d20' }], { title: 'failures' });
+    assert.deepEqual(ticks(stacked).map((t) => t.label), ['0', '5', '10']);
+    const lines = lineChart(['d1', 'd2'], [{ label: 'x', colour: '#175cd3', values: [2500, 1200] }], { title: 'active' });
+    assert.deepEqual(ticks(lines).map((t) => t.label), ['0', '1K', '2K', '3K']);
+    assert.deepEqual(ticks(barChart([{ label: 'a', value: 1 }], { title: 'one' })).map((t) => t.label), ['0', '1'], 'counts tick in whole numbers');
+  });
+
   test('stacked bars add up to each bucket total', () => {
     const svg = stackedBarChart(
       [{ label: 'h1', values: { infra: 1, data: 3 } }, { label: 'h2', values: { data: 4 } }],
@@ -50,7 +66,7 @@ describe('inline SVG charts', () => {
   });
 
   test('empty series draw an empty chart, not an error', () => {
-    assert.match(barChart([], { title: 'nothing' }), /max 0/);
+    assert.match(barChart([], { title: 'nothing' }), /data-tick="y">0</);
     assert.match(lineChart([], [], { title: 'nothing' }), /<svg/);
     assert.match(funnelChart([], { title: 'nothing' }), /<svg/);
   });

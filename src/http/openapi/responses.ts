@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RUN_OUTCOMES } from '../../vocabulary/index.js';
 
 /*
  * What the JSON endpoints answer, for the OpenAPI document. The shapes are built by the
@@ -51,7 +52,7 @@ const runSummary = z
     started_at: time,
     ended_at: nullableTime,
     duration_ms: z.number().nullable(),
-    outcome: z.enum(['succeeded', 'partial', 'failed', 'running']),
+    outcome: z.enum(RUN_OUTCOMES),
     records_total: z.number().int().min(0),
     records: counts('synced', 'failed', 'skipped'),
     failures: byCategory,
