@@ -10,7 +10,7 @@ export type { EvaluateOptions } from './evaluate-context.js';
 export { DetailsCache } from './evaluate-details.js';
 
 /** Rules evaluated on the schedule against the store (every kind but `event`). */
-export const isWindowRule = (rule: AlertRule): rule is WindowRule => rule.kind !== 'event';
+export const isWindowRule = (rule: AlertRule): rule is WindowRule => rule.kind !== 'event' && rule.kind !== 'partner_incident';
 
 async function judge(rule: WindowRule, ctx: EvaluationContext): Promise<Judgement[]> {
   switch (rule.kind) {
