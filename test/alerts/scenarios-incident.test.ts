@@ -33,6 +33,9 @@ describe('partner incident: HubSpot returns 503 to 20 of 25 tenants for 15 minut
   /** Incidents as GET /v1/incidents showed them at a few instants. */
   const seen: Record<string, { incidents: Record<string, unknown>[] }> = {};
   let symptoms: Record<string, unknown>[] = [];
+  /** The operator overview and two tenants' status pages during the incident, and t00's after it. */
+  const pages: Record<string, string> = {};
+  const page = async (path: string) => (await request(s.svc.server).get(path).set('Authorization', `Bearer ${ADMIN}`)).text;
 
   before(async () => {
     rx = await startReceivers(['t00', 't01']);
@@ -53,8 +56,10 @@ describe('partner incident: HubSpot returns 503 to 20 of 25 tenants for 15 minut
       if (at === base + 12 * MIN) {
         seen.during = (await request(s.svc.server).get('/v1/incidents').set('Authorization', `Bearer ${ADMIN}`)).body;
         symptoms = (await request(s.svc.server).get('/v1/alerts?tenant=t00').set('Authorization', `Bearer ${ADMIN}`)).body.alerts;
+        Object.assign(pages, { overview: await page('/'), t00: await page('/status/t00'), t22: await page('/status/t22') });
       }
     }
+    pages.t00After = await page('/status/t00');
     seen.after = (await request(s.svc.server).get('/v1/incidents').set('Authorization', `Bearer ${ADMIN}`)).body;
     await waitFor(() => rx.smtp.mails.length >= 4, 10_000, 'the mails');
   });
@@ -123,6 +128,16 @@ describe('partner incident: HubSpot returns 503 to 20 of 25 tenants for 15 minut
     const [resolved] = seen.after.incidents as Record<string, any>[];
     assert.equal(resolved.status, 'resolved');
     assert.ok(Date.parse(resolved.resolved_at) >= base + 15 * MIN && Date.parse(resolved.resolved_at) <= base + 18 * MIN, 'resolved within the 2-minute hold-down of the recovery');
+  });
+
+  test('the operator overview and each affected tenant\'s status page show the incident while it lasts', () => {
+    assert.match(pages.overview, /id="incidents"/);
+    assert.match(pages.overview, /HubSpot&#x27;s API is failing \(unavailable\) for 20 tenants/);
+    assert.match(pages.t00, /HubSpot&#x27;s API has been failing since [^<]+ for you and other customers/);
+    assert.match(pages.t00, /Nothing to do on your side/);
+    assert.doesNotMatch(pages.t00, /20 tenants|t01/, 'a tenant sees no other tenant');
+    assert.doesNotMatch(pages.t22, /class="card incident"/, 'an unaffected tenant sees no incident');
+    assert.doesNotMatch(pages.t00After, /class="card incident"/, 'gone once resolved');
   });
 
   test('the symptoms stay visible, inhibited by the incident', () => {
