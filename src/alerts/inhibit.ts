@@ -18,21 +18,22 @@ export function inhibitionTargets(rules: readonly AlertRule[]): Map<string, Set<
 
 /**
  * Defaults: a partner incident explains the endpoint failures on its codes, runs that keep
- * failing and staleness; an expired authorisation (or calls refused as unauthorised)
- * explains every failure and staleness alert of that connection but its own kind.
+ * failing and staleness; an expired authorisation explains every failure and staleness
+ * alert of that connection, calls refused as unauthorised included (calls refused as
+ * unauthorised explain the rest but themselves); an infrastructure failure (crash, out of
+ * memory) explains the failed runs and staleness of its flow.
  */
 function defaultTargets(source: AlertRule, rules: readonly AlertRule[]): string[] {
   const symptom = (r: AlertRule) => r.kind === 'consecutive_failed_runs' || r.kind === 'stale';
+  const failures = (r: AlertRule) => r.kind === 'threshold' && r.match.category !== 'data' && r.match.category !== 'infra';
   if (source.kind === 'partner_incident') {
     const explained = (r: AlertRule) =>
       r.kind === 'threshold' && r.match.category === 'endpoint' && r.code !== 'auth' && (r.match.codes.length === 0 || r.match.codes.every((c) => source.codes.includes(c)));
     return rules.filter((r) => symptom(r) || explained(r)).map((r) => r.name);
   }
-  const authCause = source.code === 'auth' && (source.kind === 'threshold' || (source.kind === 'event' && source.event === 'auth.expired'));
-  if (authCause) {
-    const failures = (r: AlertRule) => r.kind === 'threshold' && r.code !== 'auth' && r.match.category !== 'data';
-    return rules.filter((r) => symptom(r) || failures(r)).map((r) => r.name);
-  }
+  if (source.kind === 'event' && source.event === 'auth.expired') return rules.filter((r) => symptom(r) || failures(r)).map((r) => r.name);
+  if (source.kind === 'threshold' && source.code === 'auth') return rules.filter((r) => symptom(r) || (failures(r) && r.code !== 'auth')).map((r) => r.name);
+  if (source.kind === 'threshold' && source.match.category === 'infra') return rules.filter(symptom).map((r) => r.name);
   return [];
 }
 

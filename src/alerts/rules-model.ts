@@ -107,10 +107,14 @@ const DEFAULT_CODE: Record<Exclude<RuleKind, 'threshold' | 'event'>, string> = {
 const ONE_SHOT_DEDUP_MS = 86_400_000;
 const isOneShot = (raw: RawRule) => raw.kind === 'event' && (raw.one_shot ?? raw.resolve_on === undefined);
 
-/** docs/architecture.md#failure-categories: data → tenant; endpoint → operator, and the tenant too for auth; infra → operator. */
+/**
+ * Audience by cause (docs/alerts.md#audiences): data → tenant; auth → the tenant alone (only
+ * they can re-authorise; operators see it on the overview and in the daily summary, unpaged);
+ * other endpoint failures and infra → operator.
+ */
 export function defaultAudience(category: AlertLabels['category'], code: string): Audience[] {
   if (category === 'data' || category === 'success') return ['tenant'];
-  if (category === 'endpoint' && code === 'auth') return ['operator', 'tenant'];
+  if (category === 'endpoint' && code === 'auth') return ['tenant'];
   return ['operator'];
 }
 

@@ -287,7 +287,7 @@ describe('event rules at ingest', () => {
     assert.equal(o.oneShot, true);
     assert.equal(o.labels.rule, 'auth-expiring');
     assert.equal(o.labels.tenant, 't-expiring');
-    assert.deepEqual(o.labels.audience, ['operator', 'tenant']);
+    assert.deepEqual(o.labels.audience, ['tenant']);
     assert.equal(o.summary, `netsuite: the authorisation expires in 3 days (${iso(NOW + 3 * DAY)})`);
     assert.match(o.action, /^Re-authorise the netsuite connection/);
   });

@@ -59,13 +59,14 @@ describe('the shipped rule set', () => {
     });
   });
 
-  test('audiences follow the failure category: data → tenant, endpoint → operator, auth → both, infra → operator', () => {
+  test('audiences follow the cause: data → tenant, endpoint → operator, auth → tenant only, infra → operator', () => {
     assert.deepEqual(byName(rules, 'data-failures').audience, ['tenant']);
     assert.deepEqual(byName(rules, 'partner-endpoint-outage').audience, ['operator']);
     assert.deepEqual(byName(rules, 'rate-limited-sustained').audience, ['operator']);
     assert.deepEqual(byName(rules, 'infrastructure-failure').audience, ['operator']);
-    assert.deepEqual(byName(rules, 'auth-expired').audience, ['operator', 'tenant']);
-    assert.deepEqual(byName(rules, 'auth-expiring').audience, ['operator', 'tenant']);
+    assert.deepEqual(byName(rules, 'auth-expired').audience, ['tenant']);
+    assert.deepEqual(byName(rules, 'auth-expiring').audience, ['tenant']);
+    assert.deepEqual(byName(rules, 'endpoint-auth-failures').audience, ['tenant']);
     assert.equal(byName(rules, 'auth-expired').action, 'Re-authorise the {{integration}} connection in the integration settings.');
   });
 
