@@ -46,6 +46,7 @@ describe('the shipped rule set', () => {
     const kinds = Object.fromEntries(rules.map((r) => [r.name, r.kind]));
     assert.deepEqual(kinds, {
       'partner-endpoint-outage': 'threshold',
+      'partner-incident': 'partner_incident',
       'rate-limited-sustained': 'threshold',
       'consecutive-failed-runs': 'consecutive_failed_runs',
       'infrastructure-failure': 'threshold',
@@ -217,7 +218,7 @@ describe('syncwatch rules check', () => {
   test('passes the shipped rules', async () => {
     const { code, stdout } = await run(['rules', 'check', SHIPPED]);
     assert.equal(code, 0);
-    assert.match(stdout, /^ok: 11 rules in 3 files$/m);
+    assert.match(stdout, /^ok: 12 rules in 3 files$/m);
   });
 
   test('rejects a broken file with file:line and a non-zero exit', async () => {

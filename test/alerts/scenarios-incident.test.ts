@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { ManualClock } from '../../src/clock.js';
+import { FAILING, drivePartnerOutage } from './partner-outage.js';
 import { ADMIN, MIN, SECRET, datadogEvents, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
 
 // Issue 12, row 1, with the shipped rules and default timings: HubSpot answers 503 to 20
@@ -11,20 +12,6 @@ import { ADMIN, MIN, SECRET, datadogEvents, startReceivers, startScenario, waitF
 // per-connection symptoms (endpoint outage, consecutive failed runs, staleness).
 
 const base = Math.floor(Date.now() / (5 * MIN)) * 5 * MIN;
-const FAILING = Array.from({ length: 20 }, (_, i) => `t${String(i).padStart(2, '0')}`);
-const HEALTHY = ['t20', 't21', 't22', 't23', 't24'];
-
-/** One 5-minute run of a tenant's HubSpot contacts sync at `at`: succeeded, or failed with 503 and two records refused. */
-function run(tenant: string, at: number, ok: boolean): Record<string, unknown>[] {
-  const common = { tenant, integration: 'hubspot', flow: 'contacts.sync', run: `${tenant}-${at}` };
-  if (ok) return [{ type: 'run.succeeded', time: at, ...common }, { type: 'record.synced', time: at, ...common, record: { id: `C-${tenant}-${at}`, type: 'contact', value: 50 } }];
-  const error = { message: 'HubSpot answered 503 Service Unavailable', http_status: 503 };
-  return [
-    ...[0, 1].map((i) => ({ type: 'record.failed', time: at - 1000 + i, ...common, record: { id: `C-${tenant}-${at}-${i}`, type: 'contact', value: 100 }, error })),
-    { type: 'run.failed', time: at, ...common, error },
-  ];
-}
-
 const mailsTo = (rx: Receivers, address: string) => rx.smtp.mails.filter((m) => m.envelopeTo.includes(address));
 
 describe('partner incident: HubSpot returns 503 to 20 of 25 tenants for 15 minutes', () => {
@@ -43,22 +30,12 @@ describe('partner incident: HubSpot returns 503 to 20 of 25 tenants for 15 minut
     // t00 takes the defaults (data, endpoint, health); t01 only wants data alerts: a partner notice is not for them.
     await s.subscribe('t00', { emails: ['it@t00.example'], webhooks: [{ url: `${rx.tenant.get('t00')!.url}/hook`, secret: SECRET }] });
     await s.subscribe('t01', { emails: ['it@t01.example'], webhooks: [{ url: `${rx.tenant.get('t01')!.url}/hook`, secret: SECRET }], categories: ['data'] });
-    // An hour of healthy 5-minute runs for everyone, so cadences are known.
-    const history: Record<string, unknown>[] = [];
-    for (let at = base - 60 * MIN; at < base; at += 5 * MIN) for (const t of [...FAILING, ...HEALTHY]) history.push(...run(t, at, true));
-    await s.post(history);
-    await s.tick(base - MIN);
-
-    // 45 minutes, evaluated every 30 s: runs at each 5-minute mark, failing for the 20 from base to base+10m, all fine from base+15m.
-    for (let at = base; at <= base + 45 * MIN; at += 30_000) {
-      if ((at - base) % (5 * MIN) === 0) s.clock.set(at), await s.post([...FAILING, ...HEALTHY].flatMap((t) => run(t, at, HEALTHY.includes(t) || at >= base + 15 * MIN)));
-      await s.tick(at);
-      if (at === base + 12 * MIN) {
-        seen.during = (await request(s.svc.server).get('/v1/incidents').set('Authorization', `Bearer ${ADMIN}`)).body;
-        symptoms = (await request(s.svc.server).get('/v1/alerts?tenant=t00').set('Authorization', `Bearer ${ADMIN}`)).body.alerts;
-        Object.assign(pages, { overview: await page('/'), t00: await page('/status/t00'), t22: await page('/status/t22') });
-      }
-    }
+    await drivePartnerOutage(s, base, async (at) => {
+      if (at !== base + 12 * MIN) return;
+      seen.during = (await request(s.svc.server).get('/v1/incidents').set('Authorization', `Bearer ${ADMIN}`)).body;
+      symptoms = (await request(s.svc.server).get('/v1/alerts?tenant=t00').set('Authorization', `Bearer ${ADMIN}`)).body.alerts;
+      Object.assign(pages, { overview: await page('/'), t00: await page('/status/t00'), t22: await page('/status/t22') });
+    });
     pages.t00After = await page('/status/t00');
     seen.after = (await request(s.svc.server).get('/v1/incidents').set('Authorization', `Bearer ${ADMIN}`)).body;
     await waitFor(() => rx.smtp.mails.length >= 4, 10_000, 'the mails');
