@@ -71,12 +71,15 @@ const names = (text: string, integration: string) => {
   return integration !== '' && squash(text).includes(squash(integration));
 };
 
-/** Who and where, for a subject: "acme · salesforce", "40 tenants · salesforce"; without what the summary already names. */
-export function scopeOf(message: NotificationMessage): string {
+/**
+ * Who and where: "acme · salesforce", "40 tenants · salesforce". `forSubject` leaves out an
+ * integration every summary already names, so a subject does not say it twice.
+ */
+export function scopeOf(message: NotificationMessage, forSubject = false): string {
   const tenants = distinct(message.alerts.map((a) => a.labels.tenant).filter((t) => t !== ''));
   const integrations = distinct(message.alerts.map((a) => a.labels.integration));
   const who = tenants.length === 1 ? tenants[0] : tenants.length === 0 ? (message.tenant ?? '') : `${tenants.length} tenants`;
-  const named = integrations.length === 1 && message.alerts.every((a) => names(a.summary, integrations[0]));
+  const named = forSubject && integrations.length === 1 && message.alerts.every((a) => names(a.summary, integrations[0]));
   const where = named ? '' : integrations.length === 1 ? integrations[0] : integrations.length === 0 ? '' : `${integrations.length} integrations`;
   return [who, where].filter(Boolean).join(' · ');
 }
@@ -102,10 +105,10 @@ export function subjectOf(message: NotificationMessage): string {
       subject = `[syncwatch] ${message.tenant ?? (scopeOf(message) || 'syncwatch')}: digest of ${message.alerts.length} alert${message.alerts.length === 1 ? '' : 's'}`;
       break;
     case 'alert.resolved':
-      subject = `[syncwatch] Resolved: ${prefixed(scopeOf(message))}${first?.summary ?? 'alert resolved'}${more}`;
+      subject = `[syncwatch] Resolved: ${prefixed(scopeOf(message, true))}${first?.summary ?? 'alert resolved'}${more}`;
       break;
     case 'alert.firing':
-      subject = `[syncwatch] ${prefixed(scopeOf(message))}${first?.summary ?? 'alert'}${more}`;
+      subject = `[syncwatch] ${prefixed(scopeOf(message, true))}${first?.summary ?? 'alert'}${more}`;
       break;
     default:
       subject = `[syncwatch] ${message.tenant ?? 'report'}: ${String(message.data?.title ?? message.type)}`;
