@@ -107,9 +107,11 @@ async function runAlertmanager(stream: StreamAlert[]) {
     }
     return hook.got.map((g) => ({ ...g, at: first + (g.at - t0) }));
   } finally {
+    const exited = once(am, 'exit');
     am.kill('SIGTERM');
+    await exited;
     await hook.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
