@@ -6,6 +6,8 @@ import type { Driver, EventRow } from '../store/index.js';
 import { InboxReader, postToInbox } from './engine-inbox.js';
 import { evaluateWindowRules, isWindowRule } from './evaluate.js';
 import { evaluateEvent } from './event-rules.js';
+import { isIncidentRule, observeIncidents } from './incident-alerts.js';
+import { applyInhibition } from './inhibit.js';
 import type { Alert, Observation } from './model.js';
 import type { AlertRule } from './rules-model.js';
 import type { AlertsSettings } from './routing-config.js';
@@ -94,8 +96,9 @@ export class AlertEngine {
       const rules = this.deps.rules();
       const posted = (await this.inbox?.read()) ?? [];
       const evaluated = await evaluateWindowRules(this.deps.driver, rules, now, { health: this.deps.config.health, value: this.deps.config.value });
+      evaluated.push(...(await observeIncidents(this.deps.driver, rules, this.alerts, now)));
       // Every rule but the enabled event rules is judged whole here: deleted and disabled rules resolve their alerts.
-      const eventRules = new Set(rules.filter((r) => r.enabled && !isWindowRule(r)).map((r) => r.name));
+      const eventRules = new Set(rules.filter((r) => r.enabled && !isWindowRule(r) && !isIncidentRule(r)).map((r) => r.name));
       const covered = new Set([...this.alerts.values()].map((a) => a.labels.rule).filter((r) => !eventRules.has(r)));
       const summary = await this.apply([...posted, ...evaluated], now, covered);
       this.prune(now);
@@ -173,6 +176,8 @@ export class AlertEngine {
 
   private async route(changes: readonly StatusChange[], now: number): Promise<number> {
     const [subscriptions, silences] = await Promise.all([getSubscriptions(this.deps.driver), listSilences(this.deps.driver, now)]);
+    // Causes before symptoms: what an incident or an expired authorisation explains notifies nobody.
+    await saveAlerts(this.deps.driver, applyInhibition(this.alerts, this.deps.rules()), now);
     const plan = planNotifications({ alerts: this.alerts.values(), now, settings: this.deps.settings, subscriptions, silences, log: this.notifyLog });
     for (const d of plan.deliveries) await this.deps.outbox.enqueue(d.message, d.targets);
     await saveNotifyLog(this.deps.driver, plan.logUpdates, now);

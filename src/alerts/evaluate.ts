@@ -9,7 +9,7 @@ import type { AlertRule, WindowRule } from './rules-model.js';
 export type { EvaluateOptions } from './evaluate-context.js';
 
 /** Rules evaluated on the schedule against the store (every kind but `event`). */
-export const isWindowRule = (rule: AlertRule): rule is WindowRule => rule.kind !== 'event';
+export const isWindowRule = (rule: AlertRule): rule is WindowRule => rule.kind !== 'event' && rule.kind !== 'partner_incident';
 
 async function judge(rule: WindowRule, ctx: EvaluationContext): Promise<Judgement[]> {
   switch (rule.kind) {

@@ -27,6 +27,25 @@ export interface Observation {
   threshold?: number;
   /** Event rules fire once (a high-value record, auth expiring): no resolve notification. */
   oneShot?: boolean;
+  /** On a partner incident's operator alert: who is affected (src/incidents). */
+  incident?: IncidentFacts;
+}
+
+/** A partner incident's figures, as of its latest evaluation. */
+export interface IncidentFacts {
+  /** Earliest partner failure of the episode (kept from the first detection). */
+  since: number;
+  tenants: string[];
+  connections: { tenant: string; connection: string; failures: number; code: string }[];
+  activeConnections: number;
+  failedRecords: number;
+}
+
+/** The alert that explains (and holds back) another: see alerts/inhibit.ts. */
+export interface Inhibition {
+  rule: string;
+  fingerprint: string;
+  summary: string;
 }
 
 export type AlertStatus = 'pending' | 'firing' | 'resolved';
@@ -42,6 +61,8 @@ export interface Alert extends Omit<Observation, 'active'> {
   /** When the condition was last seen false while firing (resolve hold-down). */
   clearSince: number | null;
   lastNotifiedAt: number | null;
+  /** Set while a firing cause inhibits this alert: it notifies nobody, but stays listed with its cause. */
+  inhibitedBy?: Inhibition;
   /** Monotonic version for ReplacingMergeTree persistence. */
   version: number;
 }

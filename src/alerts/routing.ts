@@ -110,7 +110,8 @@ function planGroup({ unit, alerts }: Group, input: RoutingInput, plan: Planning)
   const { now, log } = input;
   const entry = (a: Alert) => log.get(logKey(a.fingerprint, unit.receiver, unit.target));
   const told = (a: Alert) => (entry(a)?.firingAt ?? -1) >= a.firedAt!;
-  const firing = alerts.filter((a) => a.status === 'firing' && !findSilence(a, input.silences, now));
+  // Inhibited alerts are explained by a cause that notifies instead (alerts/inhibit.ts).
+  const firing = alerts.filter((a) => a.status === 'firing' && !a.inhibitedBy && !findSilence(a, input.silences, now));
   const fresh = firing.filter((a) => !told(a));
   const still = firing.filter((a) => told(a) && !a.oneShot);
   const resolved = alerts.filter((a) => a.status === 'resolved' && !a.oneShot && told(a) && (entry(a)?.resolvedAt ?? -1) < a.resolvedAt!);

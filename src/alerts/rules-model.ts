@@ -22,6 +22,8 @@ export interface AlertRuleBase {
   summary: string;
   action: string;
   enabled: boolean;
+  /** Names of the rules whose alerts this rule's alerts inhibit; absent: the defaults by kind (alerts/inhibit.ts). */
+  inhibits?: string[];
   /** Where the rule is written, for messages. */
   source: { file: string; line: number };
 }
@@ -75,13 +77,24 @@ export interface EventRule extends AlertRuleBase {
   maxAgeMs: number;
 }
 
+/** One partner's API failing for several tenants at once: one incident per integration (src/incidents). */
+export interface PartnerIncidentRule extends AlertRuleBase {
+  kind: 'partner_incident';
+  windowMs: number;
+  codes: string[];
+  minTenants: number;
+  minShare: number;
+  activeWindowMs: number;
+}
+
 /** One validated alert rule from alert-rules/*.yaml. */
-export type AlertRule = ThresholdRule | ConsecutiveFailedRunsRule | StaleRule | VolumeDropRule | EventRule;
-/** Rules evaluated on a schedule against the store. */
-export type WindowRule = Exclude<AlertRule, EventRule>;
+export type AlertRule = ThresholdRule | ConsecutiveFailedRunsRule | StaleRule | VolumeDropRule | EventRule | PartnerIncidentRule;
+/** Rules evaluated on a schedule against the store, one flow group at a time. */
+export type WindowRule = Exclude<AlertRule, EventRule | PartnerIncidentRule>;
 
 const DEFAULT_WINDOW_MS = { threshold: 15 * 60_000, volume_drop: 60 * 60_000 } as const;
 const DEFAULT_CODE: Record<Exclude<RuleKind, 'threshold' | 'event'>, string> = {
+  partner_incident: 'partner_incident',
   consecutive_failed_runs: 'consecutive_failed_runs',
   stale: 'stale',
   volume_drop: 'volume_drop',
@@ -94,10 +107,14 @@ const DEFAULT_CODE: Record<Exclude<RuleKind, 'threshold' | 'event'>, string> = {
 const ONE_SHOT_DEDUP_MS = 86_400_000;
 const isOneShot = (raw: RawRule) => raw.kind === 'event' && (raw.one_shot ?? raw.resolve_on === undefined);
 
-/** docs/architecture.md#failure-categories: data → tenant; endpoint → operator, and the tenant too for auth; infra → operator. */
+/**
+ * Audience by cause (docs/alerts.md#audiences): data → tenant; auth → the tenant alone (only
+ * they can re-authorise; operators see it on the overview and in the daily summary, unpaged);
+ * other endpoint failures and infra → operator.
+ */
 export function defaultAudience(category: AlertLabels['category'], code: string): Audience[] {
   if (category === 'data' || category === 'success') return ['tenant'];
-  if (category === 'endpoint' && code === 'auth') return ['operator', 'tenant'];
+  if (category === 'endpoint' && code === 'auth') return ['tenant'];
   return ['operator'];
 }
 
@@ -117,6 +134,8 @@ function labelsOf(raw: RawRule): { category: AlertLabels['category']; code: stri
       const d = eventLabels(raw);
       return { category: raw.category ?? d.category, code: raw.code ?? d.code };
     }
+    case 'partner_incident':
+      return { category: raw.category ?? 'endpoint', code: raw.code ?? DEFAULT_CODE[raw.kind] };
     default:
       return { category: raw.category ?? 'health', code: raw.code ?? DEFAULT_CODE[raw.kind] };
   }
@@ -131,7 +150,7 @@ function defaultSummary(raw: RawRule): string {
 
 function defaultAction(raw: RawRule, category: AlertLabels['category'], code: string): string {
   if (code === 'auth') return DEFAULT_ACTION.auth;
-  if (raw.kind === 'stale' || raw.kind === 'volume_drop') return DEFAULT_ACTION[raw.kind];
+  if (raw.kind === 'stale' || raw.kind === 'volume_drop' || raw.kind === 'partner_incident') return DEFAULT_ACTION[raw.kind];
   return DEFAULT_ACTION[category];
 }
 
@@ -145,13 +164,14 @@ export function normaliseRule(raw: RawRule, source: { file: string; line: number
     severity: raw.severity,
     category,
     code,
-    audience: raw.audience === undefined ? defaultAudience(category, code) : [...new Set(raw.audience)],
+    audience: raw.audience === undefined ? (raw.kind === 'partner_incident' ? ['operator', 'tenant'] : defaultAudience(category, code)) : [...new Set(raw.audience)],
     forMs: raw.for,
     resolveAfterMs: raw.resolve_after ?? (isOneShot(raw) ? ONE_SHOT_DEDUP_MS : 0),
     groupBy: raw.group_by ?? ['tenant', 'integration', 'flow'],
     summary: raw.summary ?? defaultSummary(raw),
     action: raw.action ?? defaultAction(raw, category, code),
     enabled: raw.enabled,
+    ...(raw.inhibits ? { inhibits: raw.inhibits } : {}),
     source,
   };
   switch (raw.kind) {
@@ -190,6 +210,16 @@ export function normaliseRule(raw: RawRule, source: { file: string; line: number
         resolveOn: raw.resolve_on ?? [],
         oneShot: isOneShot(raw),
         maxAgeMs: raw.max_age,
+      };
+    case 'partner_incident':
+      return {
+        ...base,
+        kind: 'partner_incident',
+        windowMs: raw.window ?? DEFAULT_WINDOW_MS.threshold,
+        codes: raw.match.code,
+        minTenants: raw.min_tenants,
+        minShare: raw.min_share,
+        activeWindowMs: raw.active_window,
       };
   }
 }

@@ -59,6 +59,8 @@ const common = {
   summary: z.string().min(1).optional(),
   action: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
+  /** Rules whose alerts this rule's firing alerts explain and hold back (docs/alerts.md#inhibition). */
+  inhibits: z.array(z.string().min(1)).optional(),
 };
 
 const windowed = {
@@ -119,6 +121,23 @@ const event = z.strictObject({
   max_age: duration.default(UNIT_MS.d),
 });
 
+/**
+ * An outage of one partner's API across tenants: at least `min_tenants` tenants, or
+ * `min_share` of the integration's active connections (two tenants at least), whose latest
+ * calls failed with one of `match.code` within `window` and have not succeeded since.
+ */
+const partnerIncident = z.strictObject({
+  kind: z.literal('partner_incident'),
+  ...common,
+  ...windowed,
+  resolve_after: duration.default(2 * UNIT_MS.m),
+  match: z.strictObject({ code: oneOrMany(code).default(['unavailable', 'timeout', 'rate_limited']) }).default({ code: ['unavailable', 'timeout', 'rate_limited'] }),
+  min_tenants: z.number().int().min(2).default(3),
+  min_share: fraction.default(0.2),
+  /** A connection with any event this recently counts as active. */
+  active_window: duration.default(UNIT_MS.d),
+});
+
 /** The schema of one rule of each kind, as written in YAML. */
 export const RULE_SCHEMAS = {
   threshold,
@@ -126,6 +145,7 @@ export const RULE_SCHEMAS = {
   stale,
   volume_drop: volumeDrop,
   event,
+  partner_incident: partnerIncident,
 } satisfies Record<RuleKind, z.ZodType>;
 
 /** One rule as validated from YAML (before defaults that depend on other fields). */

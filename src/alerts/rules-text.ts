@@ -11,6 +11,7 @@ export const TEMPLATE_VARS: Record<'common' | RuleKind, readonly string[]> = {
   stale: ['since', 'cadence', 'last_success'],
   volume_drop: ['window', 'count', 'baseline', 'drop', 'baseline_days'],
   event: ['event', 'time', 'record_id', 'record_type', 'value', 'currency', 'message', 'expires_at', 'expires_in'],
+  partner_incident: ['partner', 'tenants', 'connections', 'active_connections', 'records', 'value_at_risk', 'window', 'codes'],
 };
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
@@ -39,6 +40,7 @@ export const DEFAULT_SUMMARY = {
   'auth.expired': '{{where}}: the authorisation expired; nothing syncs until it is re-authorised',
   record: '{{where}}: {{record_type}} {{record_id}} {{event}} ({{value}})',
   event: '{{where}}: {{event}}',
+  partner_incident: "{{partner}}'s API is failing ({{codes}}) for {{tenants}} tenants ({{connections}} of {{active_connections}} active connections); {{records}} records failed in the last {{window}}{{value_at_risk}}",
 } as const;
 
 /** Default actions by who can act (docs/architecture.md#failure-categories). */
@@ -51,6 +53,7 @@ export const DEFAULT_ACTION = {
   volume_drop: 'Check that records are still produced upstream and that no filter, mapping or permission changed.',
   health: 'Check the latest runs of {{where}} and their errors.',
   success: 'Nothing to do: this is for your information.',
+  partner_incident: "Check {{partner}}'s status page and open a ticket with them if it is not acknowledged; the affected connections retry on their own, and their own alerts are held back while the incident lasts.",
 } as const;
 
 /** Alert texts format figures the way pages and emails do (src/format): one formatter for each kind. */

@@ -150,6 +150,8 @@ export interface AlertQuery {
   /** Resolved alerts are listed when they changed after this (epoch ms). */
   since: number;
   limit: number;
+  /** Only partner incidents (their operator alerts, which carry the incident's figures). */
+  incidents?: boolean;
 }
 
 /** Alerts firing or pending, and recent resolved ones, newest first, each with its history (oldest first). */
@@ -157,6 +159,7 @@ export async function listAlerts(driver: Driver, q: AlertQuery): Promise<(Alert 
   const having = [`(argMax(status, version) != 'resolved' OR argMax(updated_at, version) >= {since:DateTime64(3)})`];
   if (q.status) having.push('argMax(status, version) = {status:String}');
   if (q.tenant !== undefined) having.push('argMax(tenant, version) = {tenant:String}');
+  if (q.incidents) having.push(`argMax(tenant, version) = '' AND JSONHas(argMax(alert, version), 'incident')`);
   const alerts = await driver.query({
     name: 'alerts.list',
     sql: `SELECT argMax(alert, version) AS latest

@@ -172,6 +172,7 @@ function withContent(alert: Alert, o: Observation): Alert {
     value: o.value,
     threshold: o.threshold,
     oneShot: o.oneShot,
+    incident: o.incident,
   };
 }
 

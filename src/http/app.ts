@@ -21,6 +21,7 @@ import { valueRouter } from './routes/value.js';
 import { systemRouter, type RoleDuties } from './routes/system.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { alertsRouter } from './routes/alerts.js';
+import { incidentsRouter } from './routes/incidents.js';
 import { silencesRouter } from './routes/silences.js';
 import { subscriptionsRouter } from './routes/subscriptions.js';
 import { reportsRouter } from './routes/reports.js';
@@ -85,6 +86,7 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   if (notifier) app.use(notificationsRouter(notifier, requireRole(keys, 'admin')));
   const now = () => clock.now();
   app.use(alertsRouter(driver, { now }, requireRole(keys, 'admin')));
+  app.use(incidentsRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(silencesRouter(driver, { now }, requireRole(keys, 'admin')));
   app.use(subscriptionsRouter(driver, { webhookAllow: config.webhookAllow, now }, requireRole(keys, 'tenant')));
   app.use(reportsRouter({ driver, config, clock, links }, requireRole(keys, 'tenant')));

@@ -4,13 +4,18 @@ import type { Links } from '../links.js';
 import type { ChannelModule } from './channel-module.js';
 import type { DatadogClient } from './datadog-client.js';
 import type { Channel, NotificationMessage, NotifiedAlert } from './model.js';
-import { viewAlert } from './view.js';
+import { createHash } from 'node:crypto';
+import { alertScope, viewAlert } from './view.js';
 import { formatMoney, formatTime } from '../format/index.js';
 
 const ALERT_TYPES = { critical: 'error', warning: 'warning', info: 'info' } as const;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-/** The Datadog event of one alert transition: aggregated by fingerprint, typed by severity, tagged by labels. */
+/**
+ * The Datadog event of one alert transition: aggregated per routing group (a partner
+ * incident is one group: one key from firing to resolved), typed by severity (success on
+ * resolve), tagged by labels.
+ */
 export function alertEvent(alert: NotifiedAlert, message: NotificationMessage, links: Links): v1.EventCreateRequest {
   // Datadog is for operators: plain links, no tenant access tokens in a third-party system.
   const view = viewAlert(alert, links);
@@ -23,9 +28,9 @@ export function alertEvent(alert: NotifiedAlert, message: NotificationMessage, l
     `Status page: ${view.status_page_url}`,
   ].filter(Boolean);
   return {
-    title: clip(`${resolved ? 'Resolved: ' : ''}${view.tenant} · ${view.integration}: ${view.summary}`, 100),
+    title: clip(`${resolved ? 'Resolved: ' : ''}${[alertScope(view), view.summary].filter(Boolean).join(': ')}`, 100),
     text: clip(lines.join('\n'), 4000),
-    aggregationKey: view.fingerprint.slice(0, 100),
+    aggregationKey: message.groupKey ? `syncwatch-${createHash('sha256').update(message.groupKey).digest('hex').slice(0, 32)}` : view.fingerprint.slice(0, 100),
     // The event's own source, so Datadog's `source:syncwatch` search (dashboards/) finds it.
     sourceTypeName: 'syncwatch',
     alertType: resolved ? 'success' : ALERT_TYPES[view.severity],

@@ -42,7 +42,7 @@ export function renderEmail(message: NotificationMessage, renderer: EmailRendere
     message_id: message.id,
     created_at: message.createdAt,
     tenant: message.tenant,
-    scope: scopeOf(message),
+    scope: scopeOf(message) || 'syncwatch',
     single: alerts.length === 1,
     alert: alerts[0],
     alerts,

@@ -65,14 +65,32 @@ export function viewAlert(alert: NotifiedAlert, links: Links, signed = false): A
 const distinct = <T>(xs: T[]) => [...new Set(xs)];
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
 
-/** Who and where, for a subject: "acme · salesforce", "40 tenants · salesforce". */
-export function scopeOf(message: NotificationMessage): string {
-  const tenants = distinct(message.alerts.map((a) => a.labels.tenant));
+/** Whether a text already names an integration (`zoho-crm` in "Zoho CRM's API…"), so a subject need not repeat it. */
+const names = (text: string, integration: string) => {
+  const squash = (x: string) => x.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return integration !== '' && squash(text).includes(squash(integration));
+};
+
+/**
+ * Who and where: "acme · salesforce", "40 tenants · salesforce". `forSubject` leaves out an
+ * integration every summary already names, so a subject does not say it twice.
+ */
+export function scopeOf(message: NotificationMessage, forSubject = false): string {
+  const tenants = distinct(message.alerts.map((a) => a.labels.tenant).filter((t) => t !== ''));
   const integrations = distinct(message.alerts.map((a) => a.labels.integration));
-  const who = tenants.length === 1 ? tenants[0] : tenants.length === 0 ? (message.tenant ?? 'syncwatch') : `${tenants.length} tenants`;
-  const where = integrations.length === 1 ? integrations[0] : integrations.length === 0 ? '' : `${integrations.length} integrations`;
-  return where ? `${who} · ${where}` : who;
+  const who = tenants.length === 1 ? tenants[0] : tenants.length === 0 ? (message.tenant ?? '') : `${tenants.length} tenants`;
+  const named = forSubject && integrations.length === 1 && message.alerts.every((a) => names(a.summary, integrations[0]));
+  const where = named ? '' : integrations.length === 1 ? integrations[0] : integrations.length === 0 ? '' : `${integrations.length} integrations`;
+  return [who, where].filter(Boolean).join(' · ');
 }
+
+/** Who and where of one alert, for an event title: the same rule as scopeOf. */
+export function alertScope(alert: Pick<AlertView, 'tenant' | 'integration' | 'summary'>): string {
+  return [alert.tenant, names(alert.summary, alert.integration) ? '' : alert.integration].filter(Boolean).join(' · ');
+}
+
+/** "acme: " before a summary, or nothing when the summary says it all. */
+const prefixed = (scope: string) => (scope ? `${scope}: ` : '');
 
 /** The subject line: tenant, integration and what happened. */
 export function subjectOf(message: NotificationMessage): string {
@@ -84,13 +102,13 @@ export function subjectOf(message: NotificationMessage): string {
       subject = '[syncwatch] Test notification';
       break;
     case 'alert.digest':
-      subject = `[syncwatch] ${message.tenant ?? scopeOf(message)}: digest of ${message.alerts.length} alert${message.alerts.length === 1 ? '' : 's'}`;
+      subject = `[syncwatch] ${message.tenant ?? (scopeOf(message) || 'syncwatch')}: digest of ${message.alerts.length} alert${message.alerts.length === 1 ? '' : 's'}`;
       break;
     case 'alert.resolved':
-      subject = `[syncwatch] Resolved: ${scopeOf(message)}: ${first?.summary ?? 'alert resolved'}${more}`;
+      subject = `[syncwatch] Resolved: ${prefixed(scopeOf(message, true))}${first?.summary ?? 'alert resolved'}${more}`;
       break;
     case 'alert.firing':
-      subject = `[syncwatch] ${scopeOf(message)}: ${first?.summary ?? 'alert'}${more}`;
+      subject = `[syncwatch] ${prefixed(scopeOf(message, true))}${first?.summary ?? 'alert'}${more}`;
       break;
     default:
       subject = `[syncwatch] ${message.tenant ?? 'report'}: ${String(message.data?.title ?? message.type)}`;

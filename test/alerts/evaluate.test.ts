@@ -274,7 +274,7 @@ describe('event rules at ingest', () => {
     assert.equal(o.oneShot, true);
     assert.equal(o.labels.rule, 'auth-expiring');
     assert.equal(o.labels.tenant, 't-expiring');
-    assert.deepEqual(o.labels.audience, ['operator', 'tenant']);
+    assert.deepEqual(o.labels.audience, ['tenant']);
     assert.equal(o.summary, `netsuite: the authorisation expires in 3 days (${formatTime(NOW + 3 * DAY)})`);
     assert.doesNotMatch(o.summary, /\d{4}-\d{2}-\d{2}T/, 'no raw ISO timestamp in a sentence');
     assert.match(o.action, /^Re-authorise the netsuite connection/);

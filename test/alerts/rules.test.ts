@@ -46,6 +46,7 @@ describe('the shipped rule set', () => {
     const kinds = Object.fromEntries(rules.map((r) => [r.name, r.kind]));
     assert.deepEqual(kinds, {
       'partner-endpoint-outage': 'threshold',
+      'partner-incident': 'partner_incident',
       'rate-limited-sustained': 'threshold',
       'consecutive-failed-runs': 'consecutive_failed_runs',
       'infrastructure-failure': 'threshold',
@@ -59,13 +60,14 @@ describe('the shipped rule set', () => {
     });
   });
 
-  test('audiences follow the failure category: data → tenant, endpoint → operator, auth → both, infra → operator', () => {
+  test('audiences follow the cause: data → tenant, endpoint → operator, auth → tenant only, infra → operator', () => {
     assert.deepEqual(byName(rules, 'data-failures').audience, ['tenant']);
     assert.deepEqual(byName(rules, 'partner-endpoint-outage').audience, ['operator']);
     assert.deepEqual(byName(rules, 'rate-limited-sustained').audience, ['operator']);
     assert.deepEqual(byName(rules, 'infrastructure-failure').audience, ['operator']);
-    assert.deepEqual(byName(rules, 'auth-expired').audience, ['operator', 'tenant']);
-    assert.deepEqual(byName(rules, 'auth-expiring').audience, ['operator', 'tenant']);
+    assert.deepEqual(byName(rules, 'auth-expired').audience, ['tenant']);
+    assert.deepEqual(byName(rules, 'auth-expiring').audience, ['tenant']);
+    assert.deepEqual(byName(rules, 'endpoint-auth-failures').audience, ['tenant']);
     assert.equal(byName(rules, 'auth-expired').action, 'Re-authorise the {{integration}} connection in the integration settings.');
   });
 
@@ -216,7 +218,7 @@ describe('syncwatch rules check', () => {
   test('passes the shipped rules', async () => {
     const { code, stdout } = await run(['rules', 'check', SHIPPED]);
     assert.equal(code, 0);
-    assert.match(stdout, /^ok: 11 rules in 3 files$/m);
+    assert.match(stdout, /^ok: 12 rules in 3 files$/m);
   });
 
   test('rejects a broken file with file:line and a non-zero exit', async () => {

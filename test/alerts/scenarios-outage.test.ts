@@ -60,46 +60,49 @@ describe('partner outage across 40 tenants', () => {
     await rx.close();
   });
 
-  test('one grouped operator notification per receiver, then one resolved notification after recovery', async () => {
+  test('one partner incident: one operator message and one resolved, one Datadog event per transition, one notice to the subscribed tenant', async () => {
     await s.post(tenants.flatMap((t) => outage(t, base - 5 * MIN, base - MIN)));
-    await s.tick(base); // pending: the rule holds 2 minutes before firing
-    await s.tick(base + 2 * MIN); // firing; the operator route gathers the group for 30 s
+    await s.tick(base); // 40 tenants failing on Salesforce's side: the incident opens at once
     assert.equal(webhooks(rx.ops).length, 0, 'nothing before group_wait');
+    assert.deepEqual(webhooks(rx.tenant.get('tenant-00')!).map((w) => w.json.alert?.rule), ['partner-incident'], 'the tenant hears at once (group_wait 0)');
+    await s.tick(base + 30_000);
+    await s.tick(base + 2 * MIN); // partner-endpoint-outage fires per tenant now, inhibited by the incident
     await s.tick(base + 2 * MIN + 30_000);
-    await s.tick(base + 2 * MIN + 60_000);
 
     const firing = webhooks(rx.ops, 'alert.firing');
     assert.equal(firing.length, 1, 'one message for the whole outage');
-    assert.equal(firing[0].json.alerts.length, 40);
-    assert.deepEqual(new Set(firing[0].json.alerts.map((a: { tenant: string }) => a.tenant)), new Set(tenants));
-    assert.equal(firing[0].json.alerts[0].rule, 'partner-endpoint-outage');
+    assert.equal(firing[0].json.alerts.length, 1);
+    assert.equal(firing[0].json.alert.rule, 'partner-incident');
+    assert.match(firing[0].json.alert.summary, /^Salesforce's API is failing \(unavailable\) for 40 tenants \(40 of 40 active connections\); 400 records failed/);
     await waitFor(() => mailsTo(rx, 'ops@vendor.example').length >= 1, 10_000, 'the ops mail');
     const mail = mailsTo(rx, 'ops@vendor.example');
     assert.equal(mail.length, 1);
-    assert.match(mail[0].subject ?? '', /40 tenants · salesforce/);
+    assert.match(mail[0].subject ?? '', /^\[syncwatch\] Salesforce's API is failing/);
     const events = datadogEvents(rx.datadog);
-    assert.equal(events.length, 40, 'Datadog: one event per alert, in one delivery');
-    assert.equal(new Set(events.map((e) => e.aggregation_key)).size, 40);
+    assert.equal(events.length, 1, 'Datadog: one event for the incident');
     assert.ok(events.every((e) => e.alert_type === 'error' && e.tags.includes('integration:salesforce')));
 
-    // The partner recovers: runs succeed again, the rule stays clear for its 5-minute hold-down.
+    // The partner recovers: records sync again; the incident holds down 2 minutes, then resolves once.
     await s.post(tenants.flatMap((t) => recovery(t, base + 2 * MIN + 40_000, base + 3 * MIN)));
     await s.tick(base + 3 * MIN);
-    await s.tick(base + 5 * MIN);
+    await s.tick(base + 4 * MIN);
     assert.equal(webhooks(rx.ops, 'alert.resolved').length, 0, 'held down');
-    await s.tick(base + 8 * MIN);
+    await s.tick(base + 5 * MIN);
     const resolved = webhooks(rx.ops, 'alert.resolved');
     assert.equal(resolved.length, 1, 'resolved promptly, once');
-    assert.equal(resolved[0].json.alerts.length, 40);
-    assert.ok(resolved[0].json.alerts.every((a: { resolved_at: string | null }) => a.resolved_at !== null));
+    assert.equal(resolved[0].json.alert.rule, 'partner-incident');
+    assert.notEqual(resolved[0].json.alert.resolved_at, null);
     await waitFor(() => mailsTo(rx, 'ops@vendor.example').length >= 2, 10_000, 'the resolved mail');
-    assert.match(mailsTo(rx, 'ops@vendor.example')[1].subject ?? '', /^\[syncwatch\] Resolved: 40 tenants · salesforce/);
-    assert.equal(datadogEvents(rx.datadog).filter((e) => e.alert_type === 'success').length, 40);
+    assert.match(mailsTo(rx, 'ops@vendor.example')[1].subject ?? '', /^\[syncwatch\] Resolved: Salesforce's API is failing/);
+    assert.deepEqual(datadogEvents(rx.datadog).map((e) => e.alert_type), ['error', 'success']);
 
+    // The per-tenant endpoint alerts began during the incident: they stay explained until they clear, and never notify.
     for (let t = base + 9 * MIN; t <= base + 60 * MIN; t += 10 * MIN) await s.tick(t);
     assert.equal(webhooks(rx.ops).length, 2, 'nothing more');
-    assert.equal(rx.tenant.get('tenant-00')!.requests.length, 0, 'an outage on the partner side is not the tenant\'s to act on');
-    assert.equal(mailsTo(rx, 'it@tenant-00.example').length, 0);
+    assert.deepEqual(webhooks(rx.tenant.get('tenant-00')!).map((w) => w.json.type), ['alert.firing', 'alert.resolved'], 'the tenant: the notice and its resolve');
+    assert.deepEqual(webhooks(rx.tenant.get('tenant-00')!).map((w) => w.json.alert.rule), ['partner-incident', 'partner-incident']);
+    await waitFor(() => mailsTo(rx, 'it@tenant-00.example').length >= 2, 10_000, 'the tenant mails');
+    assert.equal(mailsTo(rx, 'it@tenant-00.example').length, 2);
   });
 });
 
@@ -119,6 +122,7 @@ describe('restart mid-outage', () => {
 
   test('no duplicate firing after the restart, and the resolve is still sent', async () => {
     const tenants = ['acme', 'globex', 'initech'];
+    // Three tenants: a partner incident (shipped rules: at least 3 tenants).
     await s.post(tenants.flatMap((t) => outage(t, base - 5 * MIN, base - MIN)));
     await s.tick(base);
     await s.tick(base + 2 * MIN);
@@ -135,7 +139,7 @@ describe('restart mid-outage', () => {
     await s.tick(base + 12 * MIN);
     const resolved = webhooks(rx.ops, 'alert.resolved');
     assert.equal(resolved.length, 1);
-    assert.deepEqual(resolved[0].json.alerts.map((a: { tenant: string }) => a.tenant).sort(), tenants);
+    assert.equal(resolved[0].json.alert.rule, 'partner-incident', 'the incident resolves, after the restart too');
     assert.equal(webhooks(rx.ops, 'alert.firing').length, 1);
   });
 });

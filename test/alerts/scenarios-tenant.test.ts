@@ -69,7 +69,8 @@ describe('tenant scenarios', () => {
 
     await waitFor(() => mailsTo(rx, 'it@acme.example').length === 1, 10_000, "acme's mail");
     const mail = mailsTo(rx, 'it@acme.example')[0];
-    assert.match(mail.subject ?? '', /acme · salesforce/);
+    assert.match(mail.subject ?? '', /^\[syncwatch\] acme: salesforce · orders\.export: /);
+    assert.doesNotMatch(mail.subject ?? '', /salesforce.*salesforce/, 'the subject names the integration once');
     for (const id of ['ORD-1001', 'ORD-1002', 'ORD-1003']) {
       assert.ok(mail.text?.includes(id), `text names ${id}`);
       assert.ok(String(mail.html).includes(id), `html names ${id}`);
@@ -109,7 +110,7 @@ describe('tenant scenarios', () => {
     ]);
     await waitFor(() => mailsTo(rx, 'it@globex.example').length === 1, 5_000, "globex's auth mail");
     const mail = mailsTo(rx, 'it@globex.example')[0];
-    assert.match(mail.subject ?? '', /globex · hubspot/);
+    assert.match(mail.subject ?? '', /^\[syncwatch\] globex: hubspot: the authorisation expires/);
     assert.match(mail.text ?? '', /authori[sz]/i);
     const sent = webhooks(hook(rx, 'globex'), 'alert.firing');
     assert.equal(sent.length, 1);

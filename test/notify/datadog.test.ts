@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -28,10 +29,13 @@ after(async () => {
   await dd?.close();
 });
 
+/** The aggregation key Datadog events of one routing group share, recomputed here: a digest of the group key. */
+const groupAggregationKey = (groupKey: string) => `syncwatch-${createHash('sha256').update(groupKey).digest('hex').slice(0, 32)}`;
+
 const tagMap = (tags: string[]) => Object.fromEntries(tags.map((t) => [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)]));
 
 describe('Datadog events (official client, loopback API)', () => {
-  test('each alert of a firing message is one event: aggregation key = fingerprint, alert type by severity, label tags', async () => {
+  test('each alert of a firing message is one event: aggregation key per routing group, alert type by severity, label tags', async () => {
     const alerts = [
       makeAlert({ fingerprint: 'fp-critical' }, { severity: 'critical', category: 'endpoint', code: 'unavailable', rule: 'endpoint-outage' }),
       makeAlert({ fingerprint: 'fp-warning' }, { tenant: 'globex' }),
@@ -49,9 +53,9 @@ describe('Datadog events (official client, loopback API)', () => {
       assert.equal(e.headers['dd-api-key'], DD_KEY);
     }
     assert.deepEqual(events.map((e) => [e.json.aggregation_key, e.json.alert_type]), [
-      ['fp-critical', 'error'],
-      ['fp-warning', 'warning'],
-      ['fp-info', 'info'],
+      [groupAggregationKey('g'), 'error'],
+      [groupAggregationKey('g'), 'warning'],
+      [groupAggregationKey('g'), 'info'],
     ]);
     const first = events[0].json;
     assert.equal(first.title, 'acme · salesforce: 12 orders failed validation in the last 15 minutes');
@@ -77,7 +81,7 @@ describe('Datadog events (official client, loopback API)', () => {
     assert.equal(result.ok, true);
     assert.equal(result.status, 202);
     const e = dd.requests.at(-1)!.json;
-    assert.equal(e.aggregation_key, 'fp-critical');
+    assert.equal(e.aggregation_key, groupAggregationKey('g'), 'firing and resolved of one group roll up in Datadog');
     assert.equal(e.alert_type, 'success');
     assert.match(e.title, /^Resolved: /);
     // A person reads this text: the time as pages and emails show it, never a raw ISO timestamp.

@@ -131,7 +131,7 @@ describe('email templates', () => {
     );
     const message = createMessage({ type: 'alert.firing', alerts, audience: 'operator', tenant: null, groupKey: 'salesforce/outage', createdAt: clock.now() });
     const email = renderEmail(message, renderer, LINKS);
-    assert.equal(email.subject, '[syncwatch] 3 tenants · salesforce: Salesforce API unavailable (503) (+2 more)');
+    assert.equal(email.subject, '[syncwatch] 3 tenants: Salesforce API unavailable (503) (+2 more)');
     for (const tenant of ['acme', 'globex', 'initech']) assert.ok(email.html.includes(`${PUBLIC}/status/${tenant}`), `links ${tenant}'s status page`);
     assert.match(email.html, /3 alerts: 3 tenants · salesforce/);
   });

@@ -4,6 +4,7 @@ import { classifyInputSchema, eventSchema } from '../../ingest/index.js';
 import { newSilenceSchema, subscriptionBodySchema } from '../../alerts/index.js';
 import { adoptionQuery } from '../routes/adoption.js';
 import { alertsQuery } from '../routes/alerts.js';
+import { incidentsQuery } from '../routes/incidents.js';
 import { failuresQuery, unknownQuery } from '../routes/failures.js';
 import { healthQuery } from '../routes/health.js';
 import { deliveriesQuery } from '../routes/notifications.js';
@@ -89,6 +90,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/v1/ingest/quarantine', summary: 'Rows the store refused at flush, with its reason (the ingest quarantine)', tag: 'ingest', access: 'admin', query: quarantineQuery, status: 200, response: r.quarantineResponse },
   { method: 'post', path: '/v1/ingest/quarantine/replay', summary: 'Put quarantined rows back through ingest (after a fix)', tag: 'ingest', access: 'admin', body: json(quarantineSelection), status: 200, response: r.replayedResponse },
   { method: 'post', path: '/v1/ingest/quarantine/discard', summary: 'Drop quarantined rows for good', tag: 'ingest', access: 'admin', body: json(quarantineSelection), status: 200, response: r.discardedResponse },
+  { method: 'get', path: '/v1/incidents', summary: 'Partner incidents: one integration failing for several tenants', tag: 'alerts', access: 'admin', query: incidentsQuery, status: 200, response: r.incidentsResponse },
   { method: 'get', path: '/v1/silences', summary: 'Silences', tag: 'alerts', access: 'admin', query: silencesQuery, status: 200, response: r.silencesResponse },
   { method: 'post', path: '/v1/silences', summary: 'Create a silence', tag: 'alerts', access: 'admin', body: json(newSilenceSchema), status: 201, response: r.silenceResponse },
   { method: 'delete', path: '/v1/silences/:id', summary: 'Expire a silence now', tag: 'alerts', access: 'admin', params: silenceIdParam, status: 200, response: r.silenceResponse },

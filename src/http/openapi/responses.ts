@@ -128,6 +128,26 @@ export const adoptionResponse = z
 export const deliveriesResponse = z.object({ deliveries: z.array(z.looseObject({ id: z.string(), channel: z.string(), status: z.string() })) });
 export const testDeliveryResponse = z.looseObject({});
 export const alertsResponse = z.object({ alerts: z.array(z.looseObject({ status: z.string() })) });
+export const incidentResponse = z
+  .object({
+    id: z.string(),
+    rule: z.string(),
+    integration: z.string(),
+    partner: z.string(),
+    status: z.enum(['pending', 'firing', 'resolved']),
+    summary: z.string(),
+    action: z.string(),
+    started_at: z.string().meta({ description: 'Earliest partner failure of the episode' }),
+    detected_at: z.string(),
+    resolved_at: z.string().nullable(),
+    tenants: z.array(z.string()),
+    connections: z.array(z.object({ tenant: z.string(), connection: z.string(), failures: z.number(), code: z.string() })),
+    active_connections: z.number(),
+    records_failed: z.number(),
+    value_at_risk: z.object({ amount: z.number(), currency: z.string() }).nullable(),
+  })
+  .meta({ id: 'Incident' });
+export const incidentsResponse = z.object({ incidents: z.array(incidentResponse) });
 export const silenceResponse = z.looseObject({ id: z.string(), state: z.string() }).meta({ id: 'Silence' });
 export const silencesResponse = z.object({ silences: z.array(silenceResponse) });
 export const subscriptionResponse = z

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { windowMs } from '../query.js';
 import { getOverview } from '../../views/index.js';
 import { parseQuery } from '../validate.js';
+import { openIncidents } from './incidents.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 
 /** The windows the overview offers (its counts, failures chart and failure rates). */
@@ -24,6 +25,7 @@ export function overviewPages(deps: PageDeps): Router {
     );
     const body = {
       overview,
+      incidents: await openIncidents(deps.driver, now),
       window: q.window,
       windowName: WINDOW_NAMES[q.window],
       windows: WINDOWS.map((w) => ({ value: w, name: WINDOW_NAMES[w], current: w === q.window })),

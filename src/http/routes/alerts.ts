@@ -32,6 +32,7 @@ function alertJson(a: Alert & { history: HistoryEntry[] }) {
     fired_at: iso(a.firedAt),
     resolved_at: iso(a.resolvedAt),
     last_notified_at: iso(a.lastNotifiedAt),
+    inhibited_by: a.inhibitedBy ?? null,
     history: a.history,
   };
 }
