@@ -96,11 +96,12 @@ export function timedDriver(driver: Driver, metrics: Metrics): Driver {
   };
   return {
     kind: driver.kind,
+    cluster: driver.cluster,
     query: (q) => time(q.name, 'query', () => driver.query(q)),
     insert: (table, rows) => time(table, 'insert', () => driver.insert(table, rows)),
     insertJson: (table, lines) => time(table, 'insert', () => driver.insertJson(table, lines)),
     // DDL and maintenance statements: one label value, not the statement text.
-    command: (sql) => time('command', 'command', () => driver.command(sql)),
+    command: (sql, params) => time('command', 'command', () => driver.command(sql, params)),
     ping: () => driver.ping(),
     close: () => driver.close(),
   };

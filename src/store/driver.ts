@@ -13,6 +13,8 @@ export interface Query<T> {
 /** The whole surface the rest of syncwatch sees of ClickHouse . */
 export interface Driver {
   readonly kind: 'embedded' | 'remote';
+  /** The cluster's name in cluster mode (CLICKHOUSE_CLUSTER): tables are `<name>_local` replicas behind Distributed `<name>`. */
+  readonly cluster?: string;
   query<T = Record<string, unknown>>(q: Query<T>): Promise<T[]>;
   /** Inserts rows given as objects keyed by column name (JSONEachRow). */
   insert(table: string, rows: readonly object[]): Promise<void>;

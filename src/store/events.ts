@@ -51,7 +51,9 @@ export async function insertEventIds(driver: Driver, rows: readonly { event_id: 
 export async function deleteEventRows(driver: Driver, rows: readonly { tenant: string; event_id: string }[]): Promise<void> {
   for (const tenant of new Set(rows.map((r) => r.tenant))) {
     const ids = rows.filter((r) => r.tenant === tenant).map((r) => r.event_id);
-    await driver.command('DELETE FROM events WHERE tenant = {tenant:String} AND event_id IN {ids:Array(String)}', { tenant, ids });
+    // A Distributed table takes no DELETE: on a cluster the rows go from every shard's local table.
+    const from = driver.cluster ? `events_local ON CLUSTER ${driver.cluster}` : 'events';
+    await driver.command(`DELETE FROM ${from} WHERE tenant = {tenant:String} AND event_id IN {ids:Array(String)}`, { tenant, ids });
   }
 }
 

@@ -30,10 +30,12 @@ const CLUSTER_INSERT_SETTINGS = { ...INSERT_SETTINGS, distributed_foreground_ins
 
 export class RemoteDriver implements Driver {
   readonly kind = 'remote' as const;
+  readonly cluster?: string;
   private readonly client: ClickHouseClient;
   private readonly insertSettings: Record<string, 0 | 1>;
 
   constructor(opts: RemoteOptions) {
+    this.cluster = opts.cluster;
     this.insertSettings = opts.cluster ? CLUSTER_INSERT_SETTINGS : INSERT_SETTINGS;
     this.client = createClient({
       url: opts.url,
