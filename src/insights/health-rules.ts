@@ -7,11 +7,11 @@ import { disabledBy, flowFacts, staleness, type FlowFacts } from './flow-facts.j
 
 /** docs/architecture.md#health statuses (the word list lives in the vocabulary). */
 export type { HealthStatus } from '../vocabulary/index.js';
-import type { HealthStatus } from '../vocabulary/index.js';
+import type { HealthReasonCode, HealthStatus } from '../vocabulary/index.js';
 
 /** Why a status is what it is: a stable machine code and a sentence a person can act on. */
 export interface Reason {
-  code: string;
+  code: HealthReasonCode;
   message: string;
   /** The flow the reason comes from, on a connection's reasons. */
   flow?: string;
@@ -73,7 +73,7 @@ export function judgeFacts(f: FlowFacts, settings: HealthSettings, now: number, 
   if (disabled) return { status: 'disabled', reasons: [disabled], cadence };
 
   const found: { status: HealthStatus; reason: Reason }[] = [];
-  const add = (status: HealthStatus, code: string, message: string, failure?: { category: string; code: string } | null) =>
+  const add = (status: HealthStatus, code: HealthReasonCode, message: string, failure?: { category: string; code: string } | null) =>
     found.push({ status, reason: failure ? { code, message, failure: { category: failure.category, code: failure.code } } : { code, message } });
   const latest = f.latestRun ?? undefined;
   const streak = f.streak;

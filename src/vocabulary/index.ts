@@ -29,3 +29,23 @@ export const statusRank = (s: HealthStatus): number => HEALTH_STATUSES.indexOf(s
 /** How a run ended: `partial` ran to the end with some records failed (docs/runs). */
 export const RUN_OUTCOMES = ['succeeded', 'partial', 'failed', 'running'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/**
+ * Why a health status is what it is: the `code` of a health reason (docs/api/health.md has
+ * the table of when each holds). Pages and advice switch on these; the union keeps them honest.
+ */
+export const HEALTH_REASON_CODES = [
+  'disabled',
+  'uninstalled',
+  'consecutive_failed_runs',
+  'endpoint_failure',
+  'auth_expired',
+  'record_failure_rate_high',
+  'no_recent_success',
+  'late',
+  'record_failure_rate',
+  'data_failures',
+  'latest_run_failed',
+  'no_data',
+] as const;
+export type HealthReasonCode = (typeof HEALTH_REASON_CODES)[number];

@@ -198,7 +198,7 @@ describe('what the status page advises', () => {
   });
 
   test('each failure category driving the status gets its own advice; staleness alone asks to check the connection', () => {
-    const rate = [{ code: 'record_failure_rate_high', message: '' }];
+    const rate = [{ code: 'record_failure_rate_high' as const, message: '' }];
     assert.deepEqual(kinds({ reasons: rate, failures: { infra: 1, endpoint: 2, data: 3 }, failure_codes: { 'endpoint.unavailable': 2 } }), ['data', 'endpoint', 'infra']);
     assert.match(adviceFor(facts({ reasons: [{ code: 'endpoint_failure', message: '' }], failures: { infra: 0, endpoint: 2, data: 0 } }))[0].text, /Nothing to do on your side: the quickbooks API is failing/);
     assert.deepEqual(kinds({ status: 'stale', reasons: [{ code: 'no_recent_success', message: '' }] }), ['stale']);

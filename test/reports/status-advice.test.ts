@@ -70,7 +70,7 @@ describe('advice for every combination of failure categories driving the status'
 
     test(`driving: ${cats.join(' + ')} as single failed runs, with staleness`, () => {
       const reasons = cats.map((c) => ({
-        code: 'latest_run_failed',
+        code: 'latest_run_failed' as const,
         message: '',
         flow: `flow-${c}`,
         failure: c === 'auth' ? { category: 'endpoint', code: 'auth' } : { category: c, code: 'x' },
