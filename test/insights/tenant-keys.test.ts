@@ -26,6 +26,8 @@ function tenantEvents(tenant: string, value: number, code: string) {
     { ...base, type: 'run.started', time: at(30) },
     { ...base, type: 'record.synced', time: at(29), record: { id: 'ORD-1', type: 'order', value, currency: 'USD' } },
     { ...base, type: 'record.failed', time: at(29), record: { id: 'ORD-2', type: 'order' }, error: { category: 'data', code, message: `${tenant} only` } },
+    // No rule knows this one: it is listed by /v1/failures/unknown.
+    { ...base, type: 'record.failed', time: at(29), record: { id: 'ORD-3', type: 'order' }, error: { message: `qzx ${tenant} oddity` } },
     { ...base, type: 'run.succeeded', time: at(28), records_total: 2 },
   ];
 }
@@ -58,6 +60,7 @@ const ROUTES: { url: string; query: Record<string, string> }[] = [
   { url: '/v1/runs/run-1/report', query: {} },
   { url: '/v1/records', query: { record_id: 'ORD-2' } },
   { url: '/v1/failures', query: {} },
+  { url: '/v1/failures/unknown', query: {} },
   { url: '/v1/value', query: {} },
   { url: '/v1/reports/value', query: { from: new Date(NOW - 86_400_000).toISOString(), to: new Date(NOW + 60_000).toISOString() } },
 ];

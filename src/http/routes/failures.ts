@@ -31,7 +31,7 @@ export function failuresRouter(driver: Driver, clock: Clock, guard: RequestHandl
   router.get('/v1/failures/unknown', guard, async (req, res) => {
     const { from, to, window, tenant, integration, limit } = parseQuery(unknownQuery, req.query);
     const range = resolveRange({ from, to, window }, DEFAULT_WINDOW_MS, clock.now());
-    const unknown = await getUnknownFailures(driver, { range, tenant, integration, limit });
+    const unknown = await getUnknownFailures(driver, { range, tenant: readableTenant(res, tenant), integration, limit });
     res.json({ from: range.from.toISOString(), to: range.to.toISOString(), unknown });
   });
   return router;
