@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { Serial } from '../serial.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { NotificationMessage, Target } from '../notify/index.js';
@@ -68,7 +69,7 @@ export class AlertEngine {
   private notifyLog: NotifyLog = new Map();
   private inbox: InboxReader | null = null;
   private readonly lease: AlertLease;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private starting: Promise<void> | null = null;
 
   constructor(private readonly deps: AlertEngineDeps) {
@@ -141,9 +142,7 @@ export class AlertEngine {
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => {});
-    return run;
+    return this.serial.run(fn);
   }
 
   private async ensureLeader(now: number): Promise<boolean> {

@@ -68,6 +68,8 @@ export class Batcher {
   /** When the rows being written now were first accepted. */
   private writingSince: number | null = null;
   private closed = false;
+  /** Writes of this process take turns (shared with its staging drain when given). */
+  private readonly lock: WriteLock;
 
   constructor(
     private readonly driver: Driver,
@@ -75,6 +77,7 @@ export class Batcher {
     private readonly log: Logger,
   ) {
     this.spool = new Spool(opts.spoolDir);
+    this.lock = opts.lock ?? new WriteLock();
     // The timer respects the back-off after a failed write; an explicit flush() does not.
     this.timer = setInterval(() => {
       if (Date.now() >= this.retryAt) void this.flush().catch(() => {});
@@ -188,8 +191,7 @@ export class Batcher {
   private async write(batch: Batch): Promise<void> {
     if (this.opts.stage) return stageBatch(this.driver, batch);
     const suspect = this.failures >= SUSPECT_AFTER_FAILURES && (await this.driver.ping().catch(() => false));
-    const lock = this.opts.lock ?? new WriteLock();
-    await lock.run(() => writeBatch(this.driver, batch, this.log, this.stats, (this.opts.clock ?? systemClock).now(), suspect));
+    await this.lock.run(() => writeBatch(this.driver, batch, this.log, this.stats, (this.opts.clock ?? systemClock).now(), suspect));
   }
 
   /** Stops taking rows and writes everything accepted (SIGTERM drain). */

@@ -6,6 +6,7 @@ import { writeBatch, type WriteCounts } from './flush.js';
 import type { Batch, SpooledRow } from './spool.js';
 import type { Clock } from '../clock.js';
 import type { Leadership } from '../leadership.js';
+import { Serial } from '../serial.js';
 
 /**
  * Exact de-duplication with several API processes (docs/decisions.md): `api` processes
@@ -20,14 +21,7 @@ import type { Leadership } from '../leadership.js';
  * One store writer per process: the batcher's own writes (role `all`) and the drain of
  * staged batches take turns, so neither looks up event_ids while the other inserts.
  */
-export class WriteLock {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
+export { Serial as WriteLock };
 
 /** A batch's id: a hash of its rows, so the same rows re-staged (a crash, a retry, another process) are the same batch. */
 export function batchId(batch: Batch): string {
@@ -107,7 +101,7 @@ export class StagingDrain {
     private readonly driver: Driver,
     private readonly log: Logger,
     private readonly counts: WriteCounts,
-    private readonly lock: WriteLock,
+    private readonly lock: Serial,
     private readonly opts: { intervalMs: number; leadership: Leadership; clock: Clock; batchesPerDrain?: number },
   ) {}
 

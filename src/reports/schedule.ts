@@ -1,5 +1,6 @@
 import type { ScheduledTask } from 'node-cron';
 import { scheduleJob } from '../cron.js';
+import { Serial } from '../serial.js';
 import type { Leadership } from '../leadership.js';
 import { getSubscriptions, type Subscription } from '../alerts/index.js';
 import type { Clock } from '../clock.js';
@@ -63,7 +64,7 @@ const worthSending = (m: ValueReportModel) => !m.empty || activity(m.totals, 'pr
  */
 export class ReportScheduler {
   private task: ScheduledTask | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
 
   constructor(private readonly deps: ReportSchedulerDeps) {}
 
@@ -77,14 +78,12 @@ export class ReportScheduler {
   async stop(): Promise<void> {
     if (this.task) await this.task.destroy();
     this.task = null;
-    await this.queue.catch(() => {});
+    await this.serial.run(async () => {});
   }
 
   /** Sends every report due at `now` and not yet handled; runs one at a time. */
   runDue(now: number = this.deps.clock.now()): Promise<HandledReport[]> {
-    const run = this.queue.then(() => this.handleDue(now));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.serial.run(() => this.handleDue(now));
   }
 
   private async handleDue(now: number): Promise<HandledReport[]> {
