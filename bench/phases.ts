@@ -166,6 +166,25 @@ export function toRowBuffers(bodies: { body: Buffer }[], rules: ClassificationRu
   return out;
 }
 
+/** A fresh chdb data directory with syncwatch's migrations (so the same tables and views exist), opened as a session. */
+async function freshEngine(prefix: string): Promise<{ session: Session; dataDir: string; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  const driver = new EmbeddedDriver(dataDir);
+  await migrate(driver);
+  await driver.close();
+  await drainPending();
+  const session = new Session(dataDir);
+  return {
+    session,
+    dataDir,
+    async close() {
+      session.close();
+      await drainPending();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * Phase B: the same rows straight into the engine — a fresh chdb data directory with
  * the same migrations (so the same materialised views fire), then one raw JSONEachRow
@@ -173,12 +192,7 @@ export function toRowBuffers(bodies: { body: Buffer }[], rules: ClassificationRu
  */
 export async function runRawEngine(buffers: { buffer: Buffer; rows: number }[]): Promise<RawEngine> {
   const total = buffers.reduce((n, b) => n + b.rows, 0);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-b-'));
-  const driver = new EmbeddedDriver(dataDir);
-  await migrate(driver);
-  await driver.close();
-  await drainPending();
-  const session = new Session(dataDir);
+  const { session, close } = await freshEngine('syncwatch-bench-b-');
   const progress = bar('B raw engine ', total);
   try {
     let done = 0;
@@ -194,9 +208,7 @@ export async function runRawEngine(buffers: { buffer: Buffer; rows: number }[]):
     return { rows: total, seconds, inserts: buffers.length };
   } finally {
     progress.stop();
-    session.close();
-    await drainPending();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 
@@ -209,12 +221,7 @@ export async function runRawEngine(buffers: { buffer: Buffer; rows: number }[]):
  */
 export async function runEngineCeiling(buffers: { buffer: Buffer; rows: number }[]): Promise<RawEngine> {
   const total = buffers.reduce((n, b) => n + b.rows, 0);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-c-'));
-  const driver = new EmbeddedDriver(dataDir);
-  await migrate(driver);
-  await driver.close();
-  await drainPending();
-  const session = new Session(dataDir);
+  const { session, dataDir, close } = await freshEngine('syncwatch-bench-c-');
   const progress = bar('C engine ceiling', total);
   try {
     await session.queryAsync('CREATE TABLE bare_events AS events');
@@ -240,8 +247,6 @@ export async function runEngineCeiling(buffers: { buffer: Buffer; rows: number }
     return { rows: total, seconds, inserts: files.length };
   } finally {
     progress.stop();
-    session.close();
-    await drainPending();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
