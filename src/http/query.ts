@@ -29,8 +29,10 @@ export const scopeParams = {
 /**
  * The one query schema of the insight endpoints (health, runs, failures, unknown failures, value,
  * adoption): a time range and a scope. Each route picks or extends it rather than spelling its own.
+ * Strict: a parameter the endpoint does not take is a 400 naming it, not silently ignored — a
+ * figure answered for a different period or scope than the caller asked for is a wrong figure.
  */
-export const insightQuery = z.object({ ...rangeParams, ...scopeParams });
+export const insightQuery = z.strictObject({ ...rangeParams, ...scopeParams });
 
 /** Parses `15m` / `24h` / `7d` to milliseconds. */
 export function windowMs(window: string): number {

@@ -236,6 +236,20 @@ describe('GET /v1/value', () => {
     assert.equal(Date.parse(res.body.to) - Date.parse(res.body.from), 30 * DAY);
   });
 
+  test('period names a calendar month: the figures of the month, exactly those of its from/to', async () => {
+    const month = dayOf(5).slice(0, 7);
+    const [y, m] = month.split('-').map(Number);
+    const from = new Date(Date.UTC(y, m - 1, 1)).toISOString();
+    const to = new Date(Date.UTC(y, m, 1)).toISOString();
+    const byPeriod = await value({ tenant: 'acme', period: month });
+    assert.equal(byPeriod.status, 200);
+    assert.equal(byPeriod.body.from, from);
+    assert.equal(byPeriod.body.to, to);
+    const byRange = await value({ tenant: 'acme', from, to });
+    assert.deepEqual(byPeriod.body, byRange.body);
+    assert.ok(byPeriod.body.records_moved > 0, 'the month holds the test period');
+  });
+
   test('bad parameters are a 400 that names the parameter', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ group_by: 'week' }, /^group_by:/],
@@ -243,6 +257,11 @@ describe('GET /v1/value', () => {
       [{ to: 'soon' }, /^to:/],
       [{ from: at(5), window: '1d' }, /^window:/],
       [{ integration: '' }, /^integration:/],
+      [{ period: 'last-month' }, /^period: must be a month/],
+      [{ period: dayOf(5).slice(0, 7), from: at(5) }, /^period: give either/],
+      [{ period: dayOf(5).slice(0, 7), window: '7d' }, /^period: give either/],
+      // An unknown parameter is refused, not ignored: ignoring it would answer for another period.
+      [{ periode: '2026-10' }, /^periode: unknown parameter; this endpoint takes from, to, window, tenant, integration, flow, group_by, period$/],
     ];
     for (const [query, message] of cases) {
       const res = await value(query);
