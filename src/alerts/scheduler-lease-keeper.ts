@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Driver } from '../store/index.js';
-import { Lease, newHolderId, type AlertLease, type LeaseOptions } from './scheduler-lease.js';
+import { Lease, LeaseBase, type AlertLease, type LeaseOptions, type LeaseRow } from './scheduler-lease.js';
 
 const keeperRow = z
   .object({ holder: z.string(), expires_at: z.coerce.number(), version: z.coerce.number() })
@@ -24,25 +24,8 @@ const STRICT = 'SETTINGS keeper_map_strict_mode = 1';
  * once. What remains is the paused holder (GC, a stalled host) that acts once more after
  * ttl + delay: a duplicate notification with the same id, never a lost one.
  */
-export class KeeperLease implements AlertLease {
-  readonly holder: string;
-  private readonly name: string;
-  private held = false;
-  private expiresAt = 0;
-
-  constructor(
-    private readonly driver: Driver,
-    private readonly opts: LeaseOptions,
-  ) {
-    this.name = opts.name ?? 'alerts';
-    this.holder = opts.holder ?? newHolderId();
-  }
-
-  get isHeld(): boolean {
-    return this.held;
-  }
-
-  private async current(): Promise<z.output<typeof keeperRow> | null> {
+export class KeeperLease extends LeaseBase {
+  protected async current(): Promise<LeaseRow | null> {
     const rows = await this.driver.query({
       name: 'alerts.lease_keeper',
       sql: 'SELECT holder, expires_at, version FROM alert_lease_keeper WHERE name = {name:String}',
@@ -52,11 +35,11 @@ export class KeeperLease implements AlertLease {
     return rows[0] ?? null;
   }
 
-  /** Writes (holder, expiry) over the row read at `version` (or a new row); false when another write won. */
-  private async compareAndSet(read: { version: number } | null, holder: string, expiresAt: number): Promise<boolean> {
-    const params = { name: this.name, holder, expires: expiresAt, version: read?.version ?? 0 };
+  /** Writes (holder, expiry) over the row read at `cur.version` (or a new row); false when another write won. */
+  protected async claim(cur: LeaseRow | null, expiresAt: number): Promise<boolean> {
+    const params = { name: this.name, holder: this.holder, expires: expiresAt, version: cur?.version ?? 0 };
     try {
-      if (read === null) {
+      if (cur === null) {
         await this.driver.command(`INSERT INTO alert_lease_keeper ${STRICT} VALUES ({name:String}, {holder:String}, {expires:UInt64}, 1)`, params);
       } else {
         await this.driver.command(
@@ -71,24 +54,7 @@ export class KeeperLease implements AlertLease {
       return false;
     }
     const after = await this.current();
-    return after !== null && after.holder === holder && after.version === (read?.version ?? 0) + 1;
-  }
-
-  async acquire(now: number): Promise<boolean> {
-    if (this.held && now < this.expiresAt - this.opts.ttlMs / 2) return true;
-    const cur = await this.current();
-    const mine = cur?.holder === this.holder;
-    if (cur && !mine && now < cur.expiresAt + this.opts.takeoverDelayMs) return (this.held = false);
-    const won = await this.compareAndSet(cur, this.holder, now + this.opts.ttlMs);
-    if (won) this.expiresAt = now + this.opts.ttlMs;
-    return (this.held = won);
-  }
-
-  async release(now: number): Promise<void> {
-    if (!this.held) return;
-    this.held = false;
-    const cur = await this.current();
-    if (cur?.holder === this.holder) await this.compareAndSet(cur, this.holder, now - this.opts.takeoverDelayMs - 1);
+    return after !== null && after.holder === this.holder && after.version === (cur?.version ?? 0) + 1;
   }
 }
 

@@ -34,6 +34,64 @@ export interface AlertLease {
 /** A holder id unique to this process: host, pid and a random part. */
 export const newHolderId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
+/** A lease row as both forms read it. */
+export interface LeaseRow {
+  holder: string;
+  expiresAt: number;
+  version: number;
+}
+
+/**
+ * What both lease forms share: renew only past half the lease's life, never race a live
+ * holder (a claim needs the lease ours or expired for longer than `takeoverDelayMs`), give
+ * the lease up on a graceful stop by writing it already expired. A form supplies how a row
+ * is read and how a claim is written and confirmed.
+ */
+export abstract class LeaseBase implements AlertLease {
+  readonly holder: string;
+  protected readonly name: string;
+  private held = false;
+  private expiresAt = 0;
+
+  constructor(
+    protected readonly driver: Driver,
+    protected readonly opts: LeaseOptions,
+  ) {
+    this.name = opts.name ?? 'alerts';
+    this.holder = opts.holder ?? newHolderId();
+  }
+
+  /** Whether this process held the lease at its last check. */
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** The lease's current row, or null when it was never taken. */
+  protected abstract current(): Promise<LeaseRow | null>;
+
+  /** Writes this holder's claim over `cur`, lasting until `expiresAt`; resolves whether this holder has the lease after it. */
+  protected abstract claim(cur: LeaseRow | null, expiresAt: number, now: number, mine: boolean): Promise<boolean>;
+
+  /** Takes or renews the lease at `now`; resolves whether this process holds it. Renews only past half its life. */
+  async acquire(now: number): Promise<boolean> {
+    if (this.held && now < this.expiresAt - this.opts.ttlMs / 2) return true;
+    const cur = await this.current();
+    const mine = cur?.holder === this.holder;
+    if (cur && !mine && now < cur.expiresAt + this.opts.takeoverDelayMs) return (this.held = false);
+    const won = await this.claim(cur, now + this.opts.ttlMs, now, mine);
+    if (won) this.expiresAt = now + this.opts.ttlMs;
+    return (this.held = won);
+  }
+
+  /** Gives the lease up (graceful stop): this holder has stopped for sure, so another worker may take over at once. */
+  async release(now: number): Promise<void> {
+    if (!this.held) return;
+    this.held = false;
+    const cur = await this.current();
+    if (cur?.holder === this.holder) await this.claim(cur, now - this.opts.takeoverDelayMs - 1, now, true);
+  }
+}
+
 const leaseRow = z
   .object({ current_holder: z.string(), current_expiry: z.coerce.number(), top_version: z.coerce.number() })
   .transform((r) => ({ holder: r.current_holder, expiresAt: r.current_expiry, version: r.top_version }));
@@ -52,26 +110,8 @@ const leaseRow = z
  * asynchronous replication a read may miss a claim. Both can cause a duplicate
  * notification (receivers de-duplicate on webhook-id), never a lost one.
  */
-export class Lease implements AlertLease {
-  readonly holder: string;
-  private readonly name: string;
-  private held = false;
-  private expiresAt = 0;
-
-  constructor(
-    private readonly driver: Driver,
-    private readonly opts: LeaseOptions,
-  ) {
-    this.name = opts.name ?? 'alerts';
-    this.holder = opts.holder ?? newHolderId();
-  }
-
-  /** Whether this process held the lease at its last check. */
-  get isHeld(): boolean {
-    return this.held;
-  }
-
-  private async current(): Promise<z.output<typeof leaseRow> | null> {
+export class Lease extends LeaseBase {
+  protected async current(): Promise<LeaseRow | null> {
     const rows = await this.driver.query({
       name: 'alerts.lease',
       sql: `SELECT argMax(holder, version) AS current_holder, toUnixTimestamp64Milli(argMax(expires_at, version)) AS current_expiry,
@@ -83,30 +123,13 @@ export class Lease implements AlertLease {
     return rows[0] ?? null;
   }
 
-  private async write(expiresAt: number, version: number): Promise<void> {
-    await this.driver.insert('alert_lease', [{ name: this.name, holder: this.holder, expires_at: toChTime(expiresAt), version }]);
-  }
-
-  /** Takes or renews the lease at `now`; resolves whether this process holds it. Renews only past half its life. */
-  async acquire(now: number): Promise<boolean> {
-    if (this.held && now < this.expiresAt - this.opts.ttlMs / 2) return true;
-    const cur = await this.current();
-    const mine = cur?.holder === this.holder;
-    if (cur && !mine && now < cur.expiresAt + this.opts.takeoverDelayMs) return (this.held = false);
+  /** Writes a higher version, waits `settleMs` when taking over, and reads back who won. */
+  protected async claim(cur: LeaseRow | null, expiresAt: number, now: number, mine: boolean): Promise<boolean> {
     // A random low part keeps two claims written in the same millisecond from tying.
     const version = Math.max((cur?.version ?? 0) + 1, now * 1000 + Math.floor(Math.random() * 1000));
-    await this.write(now + this.opts.ttlMs, version);
+    await this.driver.insert('alert_lease', [{ name: this.name, holder: this.holder, expires_at: toChTime(expiresAt), version }]);
     if (!mine && (this.opts.settleMs ?? 2_000) > 0) await sleep(this.opts.settleMs ?? 2_000);
     const after = await this.current();
-    this.expiresAt = now + this.opts.ttlMs;
-    return (this.held = after?.holder === this.holder);
-  }
-
-  /** Gives the lease up (graceful stop): this holder has stopped for sure, so another worker may take over at once. */
-  async release(now: number): Promise<void> {
-    if (!this.held) return;
-    this.held = false;
-    const cur = await this.current();
-    if (cur?.holder === this.holder) await this.write(now - this.opts.takeoverDelayMs - 1, cur.version + 1);
+    return after?.holder === this.holder;
   }
 }
