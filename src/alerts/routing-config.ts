@@ -21,6 +21,21 @@ export const OPS_RECEIVER = 'ops';
 
 const oneOrMany = z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
+/**
+ * How much a firing group must grow, from the figures of its last message, before an
+ * update is sent (at most once per group_interval): `100%` (the default) when it doubles,
+ * `50%`, or `never`. A group's size is its records failed and its partner incidents' tenants.
+ */
+const growth = z.union([
+  z.literal('never').transform(() => null),
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*%\s*$/, 'update_growth: a percentage like "100%" (sent when the group doubles), a positive ratio like 0.5, or "never"')
+    .transform((v) => Number(v.replace('%', '')) / 100)
+    .refine((n) => n > 0, 'update_growth: must be more than 0%'),
+]);
+
 const routeSchema = z.strictObject({
   match: z.partialRecord(z.enum(ROUTE_LABELS), oneOrMany).default({}),
   receivers: z.array(z.string().min(1)).min(1),
@@ -28,6 +43,7 @@ const routeSchema = z.strictObject({
   group_wait: duration.optional(),
   group_interval: duration.optional(),
   repeat_interval: duration.optional(),
+  update_growth: growth.optional(),
   /** Keep matching later routes after this one (Alertmanager's `continue`). */
   continue: z.boolean().default(false),
 });
@@ -66,6 +82,8 @@ export interface Route {
   groupWaitMs: number;
   groupIntervalMs: number;
   repeatIntervalMs: number;
+  /** Growth (1 = doubled) of a firing group's size since its last message that warrants an update; null: never. */
+  updateGrowth: number | null;
   continue: boolean;
 }
 
@@ -89,8 +107,8 @@ const HOUR = 60 * MINUTE;
  * (group_wait 0: an expiring token must reach them within seconds), grouped per rule.
  */
 export const DEFAULT_ROUTES: Route[] = [
-  { match: { audience: ['operator'] }, receivers: [OPS_RECEIVER], groupBy: ['rule', 'integration', 'code'], groupWaitMs: 30_000, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 4 * HOUR, continue: true },
-  { match: { audience: ['tenant'] }, receivers: [TENANT_RECEIVER], groupBy: ['tenant', 'rule'], groupWaitMs: 0, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 24 * HOUR, continue: true },
+  { match: { audience: ['operator'] }, receivers: [OPS_RECEIVER], groupBy: ['rule', 'integration', 'code'], groupWaitMs: 30_000, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 4 * HOUR, updateGrowth: 1, continue: true },
+  { match: { audience: ['tenant'] }, receivers: [TENANT_RECEIVER], groupBy: ['tenant', 'rule'], groupWaitMs: 0, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 24 * HOUR, updateGrowth: 1, continue: true },
 ];
 
 function toCron(value: string): string | null {
@@ -141,6 +159,7 @@ export function loadAlertsSettings(config: Pick<Config, 'file' | 'smtp' | 'datad
       groupWaitMs: r.group_wait ?? base.groupWaitMs,
       groupIntervalMs: r.group_interval ?? base.groupIntervalMs,
       repeatIntervalMs: r.repeat_interval ?? base.repeatIntervalMs,
+      updateGrowth: r.update_growth === undefined ? base.updateGrowth : r.update_growth,
       continue: r.continue,
     };
   });
