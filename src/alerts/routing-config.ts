@@ -4,6 +4,7 @@ import { ConfigError, type Config } from '../config.js';
 import { targetSchema, webhookSecretSchema, webhookUrlSchema, type Target } from '../notify/index.js';
 import { quietHoursSchema } from './subscriptions.js';
 import { duration } from './rules-schema.js';
+import { inhibitRuleSchema, toInhibitRule, type InhibitRule } from './inhibit-rules.js';
 
 // The `alerts` section of the YAML config file (SYNCWATCH_CONFIG): schedules, the lease,
 // the digest, receivers and routes. Validated at start; an error names its path.
@@ -72,6 +73,8 @@ const alertsSchema = z.strictObject({
     .default({ at: '08:00', timezone: 'UTC' }),
   receivers: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), receiverSchema).default({}),
   routes: z.array(routeSchema).optional(),
+  /** Alertmanager-style inhibition, added to the rules' own `inhibits:` (alerts/inhibit-rules.ts). */
+  inhibit_rules: z.array(inhibitRuleSchema).default([]),
 });
 
 /** One route: which alerts (by labels) go to which receivers, grouped and timed how. */
@@ -96,6 +99,8 @@ export interface AlertsSettings {
   /** Operator receivers by name, with their targets (the tenant receiver is resolved per tenant). */
   receivers: Map<string, Target[]>;
   routes: Route[];
+  /** alerts.inhibit_rules: while a source fires, matching targets with equal labels notify nobody. */
+  inhibitRules: InhibitRule[];
 }
 
 const MINUTE = 60_000;
@@ -171,5 +176,6 @@ export function loadAlertsSettings(config: Pick<Config, 'file' | 'smtp' | 'datad
     digest: a.digest,
     receivers,
     routes: routes ?? DEFAULT_ROUTES,
+    inhibitRules: a.inhibit_rules.map(toInhibitRule),
   };
 }
