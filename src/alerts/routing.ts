@@ -3,6 +3,7 @@ import { messageId, targetKey, type Target } from '../notify/index.js';
 import type { Alert } from './model.js';
 import { TENANT_RECEIVER, type Route } from './routing-config.js';
 import { planDigests } from './routing-digest.js';
+import { planOpsSummary } from './routing-ops-summary.js';
 import { goesToDigest, matchRoutes, wants, type Delivery, type NotifyEntry, type NotifyLog, type Planning, type RoutingInput } from './routing-model.js';
 import { inQuietHours } from './routing-time.js';
 import { findSilence } from './silences.js';
@@ -101,6 +102,7 @@ export function planNotifications(input: RoutingInput): Plan {
   }
   for (const g of groups.values()) planGroup(g, input, plan);
   planDigests(live, input, plan);
+  planOpsSummary(live, input, plan);
   return { deliveries: plan.deliveries, logUpdates: [...plan.updates.values()] };
 }
 

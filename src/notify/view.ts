@@ -113,6 +113,10 @@ export function subjectOf(message: NotificationMessage): string {
       subject = '[syncwatch] Test notification';
       break;
     case 'alert.digest':
+      if (message.audience === 'operator' && typeof message.data?.title === 'string') {
+        subject = `[syncwatch] ${message.data.title}`;
+        break;
+      }
       subject = `[syncwatch] ${message.tenant ?? (scopeOf(message) || 'syncwatch')}: digest of ${message.alerts.length} alert${message.alerts.length === 1 ? '' : 's'}`;
       break;
     case 'alert.resolved':
