@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
+import { startReceiver } from '../notify/support.js';
 import { MIN, SECRET, datadogEvents, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
 
 // Issue 12, row 4, with the shipped rules and default routes: 3 records of every run fail
@@ -56,11 +57,27 @@ describe('3 records per run fail validation for 45 minutes, then the tenant fixe
   let rx: Receivers;
   let s: Scenario;
   const ticks: number[] = [];
+  /** A loopback stand-in for Slack's Web API: answers as Slack documents, HTTP 200 with `ok`, the posted message's ts. */
+  let slack: Awaited<ReturnType<typeof startReceiver>>;
+  const SLACK_TS = '1796387700.000100';
 
   before(async () => {
     rx = await startReceivers(['globex']);
+    slack = await startReceiver((req) => {
+      if (req.headers.authorization !== 'Bearer xoxb-globex-test-token') return { status: 200, body: '{"ok":false,"error":"invalid_auth"}' };
+      if (req.path === '/api/chat.postMessage') return { status: 200, body: JSON.stringify({ ok: true, channel: 'C0GLOBEX1', ts: SLACK_TS, message: { text: req.json.text } }) };
+      if (req.path === '/api/chat.update') {
+        const known = req.json.channel === 'C0GLOBEX1' && req.json.ts === SLACK_TS;
+        return { status: 200, body: JSON.stringify(known ? { ok: true, channel: 'C0GLOBEX1', ts: SLACK_TS, text: req.json.text } : { ok: false, error: 'message_not_found' }) };
+      }
+      return { status: 404, body: '{"ok":false,"error":"unknown_method"}' };
+    });
     s = await startScenario(rx, new ManualClock(base - 60 * MIN));
-    await s.subscribe('globex', { emails: ['it@globex.example'], webhooks: [{ url: `${rx.tenant.get('globex')!.url}/hook`, secret: SECRET }] });
+    await s.subscribe('globex', {
+      emails: ['it@globex.example'],
+      webhooks: [{ url: `${rx.tenant.get('globex')!.url}/hook`, secret: SECRET }],
+      targets: [{ channel: 'slack-app', token: 'xoxb-globex-test-token', slack_channel: 'C0GLOBEX1', api_url: `${slack.url}/api` }],
+    });
     const history: Record<string, unknown>[] = [];
     for (let at = base - 60 * MIN; at < base; at += 5 * MIN) history.push({ type: 'run.succeeded', time: at, ...flow, run: `before-${at}` });
     await s.post(history);
@@ -80,6 +97,7 @@ describe('3 records per run fail validation for 45 minutes, then the tenant fixe
   after(async () => {
     await s.stop();
     await rx.close();
+    await slack.close();
   });
 
   /** The messages the policy owes, recomputed: first at the first failure, an update when the group doubled and group_interval passed, the resolve 10 minutes after the fix. */
@@ -156,6 +174,25 @@ describe('3 records per run fail validation for 45 minutes, then the tenant fixe
         assert.match(m.text ?? '', /\(55 minutes\)\. Records affected: 90; recovered \(synced since\): 60\./);
       }
     });
+  });
+
+  test('Slack (bot token): one message, posted once and then edited in place for every update and the resolve', () => {
+    const want = expected();
+    const hooks = webhooks(rx.tenant.get('globex')!);
+    assert.deepEqual(
+      slack.requests.map((r) => r.path),
+      ['/api/chat.postMessage', ...want.slice(1).map(() => '/api/chat.update')],
+    );
+    assert.equal(slack.requests[0].json.channel, 'C0GLOBEX1');
+    for (const r of slack.requests.slice(1)) assert.deepEqual([r.json.channel, r.json.ts], ['C0GLOBEX1', SLACK_TS], 'edits the first message, by the channel id and ts Slack answered');
+    // Each edit carries what the matching webhook message says, current figures included.
+    slack.requests.forEach((r, i) => {
+      assert.equal(r.json.text, hooks[i].json.summary);
+      const body = JSON.stringify(r.json.blocks);
+      assert.ok(body.includes(`Records failed: ${hooks[i].json.alert.records_affected}`), `figures of message ${i}`);
+    });
+    assert.match(slack.requests.at(-1)!.json.text, /^Resolved: /);
+    assert.ok(JSON.stringify(slack.requests.at(-1)!.json.blocks).includes('Lasted 55 minutes.'));
   });
 
   test('operators: nothing — data failures are the tenant\'s to fix', () => {
