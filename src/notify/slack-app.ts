@@ -31,11 +31,10 @@ const answerSchema = z.object({ ok: z.boolean(), error: z.string().optional(), c
 /** Slack's `error` codes worth another attempt; every other one (invalid_auth, channel_not_found…) will not get better. */
 const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
-/** The posted message of one group at one target, while the group lasts. */
+/** The posted message of one group at one target, while the group lasts (forgotten once it is resolved). */
 interface Posted {
   channel: string;
   ts: string;
-  resolved: boolean;
 }
 
 /** One Web API call: HTTP errors as for any JSON POST, then Slack's own `ok`. The token never appears in an error. */
@@ -70,18 +69,19 @@ function createSlackAppChannel(deps: { allow: readonly string[]; lookup?: PostOp
     const content = slackPayload(chatView(message, deps.links));
     const key = keyOf(target, message);
     const open = posted.get(key);
-    const editable = message.groupKey !== '' && open && !(open.resolved && message.type === 'alert.firing');
-    if (editable) {
+    const done = (result: DeliveryResult, next: Posted | undefined) => {
+      // A resolved group's message is final: the next episode posts a new one.
+      if (result.ok && next && message.type !== 'alert.resolved') posted.set(key, next);
+      else if (result.ok) posted.delete(key);
+      return result;
+    };
+    if (open) {
       const edited = await call(target, 'chat.update', { channel: open.channel, ts: open.ts, ...content }, opts);
       // The message was deleted meanwhile: post a new one instead.
-      if (edited.error !== 'message_not_found' && edited.error !== 'cant_update_message') {
-        if (edited.result.ok) posted.set(key, { ...open, resolved: message.type === 'alert.resolved' });
-        return edited.result;
-      }
+      if (edited.error !== 'message_not_found' && edited.error !== 'cant_update_message') return done(edited.result, open);
     }
     const sent = await call(target, 'chat.postMessage', { channel: target.slack_channel, ...content }, opts);
-    if (sent.result.ok && sent.ts && sent.channel && message.groupKey !== '') posted.set(key, { channel: sent.channel, ts: sent.ts, resolved: message.type === 'alert.resolved' });
-    return sent.result;
+    return done(sent.result, sent.ts && sent.channel && message.groupKey !== '' ? { channel: sent.channel, ts: sent.ts } : undefined);
   };
 }
 
