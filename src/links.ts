@@ -91,6 +91,11 @@ export class Links {
     return this.page(tenant, `/status/${encodeURIComponent(tenant)}`, opts.signed);
   }
 
+  /** The tenant's records that still fail: the full list an alert names the first few of. */
+  failingRecords(tenant: string, opts: { signed?: boolean } = {}): string {
+    return `${this.statusPage(tenant, opts)}#failing`;
+  }
+
   /** The HTML run/import report of one run. */
   runReport(tenant: string, run: string, opts: { signed?: boolean } = {}): string {
     return this.page(tenant, `/status/${encodeURIComponent(tenant)}/runs/${encodeURIComponent(run)}`, opts.signed);

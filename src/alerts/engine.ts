@@ -176,7 +176,7 @@ export class AlertEngine {
   private async route(changes: readonly StatusChange[], now: number): Promise<number> {
     const [subscriptions, silences] = await Promise.all([getSubscriptions(this.deps.driver), listSilences(this.deps.driver, now)]);
     // Causes before symptoms: what an incident or an expired authorisation explains notifies nobody.
-    await saveAlerts(this.deps.driver, applyInhibition(this.alerts, this.deps.rules()), now);
+    await saveAlerts(this.deps.driver, applyInhibition(this.alerts, this.deps.rules(), this.deps.settings.inhibitRules), now);
     const plan = planNotifications({ alerts: this.alerts.values(), now, settings: this.deps.settings, subscriptions, silences, log: this.notifyLog });
     for (const d of plan.deliveries) await this.deps.outbox.enqueue(d.message, d.targets);
     await saveNotifyLog(this.deps.driver, plan.logUpdates, now);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AlertLabels, Observation } from './model.js';
+import type { AlertFigures, AlertLabels, Observation } from './model.js';
 import type { AlertRule, GroupDimension } from './rules-model.js';
 import { renderText, whereOf } from './rules-text.js';
 
@@ -40,6 +40,8 @@ export interface Judgement {
   records?: { id: string; message: string }[];
   valueAtRisk?: { amount: number; currency: string } | null;
   discriminator?: string;
+  /** Running figures of a group with failures (alerts/evaluate-settle.ts). */
+  figures?: AlertFigures;
 }
 
 /** Builds the Observation of one judged group: labels, fingerprint, rendered texts. */
@@ -65,6 +67,7 @@ export function toObservation(rule: AlertRule, j: Judgement): Observation {
     valueAtRisk: j.valueAtRisk ?? null,
     ...(j.value !== undefined ? { value: j.value } : {}),
     ...(j.threshold !== undefined ? { threshold: j.threshold } : {}),
+    ...(j.figures ? { figures: j.figures } : {}),
     ...(rule.kind === 'event' && rule.oneShot ? { oneShot: true } : {}),
   };
 }

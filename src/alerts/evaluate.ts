@@ -2,6 +2,7 @@ import type { Driver } from '../store/index.js';
 import { EvaluationContext, type EvaluateOptions } from './evaluate-context.js';
 import { addThresholdDetails } from './evaluate-details.js';
 import { judgeConsecutive, judgeStale, judgeThreshold, judgeVolumeDrop } from './evaluate-kinds.js';
+import { settleCleanRuns } from './evaluate-settle.js';
 import { toObservation, type Judgement } from './evaluate-observation.js';
 import type { Observation } from './model.js';
 import type { AlertRule, WindowRule } from './rules-model.js';
@@ -15,6 +16,7 @@ async function judge(rule: WindowRule, ctx: EvaluationContext): Promise<Judgemen
   switch (rule.kind) {
     case 'threshold': {
       const judged = await judgeThreshold(rule, ctx);
+      await settleCleanRuns(rule, judged, ctx);
       await addThresholdDetails(rule, judged, ctx);
       return judged;
     }

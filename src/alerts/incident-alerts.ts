@@ -1,5 +1,7 @@
 import { detectPartnerOutages, outageVars, tenantNotice, type PartnerOutage } from '../incidents/index.js';
 import { formatDuration, formatTime } from '../format/index.js';
+import { HEALTH_DEFAULTS } from '../config.js';
+import { getFlowFacts } from '../insights/index.js';
 import type { Driver } from '../store/index.js';
 import { alertFingerprint } from './evaluate-observation.js';
 import type { Alert, Observation } from './model.js';
@@ -20,9 +22,12 @@ export const incidentFingerprint = (rule: string, integration: string) => alertF
 /** Observations of every enabled partner_incident rule as of `now` (only outages: the engine treats the rest as clear). */
 export async function observeIncidents(driver: Driver, rules: readonly AlertRule[], alerts: ReadonlyMap<string, Alert>, now: number): Promise<Observation[]> {
   const out: Observation[] = [];
-  for (const rule of rules) {
-    if (!rule.enabled || !isIncidentRule(rule)) continue;
-    const outages = await detectPartnerOutages(driver, rule, now);
+  const incidentRules = rules.filter((r): r is PartnerIncidentRule => r.enabled && isIncidentRule(r));
+  if (incidentRules.length === 0) return out;
+  // The per-flow state (one row per flow), as window rules read it: detection scans events only when it points at an outage.
+  const flows = (await getFlowFacts(driver, HEALTH_DEFAULTS, { now })).flows.map((f) => ({ ...f, lastRunAt: f.state.lastRunAt, lastRecord: f.state.lastRecord, recentRuns: f.state.recentRuns.filter((r) => r.endedAt <= now) }));
+  for (const rule of incidentRules) {
+    const outages = await detectPartnerOutages(driver, rule, now, flows);
     for (const o of outages) out.push(...incidentObservations(rule, o, alerts.get(incidentFingerprint(rule.name, o.integration))));
   }
   return out;

@@ -1,4 +1,5 @@
 import type { Alert } from './model.js';
+import { inhibitsByRule, type InhibitRule } from './inhibit-rules.js';
 import type { AlertRule } from './rules-model.js';
 
 // Inhibition (docs/alerts.md#inhibition): a cause holds back the symptoms it explains. An
@@ -52,14 +53,18 @@ function explains(source: Alert, target: Alert): boolean {
  * that changed (version bumped) for the store. Resolved alerts keep what they had: the
  * history says what explained them.
  */
-export function applyInhibition(alerts: Map<string, Alert>, rules: readonly AlertRule[]): Alert[] {
+export function applyInhibition(alerts: Map<string, Alert>, rules: readonly AlertRule[], inhibitRules: readonly InhibitRule[] = []): Alert[] {
   const targets = inhibitionTargets(rules);
-  if (targets.size === 0 && ![...alerts.values()].some((a) => a.inhibitedBy)) return [];
+  if (targets.size === 0 && inhibitRules.length === 0 && ![...alerts.values()].some((a) => a.inhibitedBy)) return [];
   const sources = [...alerts.values()].filter((a) => targets.has(a.labels.rule) && a.firedAt !== null);
+  // Alertmanager-style rules (alerts.inhibit_rules) hold back only while their source fires.
+  const firing = inhibitRules.length > 0 ? [...alerts.values()].filter((a) => a.status === 'firing') : [];
   const changed: Alert[] = [];
   for (const alert of [...alerts.values()]) {
     if (alert.status === 'resolved') continue;
-    const cause = sources.find((s) => s.fingerprint !== alert.fingerprint && targets.get(s.labels.rule)!.has(alert.labels.rule) && explains(s, alert));
+    const cause =
+      sources.find((s) => s.fingerprint !== alert.fingerprint && targets.get(s.labels.rule)!.has(alert.labels.rule) && explains(s, alert)) ??
+      firing.find((s) => inhibitRules.some((r) => inhibitsByRule(r, s, alert)));
     const next = cause ? { rule: cause.labels.rule, fingerprint: cause.fingerprint, summary: cause.summary } : undefined;
     if (next?.fingerprint === alert.inhibitedBy?.fingerprint) continue;
     const { inhibitedBy: _old, ...rest } = alert;

@@ -29,6 +29,16 @@ export interface Observation {
   oneShot?: boolean;
   /** On a partner incident's operator alert: who is affected (src/incidents). */
   incident?: IncidentFacts;
+  /** Records failed in the rule's window and how many synced since (clean_run rules: alerts/evaluate-settle.ts). */
+  figures?: AlertFigures;
+}
+
+/** What a group of record failures amounts to: kept current in updates, stated in the resolve. */
+export interface AlertFigures {
+  /** Distinct records that failed in the window. */
+  records: number;
+  /** Of those, the ones whose latest attempt synced. */
+  recovered: number;
 }
 
 /** A partner incident's figures, as of its latest evaluation. */

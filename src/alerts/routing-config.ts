@@ -4,6 +4,7 @@ import { ConfigError, type Config } from '../config.js';
 import { targetSchema, webhookSecretSchema, webhookUrlSchema, type Target } from '../notify/index.js';
 import { quietHoursSchema } from './subscriptions.js';
 import { duration } from './rules-schema.js';
+import { inhibitRuleSchema, toInhibitRule, type InhibitRule } from './inhibit-rules.js';
 
 // The `alerts` section of the YAML config file (SYNCWATCH_CONFIG): schedules, the lease,
 // the digest, receivers and routes. Validated at start; an error names its path.
@@ -21,6 +22,21 @@ export const OPS_RECEIVER = 'ops';
 
 const oneOrMany = z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
+/**
+ * How much a firing group must grow, from the figures of its last message, before an
+ * update is sent (at most once per group_interval): `100%` (the default) when it doubles,
+ * `50%`, or `never`. A group's size is its records failed and its partner incidents' tenants.
+ */
+const growth = z.union([
+  z.literal('never').transform(() => null),
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*%\s*$/, 'update_growth: a percentage like "100%" (sent when the group doubles), a positive ratio like 0.5, or "never"')
+    .transform((v) => Number(v.replace('%', '')) / 100)
+    .refine((n) => n > 0, 'update_growth: must be more than 0%'),
+]);
+
 const routeSchema = z.strictObject({
   match: z.partialRecord(z.enum(ROUTE_LABELS), oneOrMany).default({}),
   receivers: z.array(z.string().min(1)).min(1),
@@ -28,6 +44,7 @@ const routeSchema = z.strictObject({
   group_wait: duration.optional(),
   group_interval: duration.optional(),
   repeat_interval: duration.optional(),
+  update_growth: growth.optional(),
   /** Keep matching later routes after this one (Alertmanager's `continue`). */
   continue: z.boolean().default(false),
 });
@@ -56,6 +73,8 @@ const alertsSchema = z.strictObject({
     .default({ at: '08:00', timezone: 'UTC' }),
   receivers: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), receiverSchema).default({}),
   routes: z.array(routeSchema).optional(),
+  /** Alertmanager-style inhibition, added to the rules' own `inhibits:` (alerts/inhibit-rules.ts). */
+  inhibit_rules: z.array(inhibitRuleSchema).default([]),
 });
 
 /** One route: which alerts (by labels) go to which receivers, grouped and timed how. */
@@ -66,6 +85,8 @@ export interface Route {
   groupWaitMs: number;
   groupIntervalMs: number;
   repeatIntervalMs: number;
+  /** Growth (1 = doubled) of a firing group's size since its last message that warrants an update; null: never. */
+  updateGrowth: number | null;
   continue: boolean;
 }
 
@@ -78,6 +99,8 @@ export interface AlertsSettings {
   /** Operator receivers by name, with their targets (the tenant receiver is resolved per tenant). */
   receivers: Map<string, Target[]>;
   routes: Route[];
+  /** alerts.inhibit_rules: while a source fires, matching targets with equal labels notify nobody. */
+  inhibitRules: InhibitRule[];
 }
 
 const MINUTE = 60_000;
@@ -89,8 +112,8 @@ const HOUR = 60 * MINUTE;
  * (group_wait 0: an expiring token must reach them within seconds), grouped per rule.
  */
 export const DEFAULT_ROUTES: Route[] = [
-  { match: { audience: ['operator'] }, receivers: [OPS_RECEIVER], groupBy: ['rule', 'integration', 'code'], groupWaitMs: 30_000, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 4 * HOUR, continue: true },
-  { match: { audience: ['tenant'] }, receivers: [TENANT_RECEIVER], groupBy: ['tenant', 'rule'], groupWaitMs: 0, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 24 * HOUR, continue: true },
+  { match: { audience: ['operator'] }, receivers: [OPS_RECEIVER], groupBy: ['rule', 'integration', 'code'], groupWaitMs: 30_000, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 4 * HOUR, updateGrowth: 1, continue: true },
+  { match: { audience: ['tenant'] }, receivers: [TENANT_RECEIVER], groupBy: ['tenant', 'rule'], groupWaitMs: 0, groupIntervalMs: 5 * MINUTE, repeatIntervalMs: 24 * HOUR, updateGrowth: 1, continue: true },
 ];
 
 function toCron(value: string): string | null {
@@ -141,6 +164,7 @@ export function loadAlertsSettings(config: Pick<Config, 'file' | 'smtp' | 'datad
       groupWaitMs: r.group_wait ?? base.groupWaitMs,
       groupIntervalMs: r.group_interval ?? base.groupIntervalMs,
       repeatIntervalMs: r.repeat_interval ?? base.repeatIntervalMs,
+      updateGrowth: r.update_growth === undefined ? base.updateGrowth : r.update_growth,
       continue: r.continue,
     };
   });
@@ -152,5 +176,6 @@ export function loadAlertsSettings(config: Pick<Config, 'file' | 'smtp' | 'datad
     digest: a.digest,
     receivers,
     routes: routes ?? DEFAULT_ROUTES,
+    inhibitRules: a.inhibit_rules.map(toInhibitRule),
   };
 }

@@ -13,6 +13,8 @@ export interface NotifyEntry {
   fingerprint: string;
   firingAt: number | null;
   resolvedAt: number | null;
+  /** The alert's size (records failed, incident tenants) in the last firing or update message to this target: what an update is measured against. */
+  toldSize?: number;
 }
 export type NotifyLog = Map<string, NotifyEntry>;
 

@@ -3,6 +3,7 @@ import { messageId, targetKey, type Target } from '../notify/index.js';
 import type { Alert } from './model.js';
 import { TENANT_RECEIVER, type Route } from './routing-config.js';
 import { planDigests } from './routing-digest.js';
+import { planOpsSummary } from './routing-ops-summary.js';
 import { goesToDigest, matchRoutes, wants, type Delivery, type NotifyEntry, type NotifyLog, type Planning, type RoutingInput } from './routing-model.js';
 import { inQuietHours } from './routing-time.js';
 import { findSilence } from './silences.js';
@@ -101,6 +102,7 @@ export function planNotifications(input: RoutingInput): Plan {
   }
   for (const g of groups.values()) planGroup(g, input, plan);
   planDigests(live, input, plan);
+  planOpsSummary(live, input, plan);
   return { deliveries: plan.deliveries, logUpdates: [...plan.updates.values()] };
 }
 
@@ -130,7 +132,12 @@ function planGroup({ unit, alerts }: Group, input: RoutingInput, plan: Planning)
     const basis = fresh.length > 0 ? 'new' : `repeat@${lastFlush}`;
     const members = listed.map((a) => `${a.fingerprint}@${a.firedAt}`).join(',');
     push(plan, unit, 'alert.firing', listed, `${basis}|${members}`, now);
-    for (const a of listed) updateLog(plan, log, a, unit, { firingAt: now });
+    for (const a of listed) updateLog(plan, log, a, unit, { firingAt: now, toldSize: sizeOf(a) });
+  } else if (fresh.length === 0 && grew(still, entry, unit.route.updateGrowth) && now >= lastFlush + groupIntervalMs) {
+    // Messages that stay current: the group doubled (by default) since its last message.
+    const listed = sortAlerts([...still]);
+    push(plan, unit, 'alert.updated', listed, `update@${lastFlush}|${listed.map((a) => `${a.fingerprint}@${sizeOf(a)}`).join(',')}`, now);
+    for (const a of listed) updateLog(plan, log, a, unit, { firingAt: now, toldSize: sizeOf(a) });
   }
   if (resolved.length > 0 && (sendFiring || still.length === 0 || now >= lastFlush + groupIntervalMs)) {
     const listed = sortAlerts(resolved);
@@ -139,10 +146,21 @@ function planGroup({ unit, alerts }: Group, input: RoutingInput, plan: Planning)
   }
 }
 
+/** What "the group grew" is measured in: records failed in the window, or a partner incident's tenants. */
+const sizeOf = (a: Alert) => a.figures?.records ?? a.incident?.tenants.length ?? 0;
+
+/** Whether the firing group's size reached (1 + growth) × its size in the last message to this target. */
+function grew(still: Alert[], entry: (a: Alert) => NotifyEntry | undefined, growth: number | null): boolean {
+  if (growth === null || still.length === 0) return false;
+  const told = still.reduce((n, a) => n + (entry(a)?.toldSize ?? 0), 0);
+  const now = still.reduce((n, a) => n + sizeOf(a), 0);
+  return told > 0 && now >= told * (1 + growth);
+}
+
 const sortAlerts = (alerts: Alert[]) =>
   alerts.sort((a, b) => a.labels.tenant.localeCompare(b.labels.tenant) || a.labels.integration.localeCompare(b.labels.integration) || a.fingerprint.localeCompare(b.fingerprint));
 
-function push(plan: Planning, unit: Unit, type: 'alert.firing' | 'alert.resolved', alerts: Alert[], basis: string, now: number): void {
+function push(plan: Planning, unit: Unit, type: 'alert.firing' | 'alert.updated' | 'alert.resolved', alerts: Alert[], basis: string, now: number): void {
   const tenants = new Set(alerts.map((a) => a.labels.tenant));
   plan.deliveries.push({
     receiver: unit.receiver,

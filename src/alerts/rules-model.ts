@@ -38,6 +38,8 @@ export interface ThresholdRule extends AlertRuleBase {
   threshold: number;
   /** Fewest runs ended + record attempts in the window before the rule judges at all. */
   minSample: number;
+  /** window: clears when the window holds too few failures; clean_run: when the flow ran clean or the failed records synced since (alerts/evaluate-settle.ts). */
+  clearOn: 'window' | 'clean_run';
 }
 
 /** The latest N ended runs all failed. */
@@ -184,6 +186,7 @@ export function normaliseRule(raw: RawRule, source: { file: string; line: number
         metric: raw.metric,
         threshold: thresholdValue(raw),
         minSample: raw.min_sample,
+        clearOn: raw.clear_on ?? (raw.match.category === 'data' ? 'clean_run' : 'window'),
       };
     case 'consecutive_failed_runs':
       return { ...base, kind: raw.kind, runs: raw.runs };

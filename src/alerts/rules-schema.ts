@@ -81,6 +81,13 @@ const threshold = z.strictObject({
   metric: z.enum(['failure_rate', 'failure_count']).default('failure_rate'),
   threshold: z.union([z.number(), z.string()]),
   min_sample: z.number().int().min(1).default(1),
+  /**
+   * When the condition clears (docs/alerts.md#when-an-alert-resolves): `window`, once the
+   * window holds too few failures; `clean_run`, as soon as the flow has run clean since its
+   * latest failure or every record that failed has synced since. Default: clean_run for
+   * match.category data, window otherwise.
+   */
+  clear_on: z.enum(['window', 'clean_run']).optional(),
 });
 
 const consecutive = z.strictObject({

@@ -6,7 +6,7 @@ import type { RuleKind } from './rules-kinds.js';
 /** Placeholders every rule knows, and those each kind adds. Unknown ones are a load error. */
 export const TEMPLATE_VARS: Record<'common' | RuleKind, readonly string[]> = {
   common: ['rule', 'severity', 'category', 'code', 'tenant', 'integration', 'flow', 'where'],
-  threshold: ['window', 'count', 'rate', 'attempts', 'threshold', 'examples', 'value_at_risk'],
+  threshold: ['window', 'count', 'rate', 'attempts', 'threshold', 'examples', 'value_at_risk', 'records', 'outstanding'],
   consecutive_failed_runs: ['runs', 'streak', 'last_error'],
   stale: ['since', 'cadence', 'last_success'],
   volume_drop: ['window', 'count', 'baseline', 'drop', 'baseline_days'],

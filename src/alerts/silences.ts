@@ -67,7 +67,7 @@ function labelValues(labels: AlertLabels, label: Matcher['label']): string[] {
  * block the event loop. RE2 has no backreferences or lookarounds; such patterns are refused
  * when the silence is created.
  */
-function compilePattern(value: string): RE2JS {
+export function compilePattern(value: string): RE2JS {
   const cached = compiled.get(value);
   if (cached) return cached;
   const pattern = RE2JS.compile(`^(?:${value})$`);
@@ -77,7 +77,8 @@ function compilePattern(value: string): RE2JS {
 }
 const compiled = new Map<string, RE2JS>();
 
-function matches(m: Matcher, labels: AlertLabels): boolean {
+/** Whether one matcher holds for an alert's labels (silences and inhibit_rules). */
+export function matches(m: Matcher, labels: AlertLabels): boolean {
   const values = labelValues(labels, m.label);
   switch (m.op) {
     case '=':

@@ -70,15 +70,16 @@ export async function loadAlerts(driver: Driver, now: number, recentMs = 2 * DAY
 }
 
 const logRow = z
-  .object({ key: z.string(), fp: z.string(), firing_ms: z.coerce.number().nullable(), resolved_ms: z.coerce.number().nullable() })
-  .transform((r): NotifyEntry => ({ key: r.key, fingerprint: r.fp, firingAt: r.firing_ms, resolvedAt: r.resolved_ms }));
+  .object({ key: z.string(), fp: z.string(), firing_ms: z.coerce.number().nullable(), resolved_ms: z.coerce.number().nullable(), told: z.coerce.number() })
+  .transform((r): NotifyEntry => ({ key: r.key, fingerprint: r.fp, firingAt: r.firing_ms, resolvedAt: r.resolved_ms, ...(r.told > 0 ? { toldSize: r.told } : {}) }));
 
 /** The notify log. Its times only grow, so the newest of each is the max over a key's rows, whatever merges did. */
 export async function loadNotifyLog(driver: Driver): Promise<NotifyLog> {
   const rows = await driver.query({
     name: 'alerts.notify_log.load',
     sql: `SELECT key, any(fingerprint) AS fp,
-                 toUnixTimestamp64Milli(max(firing_at)) AS firing_ms, toUnixTimestamp64Milli(max(resolved_at)) AS resolved_ms
+                 toUnixTimestamp64Milli(max(firing_at)) AS firing_ms, toUnixTimestamp64Milli(max(resolved_at)) AS resolved_ms,
+                 argMax(told_size, updated_at) AS told
           FROM alert_notify_log
           GROUP BY key`,
     schema: logRow,
@@ -91,7 +92,7 @@ export async function saveNotifyLog(driver: Driver, entries: readonly NotifyEntr
   if (entries.length === 0) return;
   await driver.insert(
     'alert_notify_log',
-    entries.map((e) => ({ key: e.key, fingerprint: e.fingerprint, firing_at: ms(e.firingAt), resolved_at: ms(e.resolvedAt), updated_at: toChTime(now) })),
+    entries.map((e) => ({ key: e.key, fingerprint: e.fingerprint, firing_at: ms(e.firingAt), resolved_at: ms(e.resolvedAt), told_size: e.toldSize ?? 0, updated_at: toChTime(now) })),
   );
 }
 

@@ -68,7 +68,7 @@ export function stepAlerts(
     seen.add(o.fingerprint);
     const t = timing(o.labels.rule);
     if (o.active) observeActive(alerts, o, now, t, step);
-    else observeClear(alerts, alerts.get(o.fingerprint), now, t, step);
+    else observeClear(alerts, withFigures(alerts.get(o.fingerprint), o), now, t, step);
   }
   for (const alert of [...alerts.values()]) {
     if (seen.has(alert.fingerprint) || alert.status === 'resolved') continue;
@@ -173,7 +173,14 @@ function withContent(alert: Alert, o: Observation): Alert {
     threshold: o.threshold,
     oneShot: o.oneShot,
     incident: o.incident,
+    figures: o.figures,
   };
+}
+
+/** A clearing observation still brings the group's latest figures (records synced since), for the resolve to state. */
+function withFigures(alert: Alert | undefined, o: Observation): Alert | undefined {
+  if (!alert || !o.figures || alert.status !== 'firing' || JSON.stringify(alert.figures) === JSON.stringify(o.figures)) return alert;
+  return { ...alert, figures: o.figures };
 }
 
 function sameContent(a: Alert, b: Alert): boolean {

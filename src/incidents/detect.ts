@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
-import type { AffectedConnection, IncidentPolicy, PartnerOutage } from './model.js';
+import type { AffectedConnection, FlowStateView, IncidentPolicy, PartnerOutage } from './model.js';
 
 const row = z.object({
   integration: z.string(),
@@ -16,17 +16,26 @@ const row = z.object({
   code: z.string(),
 });
 
-const activeRow = z.object({ integration: z.string(), active: z.coerce.number() });
-
 /**
  * The integrations whose API fails for several tenants now (docs/alerts.md#partner-incidents).
- * A connection is affected when it had a partner-side failure (category endpoint, one of
- * the policy's codes) within the window and no success (run succeeded, record synced) after
- * its latest one: so an incident ends as soon as the connections work again, not a window
- * later. Reads the window's raw events (minutes of them) and, only for integrations with
- * two failing tenants or more, the per-flow state for how many connections are active.
+ * A connection is a candidate when one of its runs failed on the partner's side (category
+ * endpoint, one of the policy's codes) within the window, or its latest record attempt did
+ * (the state keeps no time for it: the events decide), per the per-flow state the alert
+ * evaluation reads anyway (`flows`): with no integration failing for two tenants, that is
+ * all a tick reads. Otherwise the window's raw events of the candidate tenants and
+ * integrations (a key range each) decide: a connection is affected when it had a partner
+ * failure (run or record) in the window and no success (run succeeded, record synced) after
+ * its latest one, so an incident ends as soon as the connections work again, not a window later.
  */
-export async function detectPartnerOutages(driver: Driver, policy: IncidentPolicy, now: number): Promise<PartnerOutage[]> {
+export async function detectPartnerOutages(driver: Driver, policy: IncidentPolicy, now: number, flows: readonly FlowStateView[]): Promise<PartnerOutage[]> {
+  const partnerRun = (r: FlowStateView['recentRuns'][number]) =>
+    r.outcome === 'failed' && r.endedAt > now - policy.windowMs && r.endedAt <= now && partner(r.failure);
+  const partner = (failure: { category: string; code: string } | null) => failure?.category === 'endpoint' && policy.codes.includes(failure.code);
+  const suspect = (f: FlowStateView) => f.recentRuns.some(partnerRun) || (f.lastRecord?.status === 'failed' && partner(f.lastRecord.failure));
+  const suspects = new Map<string, Set<string>>();
+  for (const f of flows) if (f.integration !== '' && suspect(f)) suspects.set(f.integration, (suspects.get(f.integration) ?? new Set()).add(f.tenant));
+  const suspected = [...suspects].filter(([, tenants]) => tenants.size >= 2);
+  if (suspected.length === 0) return [];
   const rows = await driver.query({
     name: 'incidents.detect',
     sql: `SELECT integration, tenant, connection,
@@ -40,17 +49,24 @@ export async function detectPartnerOutages(driver: Driver, policy: IncidentPolic
                  toString(topKIf(1)(failure_code, partner)[1]) AS code
           FROM (SELECT *, failure_category = 'endpoint' AND failure_code IN {codes:Array(String)} AS partner
                 FROM events
-                WHERE ts > {from:DateTime64(3)} AND ts <= {now:DateTime64(3)} AND integration != '')
+                WHERE tenant IN {tenants:Array(String)} AND integration IN {integrations:Array(String)}
+                  AND ts > {from:DateTime64(3)} AND ts <= {now:DateTime64(3)})
           GROUP BY integration, tenant, connection
           HAVING failures > 0 AND last_fail_ms > last_ok_ms`,
-    params: { from: toChTime(now - policy.windowMs), now: toChTime(now), codes: [...policy.codes] },
+    params: {
+      from: toChTime(now - policy.windowMs),
+      now: toChTime(now),
+      codes: [...policy.codes],
+      integrations: suspected.map(([i]) => i),
+      tenants: [...new Set(suspected.flatMap(([, t]) => [...t]))],
+    },
     schema: row,
   });
   const failing = new Map<string, z.output<typeof row>[]>();
   for (const r of rows) failing.set(r.integration, [...(failing.get(r.integration) ?? []), r]);
   const candidates = [...failing].filter(([, cs]) => new Set(cs.map((c) => c.tenant)).size >= 2);
   if (candidates.length === 0) return [];
-  const active = await activeConnections(driver, candidates.map(([i]) => i), now - policy.activeWindowMs);
+  const active = activeConnections(flows, now - policy.activeWindowMs);
   const outages: PartnerOutage[] = [];
   for (const [integration, connections] of candidates.sort(([a], [b]) => a.localeCompare(b))) {
     const tenants = [...new Set(connections.map((c) => c.tenant))].sort();
@@ -62,21 +78,11 @@ export async function detectPartnerOutages(driver: Driver, policy: IncidentPolic
   return outages;
 }
 
-/** Connections per integration with any run or record since `since` (the per-flow state: one row per flow). */
-async function activeConnections(driver: Driver, integrations: string[], since: number): Promise<Map<string, number>> {
-  const rows = await driver.query({
-    name: 'incidents.active',
-    sql: `SELECT integration, uniqExact(tenant, connection) AS active
-          FROM (SELECT integration, tenant, connection, max(last_run_at) AS last_run
-                FROM flow_state
-                WHERE integration IN {integrations:Array(String)}
-                GROUP BY integration, tenant, connection
-                HAVING last_run > {since:DateTime64(3)})
-          GROUP BY integration`,
-    params: { integrations, since: toChTime(since) },
-    schema: activeRow,
-  });
-  return new Map(rows.map((r) => [r.integration, r.active]));
+/** Connections per integration with a run since `since`, from the per-flow state. */
+function activeConnections(flows: readonly FlowStateView[], since: number): Map<string, number> {
+  const seen = new Map<string, Set<string>>();
+  for (const f of flows) if (f.lastRunAt !== null && f.lastRunAt > since) seen.set(f.integration, (seen.get(f.integration) ?? new Set()).add(`${f.tenant}\u0000${f.connection}`));
+  return new Map([...seen].map(([i, c]) => [i, c.size]));
 }
 
 function outageOf(integration: string, failing: z.output<typeof row>[], tenants: string[], active: number): PartnerOutage {

@@ -39,3 +39,15 @@ export interface PartnerOutage {
   valueAtRisk: { amount: number; currency: string } | null;
   codes: string[];
 }
+
+/** What detection reads of a flow's state (the insights' per-flow facts: one row per flow, no events). */
+export interface FlowStateView {
+  tenant: string;
+  integration: string;
+  connection: string;
+  lastRunAt: number | null;
+  /** Newest first, as the flow state keeps them. */
+  recentRuns: { endedAt: number; outcome: 'succeeded' | 'failed'; failure: { category: string; code: string } | null }[];
+  /** The latest record attempt (status `failed`, `synced`…), without its time. */
+  lastRecord: { status: string; failure: { category: string; code: string } | null } | null;
+}

@@ -25,9 +25,12 @@ export function chatView(message: NotificationMessage, links: Links): ChatView {
   const paragraphs = views.slice(0, MAX_ALERTS).map((v) => {
     const lines = [v.status === 'resolved' ? `Resolved: ${v.summary}` : v.summary];
     if (v.status !== 'resolved') lines.push(`What to do: ${v.action}`);
+    if (v.duration) lines.push(`Lasted ${v.duration}.`);
     if (v.value_at_risk) lines.push(`Value at risk: ${v.value_at_risk.amount} ${v.value_at_risk.currency}`);
+    if (v.records_affected !== null) lines.push(`Records failed: ${v.records_affected}; synced since: ${v.records_recovered}`);
     for (const r of v.records.slice(0, MAX_RECORDS)) lines.push(`• ${r.id}: ${r.message}`);
     if (v.records.length > MAX_RECORDS) lines.push(`…and ${v.records.length - MAX_RECORDS} more records`);
+    if (v.records_url) lines.push(`All records that still fail: ${v.records_url}`);
     return lines.join('\n');
   });
   if (views.length > MAX_ALERTS) paragraphs.push(`…and ${views.length - MAX_ALERTS} more alerts`);

@@ -23,8 +23,12 @@ export function alertEvent(alert: NotifiedAlert, message: NotificationMessage, l
   const lines = [
     view.summary,
     resolved ? `Resolved at ${formatTime(alert.resolvedAt ?? message.createdAt)}.` : `What to do: ${view.action}`,
+    resolved && view.duration ? `Lasted ${view.duration}.` : '',
+    message.type === 'alert.updated' ? 'Update: still going on, and it has grown since the last event.' : '',
     view.value_at_risk ? `Value at risk: ${formatMoney(view.value_at_risk.amount, view.value_at_risk.currency)}` : '',
+    view.records_affected !== null ? `Records failed: ${view.records_affected}; synced since: ${view.records_recovered}` : '',
     ...view.records.map((r) => `- ${r.id}: ${r.message}`),
+    view.records_url ? `All records that still fail: ${view.records_url}` : '',
     `Status page: ${view.status_page_url}`,
   ].filter(Boolean);
   return {

@@ -39,6 +39,7 @@ export function renderEmail(message: NotificationMessage, renderer: EmailRendere
   const context = {
     subject,
     type: message.type,
+    operator: message.audience === 'operator',
     message_id: message.id,
     created_at: message.createdAt,
     tenant: message.tenant,

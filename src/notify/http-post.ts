@@ -12,6 +12,8 @@ import { checkWebhookUrl, WebhookUrlError, type HostLookup, type ResolvedAddress
 interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
+  /** The first `keep` bytes of the answer, when the caller asked to keep them (an API whose answer carries an id). */
+  body: string;
 }
 
 /** Bytes of a receiver's answer read before the attempt ends (the answer itself is not kept). */
@@ -26,7 +28,7 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
 }
 
 /** One POST, no redirects followed, the whole exchange bounded by the timeout. */
-function post(url: URL, addresses: ResolvedAddress[] | null, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> {
+function post(url: URL, addresses: ResolvedAddress[] | null, headers: Record<string, string>, body: string, timeoutMs: number, keep = 0): Promise<Answer> {
   const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const req = request(
@@ -41,11 +43,13 @@ function post(url: URL, addresses: ResolvedAddress[] | null, headers: Record<str
       },
       (res) => {
         let size = 0;
-        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers });
+        const kept: Buffer[] = [];
+        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(kept).toString('utf8') });
         res.on('data', (chunk: Buffer) => {
+          if (size < keep) kept.push(chunk.subarray(0, keep - size));
           size += chunk.length;
           // A receiver streaming an endless answer does not hold the attempt.
-          if (size >= READ_BYTES) {
+          if (size >= Math.max(READ_BYTES, keep)) {
             res.destroy();
             done();
           }
@@ -94,6 +98,11 @@ export interface PostOptions {
  * checked addresses.
  */
 export async function postJson(rawUrl: string, headers: Record<string, string>, body: string, opts: PostOptions): Promise<DeliveryResult> {
+  return (await postJsonAnswer(rawUrl, headers, body, opts, 0)).result;
+}
+
+/** {@link postJson}, keeping the first `keep` bytes of the answer (for an API that answers with an id to use later, like Slack's message ts). */
+export async function postJsonAnswer(rawUrl: string, headers: Record<string, string>, body: string, opts: PostOptions, keep: number): Promise<{ result: DeliveryResult; body: string }> {
   let url: URL;
   let addresses: ResolvedAddress[] | null = null;
   try {
@@ -105,15 +114,15 @@ export async function postJson(rawUrl: string, headers: Record<string, string>, 
       url = new URL(rawUrl);
     }
   } catch (err) {
-    if (err instanceof WebhookUrlError) return { ok: false, retryable: err.retryable, error: err.message };
-    return { ok: false, retryable: false, error: 'invalid URL' };
+    if (err instanceof WebhookUrlError) return { result: { ok: false, retryable: err.retryable, error: err.message }, body: '' };
+    return { result: { ok: false, retryable: false, error: 'invalid URL' }, body: '' };
   }
   try {
-    const answer = await post(url, addresses, { 'content-type': 'application/json', 'user-agent': 'syncwatch-webhooks/1', ...headers }, body, opts.timeoutMs);
+    const answer = await post(url, addresses, { 'content-type': 'application/json', 'user-agent': 'syncwatch-webhooks/1', ...headers }, body, opts.timeoutMs, keep);
     const retryAfter = answer.headers['retry-after'];
-    return resultOfStatus(answer.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, opts.now);
+    return { result: resultOfStatus(answer.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, opts.now), body: answer.body };
   } catch (err) {
-    return { ok: false, retryable: true, error: describeNetworkError(err, opts.timeoutMs) };
+    return { result: { ok: false, retryable: true, error: describeNetworkError(err, opts.timeoutMs) }, body: '' };
   }
 }
 

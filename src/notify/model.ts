@@ -19,6 +19,8 @@ export interface NotifiedAlert {
   action: string;
   records: { id: string; message: string }[];
   valueAtRisk: { amount: number; currency: string } | null;
+  /** Records failed in the rule's window and how many synced since, when the rule counts them. */
+  figures?: { records: number; recovered: number };
   status: 'pending' | 'firing' | 'resolved';
   activeSince: number;
   firedAt: number | null;
@@ -28,7 +30,8 @@ export interface NotifiedAlert {
 
 /** What is sent: one or more alerts grouped into one message, a digest, a report or a test. */
 export interface NotificationMessage {
-  type: 'alert.firing' | 'alert.resolved' | 'alert.digest' | 'report.value' | 'test';
+  /** alert.updated: a group still firing grew materially since its last message (docs/alerts.md#messages-that-stay-current). */
+  type: 'alert.firing' | 'alert.updated' | 'alert.resolved' | 'alert.digest' | 'report.value' | 'test';
   /** Stable id: the webhook-id and the idempotency key, the same across retries. */
   id: string;
   /** Group key: one partner outage across 40 tenants is one operator message. */

@@ -32,7 +32,7 @@ export interface DispatchSummary {
 
 type Outcome = 'delivered' | 'retrying' | 'dead' | 'superseded';
 
-const TRANSITIONS = new Set<NotificationMessage['type']>(['alert.firing', 'alert.resolved']);
+const TRANSITIONS = new Set<NotificationMessage['type']>(['alert.firing', 'alert.updated', 'alert.resolved']);
 
 /** The delivery log's note on a delivery that was superseded. */
 function supersededNote(later: Delivery | string): string {

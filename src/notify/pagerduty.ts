@@ -51,7 +51,8 @@ function eventsOf(message: NotificationMessage, routingKey: string, links: Links
       { routing_key: routingKey, event_action: 'resolve', dedup_key },
     ];
   }
-  if (message.type !== 'alert.firing' && message.type !== 'alert.resolved') return `PagerDuty takes alert transitions only; a ${message.type} is not sent there`;
+  // An update is a trigger with the same dedup key: PagerDuty updates the open incident's details.
+  if (message.type !== 'alert.firing' && message.type !== 'alert.updated' && message.type !== 'alert.resolved') return `PagerDuty takes alert transitions only; a ${message.type} is not sent there`;
   return message.alerts.map((a) => pagerDutyEvent(a, message, routingKey, links));
 }
 

@@ -6,6 +6,7 @@ import { emailChannel } from './email.js';
 import type { Channel } from './model.js';
 import { pagerDutyChannel } from './pagerduty.js';
 import { slackChannel } from './slack.js';
+import { slackAppChannel } from './slack-app.js';
 import { teamsChannel } from './teams.js';
 import { webhookChannel } from './webhook.js';
 
@@ -14,7 +15,7 @@ import { webhookChannel } from './webhook.js';
  * of the config file, the test send, the SSRF guard and the delivery log all read this
  * list: adding a channel is a module exporting a ChannelModule plus its line here.
  */
-const CHANNELS = [emailChannel, webhookChannel, datadogChannel, slackChannel, teamsChannel, pagerDutyChannel] as const;
+const CHANNELS = [emailChannel, webhookChannel, datadogChannel, slackChannel, slackAppChannel, teamsChannel, pagerDutyChannel] as const;
 
 type TargetOf<M> = M extends ChannelModule<infer T> ? T : never;
 

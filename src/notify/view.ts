@@ -1,4 +1,5 @@
 import { FAILURE_CATEGORIES, isRetryableCode } from '../ingest/index.js';
+import { formatDuration } from '../format/index.js';
 import type { Links } from '../links.js';
 import type { NotificationMessage, NotifiedAlert, NotifiedRecord } from './model.js';
 
@@ -29,6 +30,12 @@ export interface AlertView {
   resolved_at: string | null;
   value_at_risk: { amount: number; currency: string } | null;
   records: { id: string; message: string; run?: string; run_report_url?: string }[];
+  /** Records failed in the rule's window (all of them, where `records` names the first few), how many synced since, and where the full list is. */
+  records_affected: number | null;
+  records_recovered: number | null;
+  records_url: string | null;
+  /** How long it lasted, from firing to resolved ("52 minutes"); null while firing. */
+  duration: string | null;
   status_page_url: string;
 }
 
@@ -58,6 +65,10 @@ export function viewAlert(alert: NotifiedAlert, links: Links, signed = false): A
       message: r.message,
       ...(r.run ? { run: r.run, run_report_url: links.runReport(labels.tenant, r.run, { signed }) } : {}),
     })),
+    records_affected: alert.figures?.records ?? null,
+    records_recovered: alert.figures?.recovered ?? null,
+    records_url: alert.figures && labels.tenant ? links.failingRecords(labels.tenant, { signed }) : null,
+    duration: alert.resolvedAt === null ? null : formatDuration(alert.resolvedAt - (alert.firedAt ?? alert.activeSince)),
     status_page_url: links.statusPage(labels.tenant, { signed }),
   };
 }
@@ -102,10 +113,17 @@ export function subjectOf(message: NotificationMessage): string {
       subject = '[syncwatch] Test notification';
       break;
     case 'alert.digest':
+      if (message.audience === 'operator' && typeof message.data?.title === 'string') {
+        subject = `[syncwatch] ${message.data.title}`;
+        break;
+      }
       subject = `[syncwatch] ${message.tenant ?? (scopeOf(message) || 'syncwatch')}: digest of ${message.alerts.length} alert${message.alerts.length === 1 ? '' : 's'}`;
       break;
     case 'alert.resolved':
       subject = `[syncwatch] Resolved: ${prefixed(scopeOf(message, true))}${first?.summary ?? 'alert resolved'}${more}`;
+      break;
+    case 'alert.updated':
+      subject = `[syncwatch] Update: ${prefixed(scopeOf(message, true))}${first?.summary ?? 'alert'}${more}`;
       break;
     case 'alert.firing':
       subject = `[syncwatch] ${prefixed(scopeOf(message, true))}${first?.summary ?? 'alert'}${more}`;

@@ -19,6 +19,8 @@ export interface OverviewAlert {
   flow: string;
   /** Epoch ms the problem began: its first failure of this episode (problem-start.ts), else when the engine first saw it. */
   since: number;
+  /** The cause that explains it and holds its notifications back (alerts/inhibit.ts), if any. */
+  inhibitedBy: { rule: string; summary: string } | null;
 }
 
 /** One notification delivery as the overview lists it; destinations never show secrets or URL paths. */
@@ -68,6 +70,7 @@ export async function getFiringAlerts(driver: Driver, now: number): Promise<Over
       integration: a.labels.integration,
       flow: a.labels.flow,
       since: Math.min(a.activeSince, starts[i] ?? a.activeSince),
+      inhibitedBy: a.inhibitedBy ? { rule: a.inhibitedBy.rule, summary: a.inhibitedBy.summary } : null,
     }))
     .sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3) || b.since - a.since);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { loadAlertRules, type Alert } from '../../src/alerts/index.js';
+import { loadAlertRules, loadAlertsSettings, type Alert } from '../../src/alerts/index.js';
 import { applyInhibition, inhibitionTargets } from '../../src/alerts/inhibit.js';
 
 const SHIPPED = fileURLToPath(new URL('../../alert-rules', import.meta.url));
@@ -97,5 +97,50 @@ describe('inhibition', () => {
     const unlisted = alert('stale-connection', { tenant: 'umbrella' });
     const alerts = new Map([incident, listed, unlisted].map((a) => [a.fingerprint, a]));
     assert.deepEqual(applyInhibition(alerts, rules).map((a) => a.labels.tenant), ['globex']);
+  });
+
+  test('alerts.inhibit_rules (Alertmanager style): a firing source holds back targets with equal labels, beside the rules\' own `inhibits:`', () => {
+    const settings = loadAlertsSettings({
+      file: {
+        alerts: {
+          inhibit_rules: [
+            { source_matchers: ['alertname="vendor-maintenance"'], target_matchers: ['rule=~"data-failures|stale-connection"', 'severity!="critical"'], equal: ['integration'] },
+            { source_matchers: ['rule="partner-incident"'], target_matchers: ['rule="volume-drop"'], equal: ['integration', 'tenant'] },
+          ],
+        },
+      },
+      smtp: { url: undefined, from: 'syncwatch@example', opsEmail: undefined },
+      datadog: { apiKey: undefined, site: 'datadoghq.com' },
+    } as never);
+    const rules = loadAlertRules(SHIPPED);
+    const maintenance = alert('vendor-maintenance', { tenant: 'acme', integration: 'xero', flow: '' });
+    const data = alert('data-failures', { tenant: 'globex', integration: 'xero', category: 'data' });
+    const critical = alert('stale-connection', { tenant: 'globex', integration: 'xero', severity: 'critical' });
+    const elsewhere = alert('data-failures', { tenant: 'globex', integration: 'hubspot', category: 'data' });
+    const incident = alert('partner-incident', { tenant: '', integration: 'hubspot', flow: '' }, { incident: { since: 900, tenants: ['acme'], connections: [], activeConnections: 4, failedRecords: 0 } });
+    const drop = alert('volume-drop', { tenant: 'acme', integration: 'hubspot' });
+    const otherDrop = alert('volume-drop', { tenant: 'globex', integration: 'hubspot' });
+    const alerts = new Map([maintenance, data, critical, elsewhere, incident, drop, otherDrop].map((a) => [a.fingerprint, a]));
+    const changed = applyInhibition(alerts, rules, settings.inhibitRules);
+    assert.deepEqual(changed.map((a) => a.fingerprint).sort(), [data.fingerprint, drop.fingerprint].sort());
+    assert.equal(alerts.get(data.fingerprint)!.inhibitedBy?.rule, 'vendor-maintenance');
+    assert.equal(alerts.get(drop.fingerprint)!.inhibitedBy?.rule, 'partner-incident', "the incident's tenants stand for its tenant label");
+    // Without the section only the rules' own inhibition applies: none of these.
+    const plain = new Map([maintenance, data, incident, drop].map((a) => [a.fingerprint, { ...a, version: 1 }]));
+    assert.deepEqual(applyInhibition(plain, rules), []);
+    // The source stops firing: its targets are let go.
+    alerts.set(maintenance.fingerprint, { ...maintenance, status: 'resolved', resolvedAt: 5000 });
+    assert.deepEqual(applyInhibition(alerts, rules, settings.inhibitRules).map((a) => [a.fingerprint, a.inhibitedBy]), [[data.fingerprint, undefined]]);
+  });
+
+  test('alerts.inhibit_rules: a bad matcher, label or regular expression is refused at start with its path and how to write it', () => {
+    const load = (rule: unknown) => () =>
+      loadAlertsSettings({ file: { alerts: { inhibit_rules: [rule] } }, smtp: { url: undefined, from: 'x@example', opsEmail: undefined }, datadog: { apiKey: undefined, site: 'datadoghq.com' } } as never);
+    assert.throws(load({ source_matchers: ['rule partner-incident'], target_matchers: ['rule="x"'] }), /alerts\.inhibit_rules\.0\.source_matchers\.0: invalid matcher "rule partner-incident": write label="value"/);
+    assert.throws(load({ source_matchers: ['colour="red"'], target_matchers: ['rule="x"'] }), /unknown label "colour"; use one of rule, severity/);
+    assert.throws(load({ source_matchers: ['rule="a"'], target_matchers: ['rule=~"(a"'] }), /target_matchers\.0: invalid matcher .*not a valid regular expression/);
+    assert.throws(load({ source_matchers: [], target_matchers: ['rule="x"'] }), /give at least one source matcher/);
+    assert.throws(load({ source_matchers: ['rule="a"'], target_matchers: ['rule="x"'], equal: ['colour'] }), /alerts\.inhibit_rules\.0\.equal\.0/);
+    assert.throws(load({ source_matchers: ['rule="a"'], target_matchers: ['rule="x"'], source_match: { rule: 'a' } }), /alerts\.inhibit_rules\.0: Unrecognized key/);
   });
 });

@@ -128,4 +128,18 @@ describe('partner incident: HubSpot returns 503 to 20 of 25 tenants for 15 minut
       assert.equal(a.inhibited_by?.rule, 'partner-incident', `${rule} is inhibited by the incident`);
     }
   });
+
+  test('the pages list the held-back symptoms with their cause: the overview in ops words, the tenant in theirs', () => {
+    // The overview's firing alerts: each symptom of t00 carries the incident that explains it.
+    const rows = [...pages.overview.matchAll(/<tr data-rule="([^"]+)">([\s\S]*?)<\/tr>/g)].filter((m) => m[2].includes('/status/t00"'));
+    const held = rows.filter((m) => /data-inhibited-by="partner-incident"/.test(m[2])).map((m) => m[1]);
+    for (const rule of ['consecutive-failed-runs', 'stale-connection']) assert.ok(held.includes(rule), `the overview shows ${rule} of t00 held back`);
+    assert.match(pages.overview, /Held back \(not notified\): explained by HubSpot&#x27;s API is failing \(unavailable\) for 20 tenants/);
+    // t00's status page: the same symptoms, the cause in the tenant's wording, no other tenant.
+    const block = /<div class="card" id="held-back"[\s\S]*?<\/div>/.exec(pages.t00)?.[0] ?? '';
+    for (const rule of ['consecutive-failed-runs', 'stale-connection']) assert.match(block, new RegExp(`data-rule="${rule}"`));
+    assert.match(block, /because HubSpot&#x27;s API has been failing since [^<]+ for you and other customers/);
+    assert.doesNotMatch(block, /20 tenants|t01/);
+    assert.doesNotMatch(pages.t22, /id="held-back"/, 'an unaffected tenant has nothing held back');
+  });
 });

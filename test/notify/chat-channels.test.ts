@@ -138,6 +138,6 @@ describe('Slack, Teams and PagerDuty channels', () => {
     assert.equal(keep.body.targets.length, 3, 'left out, the stored targets are kept');
     const bad = await request(svc.server).put('/v1/tenants/acme/subscriptions').set('Authorization', `Bearer ${ADMIN}`).send({ targets: [{ channel: 'carrier-pigeon' }] });
     assert.equal(bad.status, 400);
-    assert.match(bad.body.error.message, /channel: must be one of email, webhook, datadog, slack, teams, pagerduty/);
+    assert.match(bad.body.error.message, /channel: must be one of email, webhook, datadog, slack, slack-app, teams, pagerduty/);
   });
 });

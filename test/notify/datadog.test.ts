@@ -89,6 +89,19 @@ describe('Datadog events (official client, loopback API)', () => {
     assert.doesNotMatch(e.text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   });
 
+  test('an update of a group is an event under the same aggregation key, still an error, with the current figures', async () => {
+    const alert = makeAlert({ fingerprint: 'fp-critical', figures: { records: 24, recovered: 3 } }, { severity: 'critical' });
+    const message = createMessage({ type: 'alert.updated', alerts: [alert], audience: 'operator', tenant: null, groupKey: 'g', createdAt: clock.now() });
+    const result = await svc.notifier.channels.datadog({ channel: 'datadog' }, message, { attempt: 1, timeoutMs: 2000, now: clock.now() });
+    assert.equal(result.ok, true);
+    const e = dd.requests.at(-1)!.json;
+    assert.equal(e.aggregation_key, groupAggregationKey('g'), 'the update rolls up with the firing and the resolve');
+    assert.equal(e.alert_type, 'error');
+    assert.match(e.text, /Update: still going on, and it has grown since the last event\./);
+    assert.match(e.text, /Records failed: 24; synced since: 3/);
+    assert.match(e.text, new RegExp(`All records that still fail: ${PUBLIC}/status/acme#failing`));
+  });
+
   test('Datadog refusing the key is final; 429 and 5xx are retried, honouring Retry-After', async () => {
     const message = createMessage({ type: 'test', alerts: [], audience: 'operator', tenant: null, groupKey: 't', createdAt: clock.now() });
     const send = () => svc.notifier.channels.datadog({ channel: 'datadog' }, message, { attempt: 1, timeoutMs: 2000, now: clock.now() });

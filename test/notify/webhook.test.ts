@@ -85,6 +85,11 @@ describe('webhook channel', () => {
         { id: 'ORD-1001', message: 'email is required' },
         { id: 'ORD-1002', message: 'amount must be positive', run: 'run-42', run_report_url: body.alert.records[1].run_report_url },
       ],
+      // No running figures on this alert (its rule does not count records), and it has not resolved.
+      records_affected: null,
+      records_recovered: null,
+      records_url: null,
+      duration: null,
       status_page_url: body.alert.status_page_url,
     });
     // Page links in a tenant's payload are signed for that tenant (src/links.ts).

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../errors.js';
 import { getRunReportCsv, getRunReportPage, getStatusPage, RECORD_HISTORY_DAYS, RUN_REPORT_ROWS_SHOWN } from '../../views/index.js';
 import { parseQuery } from '../validate.js';
-import { openIncidents } from './incidents.js';
+import { heldBackAlerts, openIncidents } from './incidents.js';
 import { pageContext, sendPage, type PageDeps } from './context.js';
 
 const statusQuery = z.object({
@@ -27,7 +27,7 @@ export function statusPages(deps: PageDeps): Router {
     const q = parseQuery(statusQuery, req.query);
     const record = q.record || undefined;
     const page = await getStatusPage(deps.driver, deps.config.health, { tenant, now: deps.clock.now(), record });
-    const body = { page, record: record ?? '', historyDays: RECORD_HISTORY_DAYS, incidents: await openIncidents(deps.driver, deps.clock.now(), tenant) };
+    const body = { page, record: record ?? '', historyDays: RECORD_HISTORY_DAYS, incidents: await openIncidents(deps.driver, deps.clock.now(), tenant), heldBack: await heldBackAlerts(deps.driver, deps.clock.now(), tenant) };
     sendPage(res, deps.renderer.render('status', pageContext(res, deps.clock, `Status · ${tenant}`, { page: 'status', tenant }, body)));
   });
 

@@ -957,3 +957,8 @@ TTL toDateTime(done_at) + toIntervalDay(3);
 
 CREATE TABLE IF NOT EXISTS ingest_staging_done ON CLUSTER syncwatch AS ingest_staging_done_local
 ENGINE = Distributed(syncwatch, syncwatch, ingest_staging_done_local, cityHash64(batch_id));
+
+-- 050_add_notify_log_told_size
+ALTER TABLE alert_notify_log_local ON CLUSTER syncwatch ADD COLUMN IF NOT EXISTS told_size Float64 DEFAULT 0;
+
+ALTER TABLE alert_notify_log ON CLUSTER syncwatch ADD COLUMN IF NOT EXISTS told_size Float64 DEFAULT 0;
