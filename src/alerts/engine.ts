@@ -5,7 +5,8 @@ import type { Logger } from '../logger.js';
 import type { NotificationMessage, Target } from '../notify/index.js';
 import type { Driver, EventRow } from '../store/index.js';
 import { InboxReader, postToInbox } from './engine-inbox.js';
-import { evaluateWindowRules, isWindowRule } from './evaluate.js';
+import { evaluateWindowRulesIn, isWindowRule } from './evaluate.js';
+import { EvaluationContext } from './evaluate-context.js';
 import { evaluateEvent } from './event-rules.js';
 import { isIncidentRule, observeIncidents } from './incident-alerts.js';
 import { applyInhibition } from './inhibit.js';
@@ -18,6 +19,7 @@ import type { AlertLease, LeaseOptions } from './scheduler-lease.js';
 import { listSilences } from './silences.js';
 import { appendHistory, loadAlerts, loadNotifyLog, saveAlerts, saveNotifyLog } from './state-store.js';
 import { stepAlerts, type RuleTiming, type StatusChange } from './state.js';
+import type { WindowEvaluationObserver } from './streaming.js';
 import { getSubscriptions } from './subscriptions.js';
 
 const DAY = 86_400_000;
@@ -46,6 +48,8 @@ export interface AlertEngineDeps {
   lease?: Partial<LeaseOptions>;
   /** The store is a cluster (CLICKHOUSE_CLUSTER): the lease is the KeeperMap one. */
   cluster?: boolean;
+  /** Streaming evaluation of window rules (streaming.ts): told of every window evaluation, to re-seed its counters. */
+  windows?: WindowEvaluationObserver;
 }
 
 /** What one tick did. */
@@ -91,18 +95,35 @@ export class AlertEngine {
   }
 
   /** One evaluation: window rules and what other processes posted, then routing and dispatch. */
-  tick(now: number = this.deps.clock.now()): Promise<TickSummary> {
+  async tick(now: number = this.deps.clock.now()): Promise<TickSummary> {
+    const storedUpTo = await this.deps.windows?.prepare();
     return this.exclusive(async () => {
       if (!(await this.ensureLeader(now))) return { leader: false, observations: 0, transitions: 0, messages: 0 };
       const rules = this.deps.rules();
       const posted = (await this.inbox?.read()) ?? [];
-      const evaluated = await evaluateWindowRules(this.deps.driver, rules, now, { health: this.deps.config.health, value: this.deps.config.value });
+      const evaluated = await this.evaluateWindow(rules, now, storedUpTo);
       evaluated.push(...(await observeIncidents(this.deps.driver, rules, this.alerts, now)));
       // Every rule but the enabled event rules is judged whole here: deleted and disabled rules resolve their alerts.
       const eventRules = new Set(rules.filter((r) => r.enabled && !isWindowRule(r) && !isIncidentRule(r)).map((r) => r.name));
       const covered = new Set([...this.alerts.values()].map((a) => a.labels.rule).filter((r) => !eventRules.has(r)));
       const summary = await this.apply([...posted, ...evaluated], now, covered);
       this.prune(now);
+      await this.deps.dispatcher.wake();
+      return summary;
+    });
+  }
+
+  /**
+   * The named window rules evaluated now, as a tick evaluates them, and applied at once (the
+   * streaming path's confirmation of a crossing): each is judged whole, other rules are untouched.
+   */
+  async confirmWindowRules(names: ReadonlySet<string>, now: number = this.deps.clock.now()): Promise<TickSummary> {
+    const storedUpTo = await this.deps.windows?.prepare();
+    return this.exclusive(async () => {
+      if (!(await this.ensureLeader(now))) return { leader: false, observations: 0, transitions: 0, messages: 0 };
+      const rules = this.deps.rules().filter((r) => r.enabled && isWindowRule(r) && names.has(r.name));
+      const observations = await this.evaluateWindow(rules, now, storedUpTo);
+      const summary = await this.apply(observations, now, new Set(rules.map((r) => r.name)));
       await this.deps.dispatcher.wake();
       return summary;
     });
@@ -164,6 +185,15 @@ export class AlertEngine {
     const rule = this.deps.rules().find((r) => r.name === name);
     return rule ? { for: rule.forMs, resolve_after: rule.resolveAfterMs } : { for: 0, resolve_after: 0 };
   };
+
+  /** Window rules judged against the store as of `now`; what was read re-seeds the streaming counters. */
+  private async evaluateWindow(rules: readonly AlertRule[], now: number, storedUpTo: number | null | undefined): Promise<Observation[]> {
+    const ctx = new EvaluationContext(this.deps.driver, now, { health: this.deps.config.health, value: this.deps.config.value });
+    const observations = await evaluateWindowRulesIn(ctx, rules);
+    const figures = { counts: (windowMs: number) => ctx.countsOver(windowMs), facts: () => ctx.flowFacts() };
+    await this.deps.windows?.evaluated(rules, figures, observations, storedUpTo ?? null);
+    return observations;
+  }
 
   private async apply(observations: Observation[], now: number, covered: ReadonlySet<string>): Promise<TickSummary> {
     const step = stepAlerts(this.alerts, observations, now, this.timing, { covered });

@@ -35,7 +35,11 @@ async function judge(rule: WindowRule, ctx: EvaluationContext): Promise<Judgemen
  * an evaluation that could not read the store must not look like "all clear".
  */
 export async function evaluateWindowRules(driver: Driver, rules: readonly AlertRule[], now: number, options: EvaluateOptions = {}): Promise<Observation[]> {
-  const ctx = new EvaluationContext(driver, now, options);
+  return evaluateWindowRulesIn(new EvaluationContext(driver, now, options), rules);
+}
+
+/** The same, in a context the caller keeps: what it read re-seeds the streaming counters (streaming.ts). */
+export async function evaluateWindowRulesIn(ctx: EvaluationContext, rules: readonly AlertRule[]): Promise<Observation[]> {
   const observations: Observation[] = [];
   for (const rule of rules) {
     if (!rule.enabled || !isWindowRule(rule)) continue;

@@ -1,0 +1,102 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { EventRow } from '../store/index.js';
+import type { Observation } from './model.js';
+import type { AlertRule } from './rules-model.js';
+import { WindowCounters, type EvaluationFigures, type StoredUpTo } from './streaming-counters.js';
+
+/** What the engine tells the streaming path around each window evaluation (periodic or confirming). */
+export interface WindowEvaluationObserver {
+  /** Before the evaluation reads the store: returns what it will have seen. */
+  prepare(): Promise<StoredUpTo>;
+  /** After: the figures read and the observations made, to re-seed the counters. */
+  evaluated(rules: readonly AlertRule[], figures: EvaluationFigures, observations: readonly Observation[], storedUpTo: StoredUpTo): Promise<void>;
+}
+
+export interface StreamingDeps {
+  /** The rules in force (hot-reloaded). */
+  rules: () => readonly AlertRule[];
+  clock: Clock;
+  log: Logger;
+  /** Evaluates the named window rules against the store now and applies the result (AlertEngine.confirmWindowRules). */
+  confirm: (rules: ReadonlySet<string>) => Promise<unknown>;
+  /**
+   * Puts every row accepted so far into the store (role `all`: the batcher's flush). Absent
+   * when rows are counted only once they are stored (the staging drain of role `worker`).
+   */
+  settle?: () => Promise<void>;
+  /** Least time between two confirming evaluations (real time: it paces store reads). */
+  minIntervalMs?: number;
+}
+
+/**
+ * Streaming evaluation of window rules (docs/alerts.md#when-window-rules-fire): rows are
+ * counted as they are accepted (or, with several processes, as the lease holder writes
+ * what API processes staged); a group that crosses its rule's threshold has that rule
+ * evaluated against the store at once, by the same code and with the same hold-downs as
+ * the periodic evaluation, which stays the authority and the safety net. So the streaming
+ * path never raises an alert the periodic evaluation would not, and the alert state
+ * machine keeps either path from notifying twice.
+ */
+export class StreamingWindows implements WindowEvaluationObserver {
+  private readonly counters = new WindowCounters();
+  private readonly due = new Set<string>();
+  private running: Promise<void> | null = null;
+  private lastConfirm = -Infinity;
+  /** Confirming evaluations run so far (for tests and /metrics-style diagnostics). */
+  confirmations = 0;
+
+  constructor(private readonly deps: StreamingDeps) {}
+
+  /** Counts accepted (or drained) rows; a crossing starts a confirming evaluation. */
+  accept(rows: readonly EventRow[]): void {
+
+    const crossed = this.counters.add(this.deps.rules(), rows, this.deps.clock.now());
+    if (crossed.size === 0) return;
+    for (const name of crossed) this.due.add(name);
+    this.running ??= this.drain().finally(() => (this.running = null));
+  }
+
+  /** Resolves once no confirming evaluation is due or running (tests wait on this). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async prepare(): Promise<StoredUpTo> {
+    const generation = this.counters.mark();
+    if (!this.deps.settle) return generation;
+    try {
+      await this.deps.settle();
+      return generation;
+    } catch {
+      // The store did not take the rows (they stay in the spool): keep counting them.
+      return null;
+    }
+  }
+
+  evaluated(rules: readonly AlertRule[], figures: EvaluationFigures, observations: readonly Observation[], storedUpTo: StoredUpTo): Promise<void> {
+    return this.counters.seed(rules, figures, observations, storedUpTo);
+  }
+
+  /** (rule, group) counters held. */
+  size(): number {
+    return this.counters.size();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.due.size > 0) {
+      const wait = this.lastConfirm + (this.deps.minIntervalMs ?? 1_000) - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const names = new Set(this.due);
+      this.due.clear();
+      this.lastConfirm = performance.now();
+      this.confirmations++;
+      try {
+        await this.deps.confirm(names);
+      } catch (err) {
+        // The periodic evaluation is the safety net: it judges these rules at its next tick.
+        this.deps.log.error({ err, rules: [...names] }, 'streaming evaluation of window rules failed; the next periodic evaluation covers them');
+      }
+    }
+  }
+}
