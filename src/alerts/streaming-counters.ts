@@ -1,7 +1,7 @@
 import { flowKey, type FlowCounts, type FlowFacts, type FlowKey } from '../insights/index.js';
-import { fromChTime, type EventRow } from '../store/index.js';
+import { toChTime, type EventRow } from '../store/index.js';
 import { matchingFailures } from './evaluate-kinds.js';
-import { groupKey, groupOf } from './evaluate-observation.js';
+import { groupKey, groupOf, type Group } from './evaluate-observation.js';
 import type { Observation } from './model.js';
 import type { AlertRule, ConsecutiveFailedRunsRule, ThresholdRule } from './rules-model.js';
 
@@ -60,30 +60,51 @@ export class WindowCounters {
     // Rules deleted or disabled since: their counters go.
     if (this.groups.size > streamed.length) for (const name of [...this.groups.keys()]) if (!streamed.some((r) => r.name === name)) this.groups.delete(name);
     if (streamed.length === 0) return crossed;
-    const relevant = rows.filter((r) => ATTEMPTS.has(r.type)).map((row) => ({ row, at: Date.parse(fromChTime(row.ts)) }));
-    relevant.sort((a, b) => a.at - b.at);
+    // Per row cost matters here (it runs on every accepted request): store-format times compare as strings.
+    const counted = rows.filter((r) => ATTEMPTS.has(r.type));
+    let runs: EventRow[] | null = null;
+    // Most rules group alike: each row's key is built once per grouping, not once per rule.
+    const keysByGrouping = new Map<string, string[]>();
+    const keysOf = (rule: StreamedRule, of: EventRow[]) => {
+      const id = `${rule.groupBy.join()}${of === counted ? '' : ':runs'}`;
+      let keys = keysByGrouping.get(id);
+      if (!keys) keysByGrouping.set(id, (keys = of.map(groupKeyOf(rule))));
+      return keys;
+    };
     for (const rule of streamed) {
       const groups = this.groupsOf(rule.name);
       const touched = new Set<GroupCount>();
-      for (const { row, at } of relevant) {
-        if (rule.kind === 'threshold' && at < now - rule.windowMs) continue;
-        if (rule.kind === 'consecutive_failed_runs' && !row.type.startsWith('run.')) continue;
-        const g = this.entry(groups, groupKey(groupOf(rule, row)));
-        g.touched = this.generation;
-        touched.add(g);
-        if (rule.kind === 'threshold') {
+      if (rule.kind === 'threshold') {
+        const from = toChTime(now - rule.windowMs);
+        const keys = keysOf(rule, counted);
+        for (let k = 0; k < counted.length; k++) {
+          const row = counted[k];
+          if (row.ts < from) continue;
+          const g = this.entry(groups, keys[k]);
+          touched.add(g);
           g.attempts++;
           if (FAILED.has(row.type) && rowMatches(rule, row)) g.failures++;
-        } else {
+        }
+      } else {
+        // Streaks depend on order: runs in event-time order.
+        runs ??= counted.filter((r) => r.type.startsWith('run.')).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+        const keys = keysOf(rule, runs);
+        for (let k = 0; k < runs.length; k++) {
+          const row = runs[k];
+          const g = this.entry(groups, keys[k]);
+          touched.add(g);
           const streaks = (g.streaks ??= new Map());
-          const key = flowKey(row);
-          const s = streaks.get(key) ?? { base: 0, since: 0, succeeded: false };
+          const flow = flowKey(row);
+          const s = streaks.get(flow) ?? { base: 0, since: 0, succeeded: false };
           if (row.type === 'run.failed') s.since++;
           else Object.assign(s, { since: 0, succeeded: true });
-          streaks.set(key, s);
+          streaks.set(flow, s);
         }
       }
-      for (const g of touched) if (!g.active && projectedActive(rule, g)) crossed.add(rule.name);
+      for (const g of touched) {
+        g.touched = this.generation;
+        if (!g.active && projectedActive(rule, g)) crossed.add(rule.name);
+      }
     }
     return crossed;
   }
@@ -151,6 +172,12 @@ export class WindowCounters {
 }
 
 const blank = (generation: number): GroupCount => ({ baseFailures: 0, baseAttempts: 0, failures: 0, attempts: 0, touched: generation, active: false });
+
+/** The rule's group key of a row, built directly (the same string as groupKey(groupOf(rule, row))). */
+function groupKeyOf(rule: StreamedRule): (row: Group) => string {
+  const [t, i, f] = (['tenant', 'integration', 'flow'] as const).map((d) => rule.groupBy.includes(d));
+  return (row) => `${t ? row.tenant : ''}\u0000${i ? row.integration : ''}\u0000${f ? row.flow : ''}`;
+}
 
 /** Whether a failed row counts for the rule (its category and codes), as `matchingFailures` counts the store's. */
 function rowMatches(rule: ThresholdRule, row: EventRow): boolean {
