@@ -10,7 +10,7 @@
 // Results are appended to bench/RESULTS.md.
 //
 //   npm run bench:alerts                      (3 runs, defaults below)
-//   tsx bench/alerts.ts --runs 3 --samples 30 --window-samples 10 [--evaluate-every 30s] [--dispatch-every 5s] [--no-write]
+//   tsx bench/alerts.ts --runs 3 --samples 30 --window-samples 10 --background 1000 [--evaluate-every 30s] [--dispatch-every 5s] [--no-write]
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -61,12 +61,13 @@ const opts = new Command('bench:alerts')
   .option('--runs <n>', 'fresh services, one after another', positiveInt, 3)
   .option('--samples <n>', 'event-rule samples per run (auth.expired)', positiveInt, 30)
   .option('--window-samples <n>', 'window-rule samples per run and rule', positiveInt, 10)
+  .option('--background <n>', 'events/s of background ingest (record.synced and run.succeeded over 200 flows) during the measurement; 0: none', (v) => Number(v), 1000)
   .option('--evaluate-every <s>', 'alerts.evaluate_every (the periodic safety net)', '30s')
   .option('--dispatch-every <s>', 'alerts.dispatch_every', '5s')
   .option('--note <text>', 'label for the RESULTS.md section')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
   .parse()
-  .opts<{ runs: number; samples: number; windowSamples: number; evaluateEvery: string; dispatchEvery: string; note?: string; write: boolean }>();
+  .opts<{ runs: number; samples: number; background: number; windowSamples: number; evaluateEvery: string; dispatchEvery: string; note?: string; write: boolean }>();
 
 const started = Date.now();
 const overBudget = () => Date.now() - started > TOTAL_BUDGET_MS;
@@ -154,6 +155,39 @@ interface RunResult {
   evaluateCron: string;
   dispatchCron: string;
   batchMs: number;
+  background: { events: number; seconds: number };
+}
+
+/**
+ * Background ingest while the samples are taken: successes only (no alert of its own), in
+ * batches of 100 every 100 ms scaled to the rate, over 200 flows, so the counters and the
+ * confirming evaluations work on a store and a stream that are not idle.
+ */
+function startBackground(post: (events: Record<string, unknown>[]) => Promise<void>): { stop(): Promise<{ events: number; seconds: number }> } {
+  const t0 = performance.now();
+  let events = 0;
+  let running = opts.background > 0;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const next = t0 + ((events + 100) / opts.background) * 1000;
+      const batch = Array.from({ length: 100 }, (_, k) => {
+        const n = (i * 100 + k) % 200;
+        const base = { tenant: `bench-bg-${n % 50}`, integration: 'netsuite', flow: `flow-${n % 4}`, time: new Date().toISOString() };
+        return k === 99 ? { ...base, type: 'run.succeeded', run: `bg-${i}` } : { ...base, type: 'record.synced', run: `bg-${i}`, record: { id: `BG-${i}-${k}`, type: 'order', value: 10, currency: 'USD' } };
+      });
+      await post(batch).catch((err) => process.stderr.write(`background post failed: ${(err as Error).message}\n`));
+      events += batch.length;
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { events, seconds: (performance.now() - t0) / 1000 };
+    },
+  };
 }
 
 async function runOnce(run: number): Promise<RunResult> {
@@ -192,10 +226,12 @@ async function runOnce(run: number): Promise<RunResult> {
     latencies: new Map(),
     missed: new Map(),
     confirmations: 0,
+    background: { events: 0, seconds: 0 },
     evaluateCron: service.alerting.settings.evaluateCron,
     dispatchCron: service.alerting.settings.dispatchCron,
     batchMs: config.ingest.batchMs,
   };
+  const background = startBackground(post);
   for (const kind of KINDS) {
     const latencies: number[] = [];
     let missed = 0;
@@ -223,6 +259,7 @@ async function runOnce(run: number): Promise<RunResult> {
     result.latencies.set(kind.name, latencies);
     result.missed.set(kind.name, missed);
   }
+  result.background = await background.stop();
   result.confirmations = service.alerting.streaming?.confirmations ?? 0;
   await service.close();
   rmSync(dir, { recursive: true, force: true });
@@ -271,6 +308,7 @@ const settingsLines: [string, string][] = [
   ['alerts.evaluate_every', `${opts.evaluateEvery} (cron \`${first?.evaluateCron}\`): the periodic safety net`],
   ['alerts.dispatch_every', `${opts.dispatchEvery} (cron \`${first?.dispatchCron}\`)`],
   ['SYNCWATCH_BATCH_MS', `${first?.batchMs} (default)`],
+  ['background ingest', `${opts.background} events/s asked; achieved per run: ${results.map((r) => (r.background.seconds ? Math.round(r.background.events / r.background.seconds) : 0)).join(', ')} events/s (successes over 200 flows)`],
   ['streaming confirmations per run', results.map((r) => r.confirmations).join(', ')],
   ['rules', 'auth-expired (event); data-failures (failure_count ≥ 3 in 1h, for 0); consecutive-failed-runs (3 runs, audience tenant); tenant route defaults (group_wait 0)'],
   ['store', 'embedded chdb, fresh temp data dir per run; real clock; loopback webhook receiver, one subscription per tenant'],
@@ -285,7 +323,7 @@ if (opts.write) {
   appendFileSync(
     RESULTS,
     `\n### ${date} — alerts${opts.note ? `: ${opts.note}` : ''}\n\n` +
-      `\`npm run bench:alerts -- --runs ${opts.runs} --samples ${opts.samples} --window-samples ${opts.windowSamples} --evaluate-every ${opts.evaluateEvery} --dispatch-every ${opts.dispatchEvery}\`: ` +
+      `\`npm run bench:alerts -- --runs ${opts.runs} --samples ${opts.samples} --window-samples ${opts.windowSamples} --background ${opts.background} --evaluate-every ${opts.evaluateEvery} --dispatch-every ${opts.dispatchEvery}\`: ` +
       `latency from just before \`POST /v1/events\` of the event that should alert (for window rules: the one that crosses the threshold, ` +
       `after the group's earlier events) to the tenant's loopback webhook receiving the matching \`alert.firing\` (each sample a fresh tenant).\n\n` +
       `${summaryTable}\n\n${runTable}\n\n| | |\n| --- | --- |\n${kv}\n\n${verdicts.join('. ')}.\n`,
