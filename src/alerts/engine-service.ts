@@ -86,6 +86,7 @@ export async function startAlerting(deps: {
     streaming,
     async stop() {
       watcher.close();
+      await streaming?.stop();
       if (scheduler) await scheduler.stop();
       else await engine.stop();
     },

@@ -190,7 +190,7 @@ export class AlertEngine {
   private async evaluateWindow(rules: readonly AlertRule[], now: number, storedUpTo: number | null | undefined): Promise<Observation[]> {
     const ctx = new EvaluationContext(this.deps.driver, now, { health: this.deps.config.health, value: this.deps.config.value });
     const observations = await evaluateWindowRulesIn(ctx, rules);
-    const figures = { counts: (windowMs: number) => ctx.countsOver(windowMs), facts: () => ctx.flowFacts() };
+    const figures = { now, counts: (windowMs: number) => ctx.countsOver(windowMs), facts: () => ctx.flowFacts() };
     await this.deps.windows?.evaluated(rules, figures, observations, storedUpTo ?? null);
     return observations;
   }

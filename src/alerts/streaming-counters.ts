@@ -11,6 +11,8 @@ export const isStreamedRule = (r: AlertRule): r is StreamedRule => r.enabled && 
 
 /** What one evaluation read, for re-seeding: counts per flow by window length, and every flow's facts. */
 export interface EvaluationFigures {
+  /** The instant evaluated. */
+  now: number;
   counts(windowMs: number): Promise<Map<string, FlowKey & FlowCounts>>;
   facts(): Promise<FlowFacts[]>;
 }
@@ -113,8 +115,10 @@ export class WindowCounters {
    * Replaces the counts of the rules just evaluated with what the store had (the figures)
    * and what the evaluation concluded (the observations). Rows of generations up to
    * `storedUpTo` were in the store for that read and are dropped; later ones are kept.
+   * Returns the rules with a group the evaluation found active and the one before clear.
    */
-  async seed(rules: readonly AlertRule[], figures: EvaluationFigures, observations: readonly Observation[], storedUpTo: StoredUpTo): Promise<void> {
+  async seed(rules: readonly AlertRule[], figures: EvaluationFigures, observations: readonly Observation[], storedUpTo: StoredUpTo): Promise<Set<string>> {
+    const turned = new Set<string>();
     const active = new Set(observations.filter((o) => o.active).map((o) => `${o.labels.rule}\u0001${groupKey(o.labels)}`));
     for (const rule of rules.filter(isStreamedRule)) {
       const previous = this.groupsOf(rule.name);
@@ -124,6 +128,7 @@ export class WindowCounters {
         const fresh = old && (storedUpTo === null || old.touched > storedUpTo);
         const g: GroupCount = fresh ? { ...old, baseFailures: 0, baseAttempts: 0 } : blank(this.generation);
         g.active = active.has(`${rule.name}\u0001${key}`);
+        if (g.active && !old?.active) turned.add(rule.name);
         if (old?.streaks && fresh) g.streaks = new Map([...old.streaks].map(([k, s]) => [k, { ...s, base: 0 }]));
         next.set(key, g);
         return g;
@@ -149,6 +154,7 @@ export class WindowCounters {
       for (const [key, g] of next) if (!g.active && g.failures === 0 && g.attempts === 0 && g.baseAttempts === 0 && !g.streaks?.size) next.delete(key);
       this.groups.set(rule.name, next);
     }
+    return turned;
   }
 
   /** (rule, group) entries held, for tests and the memory bound. */

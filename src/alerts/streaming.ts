@@ -43,6 +43,10 @@ export class StreamingWindows implements WindowEvaluationObserver {
   private readonly due = new Set<string>();
   private running: Promise<void> | null = null;
   private lastConfirm = -Infinity;
+  private stopped = false;
+  /** Rules with a group gone pending, by when its `for` has elapsed (service clock). */
+  private readonly followUps = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
   /** Confirming evaluations run so far (for tests and /metrics-style diagnostics). */
   confirmations = 0;
 
@@ -52,7 +56,7 @@ export class StreamingWindows implements WindowEvaluationObserver {
   accept(rows: readonly EventRow[]): void {
 
     const crossed = this.counters.add(this.deps.rules(), rows, this.deps.clock.now());
-    if (crossed.size === 0) return;
+    if (crossed.size === 0 || this.stopped) return;
     for (const name of crossed) this.due.add(name);
     this.running ??= this.drain().finally(() => (this.running = null));
   }
@@ -60,6 +64,14 @@ export class StreamingWindows implements WindowEvaluationObserver {
   /** Resolves once no confirming evaluation is due or running (tests wait on this). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /** Starts no more evaluations and waits for the one running (at shutdown, before the engine stops). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.due.clear();
+    if (this.timer) clearTimeout(this.timer);
+    await this.idle();
   }
 
   async prepare(): Promise<StoredUpTo> {
@@ -74,8 +86,36 @@ export class StreamingWindows implements WindowEvaluationObserver {
     }
   }
 
-  evaluated(rules: readonly AlertRule[], figures: EvaluationFigures, observations: readonly Observation[], storedUpTo: StoredUpTo): Promise<void> {
-    return this.counters.seed(rules, figures, observations, storedUpTo);
+  async evaluated(rules: readonly AlertRule[], figures: EvaluationFigures, observations: readonly Observation[], storedUpTo: StoredUpTo): Promise<void> {
+    const turned = await this.counters.seed(rules, figures, observations, storedUpTo);
+    // A rule with `for`: the group went pending now; look again when the hold-down has elapsed rather than at the next tick.
+    for (const rule of rules) {
+      if (!turned.has(rule.name) || rule.forMs <= 0) continue;
+      const at = figures.now + rule.forMs;
+      if (!(this.followUps.get(rule.name)! <= at)) this.followUps.set(rule.name, at);
+    }
+    this.armFollowUps();
+  }
+
+  /** Starts the evaluations whose hold-down has elapsed by the service clock (the timer calls this; tests on a manual clock too). */
+  followUpDue(): void {
+    const now = this.deps.clock.now();
+    for (const [name, at] of this.followUps) {
+      if (at > now) continue;
+      this.followUps.delete(name);
+      this.due.add(name);
+    }
+    if (this.due.size > 0 && !this.stopped) this.running ??= this.drain().finally(() => (this.running = null));
+    this.armFollowUps();
+  }
+
+  private armFollowUps(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.followUps.size === 0 || this.stopped) return;
+    const next = Math.min(...this.followUps.values());
+    this.timer = setTimeout(() => this.followUpDue(), Math.max(0, next - this.deps.clock.now()));
+    this.timer.unref();
   }
 
   /** (rule, group) counters held. */
@@ -87,6 +127,7 @@ export class StreamingWindows implements WindowEvaluationObserver {
     while (this.due.size > 0) {
       const wait = this.lastConfirm + (this.deps.minIntervalMs ?? 1_000) - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (this.stopped) return;
       const names = new Set(this.due);
       this.due.clear();
       this.lastConfirm = performance.now();

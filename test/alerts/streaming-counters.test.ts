@@ -59,6 +59,7 @@ function counts(failures: { data?: number; endpoint?: number }, attempts: number
   };
 }
 const figures = (c: (FlowKey & FlowCounts)[], streak = 0): EvaluationFigures => ({
+  now: NOW,
   counts: async () => new Map(c.map((x) => [`${x.tenant}\u0000${x.integration}\u0000${x.connection}\u0000${x.flow}`, x])),
   facts: async () => (streak ? [{ ...flow, streak, disabled: null } as unknown as FlowFacts] : []),
 });

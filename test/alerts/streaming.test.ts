@@ -31,6 +31,15 @@ rules:
     kind: consecutive_failed_runs
     severity: critical
     runs: 2
+  - name: out-of-memory
+    kind: threshold
+    severity: critical
+    match: { category: infra }
+    metric: failure_count
+    threshold: 1
+    window: 15m
+    for: 2m
+    audience: [tenant]
 `;
 
 const base = TEST_EPOCH;
@@ -87,6 +96,9 @@ describe('streaming evaluation of window rules', () => {
     await s.dispatch(base + 35_000);
     assert.equal(webhooks(rx.tenant.get('acme')!, 'alert.firing').length, 1, 'one notification for one crossing');
     assert.equal(webhooks(rx.tenant.get('globex')!, 'alert.firing').length, 0);
+    const metrics = await (await fetch(`${s.svc.url}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^syncwatch_alerts_streaming_evaluations_total ${streaming.confirmations}$`, 'm'));
+    assert.ok(streaming.confirmations >= 1);
   });
 
   test('a second failed run in a row fires consecutive_failed_runs before the next tick', async () => {
@@ -101,6 +113,29 @@ describe('streaming evaluation of window rules', () => {
     const [alert] = firing(s.engine.snapshot(), 'runs-failing');
     assert.ok(alert, 'the second failed run in a row fired the rule');
     assert.deepEqual([alert.labels.tenant, alert.value], ['globex', 2]);
+  });
+
+  test('a rule with `for` goes pending at the crossing and fires when the hold-down has elapsed, without a tick', async () => {
+    const streaming = s.svc.alerting.streaming!;
+    const at = base + 2 * MIN;
+    s.clock.set(at);
+    await s.post([{ type: 'run.failed', time: at - 1_000, tenant: 'initech', ...where, run: 'i-1', error: { message: 'JavaScript heap out of memory', type: 'FatalError' } }]);
+    await streaming.idle();
+    const pending = s.engine.snapshot().find((a) => a.labels.rule === 'out-of-memory');
+    assert.equal(pending?.status, 'pending', 'pending at the crossing');
+    assert.equal(pending?.activeSince, at);
+
+    s.clock.set(at + MIN);
+    streaming.followUpDue();
+    await streaming.idle();
+    assert.equal(s.engine.snapshot().find((a) => a.labels.rule === 'out-of-memory')?.status, 'pending', 'one minute of two: still held down');
+
+    s.clock.set(at + 2 * MIN);
+    streaming.followUpDue();
+    await streaming.idle();
+    const fired = s.engine.snapshot().find((a) => a.labels.rule === 'out-of-memory');
+    assert.equal(fired?.status, 'firing');
+    assert.equal(fired?.firedAt, at + 2 * MIN, 'fired when `for` elapsed, not at a tick');
   });
 
   test('on a randomised workload, streaming fires only what the periodic evaluation finds, and every count or streak crossing before the tick', async () => {
