@@ -5,7 +5,8 @@ import type { Logger } from '../logger.js';
 import type { NotificationMessage, Target } from '../notify/index.js';
 import type { Driver, EventRow } from '../store/index.js';
 import { InboxReader, postToInbox } from './engine-inbox.js';
-import { evaluateWindowRulesIn, isWindowRule } from './evaluate.js';
+import { evaluateWindowRulesIn, isWindowRule, type DetailsWanted } from './evaluate.js';
+import { alertFingerprint } from './evaluate-observation.js';
 import { EvaluationContext } from './evaluate-context.js';
 import { evaluateEvent } from './event-rules.js';
 import { isIncidentRule, observeIncidents } from './incident-alerts.js';
@@ -114,16 +115,21 @@ export class AlertEngine {
   }
 
   /**
-   * The named window rules evaluated now, as a tick evaluates them, and applied at once (the
-   * streaming path's confirmation of a crossing): each is judged whole, other rules are untouched.
+   * The named window rules evaluated now, as a tick evaluates them (the streaming path's
+   * confirmation of a crossing). Only true conditions are applied, and only where they change
+   * something: a new episode, a pending alert through `for`, a firing one in its resolve
+   * hold-down. Clearing stays with the periodic evaluation, and steadily firing alerts keep
+   * the details it last read, so a confirmation reads details for the changed groups alone.
    */
   async confirmWindowRules(names: ReadonlySet<string>, now: number = this.deps.clock.now()): Promise<TickSummary> {
     const storedUpTo = await this.deps.windows?.prepare();
     return this.exclusive(async () => {
       if (!(await this.ensureLeader(now))) return { leader: false, observations: 0, transitions: 0, messages: 0 };
       const rules = this.deps.rules().filter((r) => r.enabled && isWindowRule(r) && names.has(r.name));
-      const observations = await this.evaluateWindow(rules, now, storedUpTo);
-      const summary = await this.apply(observations, now, new Set(rules.map((r) => r.name)));
+      // Firing and not in its resolve hold-down: nothing a true condition would change.
+      const settled = (fingerprint: string) => this.alerts.get(fingerprint)?.status === 'firing' && this.alerts.get(fingerprint)?.clearSince === null;
+      const observations = await this.evaluateWindow(rules, now, storedUpTo, (rule, group) => !settled(alertFingerprint(rule.name, group)));
+      const summary = await this.apply(observations.filter((o) => o.active && !settled(o.fingerprint)), now, new Set());
       await this.deps.dispatcher.wake();
       return summary;
     });
@@ -187,9 +193,9 @@ export class AlertEngine {
   };
 
   /** Window rules judged against the store as of `now`; what was read re-seeds the streaming counters. */
-  private async evaluateWindow(rules: readonly AlertRule[], now: number, storedUpTo: number | null | undefined): Promise<Observation[]> {
+  private async evaluateWindow(rules: readonly AlertRule[], now: number, storedUpTo: number | null | undefined, wanted?: DetailsWanted): Promise<Observation[]> {
     const ctx = new EvaluationContext(this.deps.driver, now, { health: this.deps.config.health, value: this.deps.config.value });
-    const observations = await evaluateWindowRulesIn(ctx, rules);
+    const observations = await evaluateWindowRulesIn(ctx, rules, wanted);
     const figures = { now, counts: (windowMs: number) => ctx.countsOver(windowMs), facts: () => ctx.flowFacts() };
     await this.deps.windows?.evaluated(rules, figures, observations, storedUpTo ?? null);
     return observations;
