@@ -1,48 +1,79 @@
-// Alert latency (issue 4, bench/alerts): from the arrival of an event that should alert to
-// a loopback tenant webhook receiving the matching `alert.firing`, for event rules
-// (auth.expired, evaluated at ingest) and window rules (data-failures, evaluated on the
-// `alerts.evaluate_every` schedule). Real clock, node-cron schedules, embedded chdb in a
-// fresh temp dir, loopback only. Results are appended to bench/RESULTS.md.
+// Alert latency (issue 4, issue 15, bench/alerts): from just before the POST of the event that
+// should alert to a loopback tenant webhook receiving the matching `alert.firing`:
+//  - event rules (auth.expired, evaluated at ingest), target p99 ≤ 1 s;
+//  - window rules (a failure-count threshold and consecutive failed runs), from the event
+//    that crosses the threshold (earlier events of the same group were posted before it),
+//    target p99 ≤ 5 s. They fire by streaming evaluation (docs/alerts.md#when-window-rules-fire);
+//    the periodic evaluation keeps its default 30 s, so a figure under 30 s is not the tick.
+// Real clock, node-cron schedules, embedded chdb in a fresh temp dir per run, loopback only.
+// Each run is a fresh service; the summary gives each figure's median and spread over runs.
+// Results are appended to bench/RESULTS.md.
 //
-//   tsx bench/alerts.ts --samples 50 [--window-samples 10] [--evaluate-every 5s] [--dispatch-every 1s] [--no-write]
+//   npm run bench:alerts                      (3 runs, defaults below)
+//   tsx bench/alerts.ts --runs 3 --samples 30 --window-samples 10 --background 1000 [--evaluate-every 30s] [--dispatch-every 5s] [--no-write]
 import { once } from 'node:events';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { loadAlertRules, type AlertRule } from '../src/alerts/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startService } from '../src/main.js';
-import { describeEnvironment, embeddedEngineVersion, positiveInt } from './report.js';
+import { describeEnvironment, embeddedEngineVersion, positiveInt, quantile } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const RULES_DIR = fileURLToPath(new URL('../alert-rules', import.meta.url));
 const ADMIN = 'bench-admin-key-0123456789abcdef';
 const INGEST = 'bench-ingest-key-0123456789abcdef';
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
-const EVENT_TIMEOUT_MS = 15_000;
-const TOTAL_BUDGET_MS = 20 * 60_000;
+const TIMEOUT_MS = 45_000;
+const TOTAL_BUDGET_MS = 40 * 60_000;
+const EVENT_TARGET_MS = 1_000;
+const WINDOW_TARGET_MS = 5_000;
+
+// The shipped auth-expired rule, and two window rules whose threshold needs more than one event.
+const RULES = `
+rules:
+  - name: auth-expired
+    kind: event
+    event: auth.expired
+    severity: critical
+    resolve_on: [auth.refreshed, integration.authorized]
+    group_by: [tenant, integration]
+  - name: data-failures
+    kind: threshold
+    severity: warning
+    match: { category: data }
+    metric: failure_count
+    threshold: 3
+    window: 1h
+  - name: consecutive-failed-runs
+    kind: consecutive_failed_runs
+    severity: critical
+    runs: 3
+    audience: [tenant]
+`;
 
 const opts = new Command('bench:alerts')
-  .description('latency from an alerting event to the tenant webhook, event rules and window rules')
-  .option('--samples <n>', 'event-rule samples (auth.expired)', positiveInt, 50)
-  .option('--window-samples <n>', 'window-rule samples (data-failures)', positiveInt, 10)
-  .option('--evaluate-every <s>', 'alerts.evaluate_every', '5s')
-  .option('--dispatch-every <s>', 'alerts.dispatch_every', '1s')
+  .description('latency from an alerting event to the tenant webhook: event rules, and window rules by streaming evaluation')
+  .option('--runs <n>', 'fresh services, one after another', positiveInt, 3)
+  .option('--samples <n>', 'event-rule samples per run (auth.expired)', positiveInt, 30)
+  .option('--window-samples <n>', 'window-rule samples per run and rule', positiveInt, 10)
+  .option('--background <n>', 'events/s of background ingest (record.synced and run.succeeded over 200 flows) during the measurement; 0: none', (v) => Number(v), 1000)
+  .option('--evaluate-every <s>', 'alerts.evaluate_every (the periodic safety net)', '30s')
+  .option('--dispatch-every <s>', 'alerts.dispatch_every', '5s')
   .option('--note <text>', 'label for the RESULTS.md section')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
   .parse()
-  .opts<{ samples: number; windowSamples: number; evaluateEvery: string; dispatchEvery: string; note?: string; write: boolean }>();
+  .opts<{ runs: number; samples: number; background: number; windowSamples: number; evaluateEvery: string; dispatchEvery: string; note?: string; write: boolean }>();
 
 const started = Date.now();
 const overBudget = () => Date.now() - started > TOTAL_BUDGET_MS;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// ── the loopback webhook receiver ────────────────────────────────────────────
+// ── the loopback webhook receiver (shared by every run) ──────────────────────
 interface Arrival {
   at: number;
   type: string;
@@ -92,153 +123,202 @@ function waitForWebhook(match: (a: Arrival) => boolean, ms: number): Promise<Arr
   });
 }
 
-// ── syncwatch in-process ─────────────────────────────────────────────────────
-const dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-alerts-'));
-const configFile = path.join(dir, 'syncwatch.yaml');
-writeFileSync(configFile, `alerts:\n  evaluate_every: ${opts.evaluateEvery}\n  dispatch_every: ${opts.dispatchEvery}\n`);
-const config = loadConfig({
-  PORT: '0',
-  SYNCWATCH_GRPC_PORT: '0',
-  HOST: '127.0.0.1',
-  SYNCWATCH_DATA_DIR: path.join(dir, 'data'),
-  SYNCWATCH_LOG_LEVEL: 'silent',
-  SYNCWATCH_ADMIN_KEY: ADMIN,
-  SYNCWATCH_INGEST_KEY: INGEST,
-  SYNCWATCH_WEBHOOK_ALLOW: '127.0.0.1',
-  SYNCWATCH_ALERT_RULES: RULES_DIR,
-  SYNCWATCH_PUBLIC_URL: 'https://status.vendor.example',
-  SYNCWATCH_CONFIG: configFile,
-});
-const service = await startService(config, createLogger('silent'));
-const settings = service.alerting.settings;
-const rules = loadAlertRules(RULES_DIR);
-const rule = (name: string): AlertRule => {
-  const r = rules.find((x) => x.name === name);
-  if (!r) throw new Error(`rule ${name} not found in ${RULES_DIR}`);
-  return r;
-};
-const tenantRoute = settings.routes.find((r) => r.receivers.includes('tenant'));
-if (!tenantRoute) throw new Error('no route to the tenant receiver');
+interface Kind {
+  name: string;
+  rule: string;
+  /** The events of one sample: all but the last are posted first; the last crosses the threshold. */
+  events: (tenant: string, i: number) => Record<string, unknown>[];
+  samples: number;
+}
+const where = { integration: 'salesforce', flow: 'orders.export' };
+const KINDS: Kind[] = [
+  { name: 'event rule (auth-expired)', rule: 'auth-expired', samples: opts.samples, events: (tenant, i) => [{ type: 'auth.expired', tenant, integration: `hubspot-${i}`, flow: 'contacts.import' }] },
+  {
+    name: 'window rule (data-failures, 3rd failure in 1h)',
+    rule: 'data-failures',
+    samples: opts.windowSamples,
+    events: (tenant, i) =>
+      [0, 1, 2].map((k) => ({ type: 'record.failed', tenant, ...where, run: `run-${tenant}`, record: { id: `ORD-${i}-${k}`, type: 'order', value: 250, currency: 'USD' }, error: { message: 'email is required', http_status: 422 } })),
+  },
+  {
+    name: 'window rule (consecutive-failed-runs, 3rd failed run)',
+    rule: 'consecutive-failed-runs',
+    samples: opts.windowSamples,
+    events: (tenant) => [0, 1, 2].map((k) => ({ type: 'run.failed', tenant, ...where, run: `run-${tenant}-${k}`, error: { message: 'HTTP 503 Service Unavailable', http_status: 503 } })),
+  },
+];
 
-const api = async (method: string, url: string, key: string, body: unknown) => {
-  const res = await fetch(`${service.url}${url}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, text };
-};
-
-const evTenants = Array.from({ length: opts.samples }, (_, i) => `bench-ev-${String(i).padStart(3, '0')}`);
-const winTenants = Array.from({ length: opts.windowSamples }, (_, i) => `bench-win-${String(i).padStart(3, '0')}`);
-for (const t of [...evTenants, ...winTenants]) {
-  const r = await api('PUT', `/v1/tenants/${t}/subscriptions`, ADMIN, {
-    webhooks: [{ url: `${hookBase}/hooks/${t}`, secret: SECRET }],
-    categories: ['data', 'endpoint', 'infra', 'health'],
-    delivery: 'immediate',
-  });
-  if (r.status !== 200) throw new Error(`PUT subscription ${t}: ${r.status} ${r.text}`);
+interface RunResult {
+  latencies: Map<string, number[]>;
+  missed: Map<string, number>;
+  confirmations: number;
+  evaluateCron: string;
+  dispatchCron: string;
+  batchMs: number;
+  background: { events: number; seconds: number };
 }
 
-// Wait until this process leads alerting (the lease's first claim settles in the background).
-for (let i = 0; i < 100 && !service.alerting.engine?.isLeader; i++) await sleep(100);
-if (!service.alerting.engine?.isLeader) throw new Error('did not take the alerting lease within 10 s');
-
-const post = async (events: Record<string, unknown>[]) => {
-  const r = await api('POST', '/v1/events', INGEST, events);
-  if (r.status !== 202) throw new Error(`POST /v1/events: ${r.status} ${r.text}`);
-};
-
-// ── 1. event rules: auth.expired ─────────────────────────────────────────────
-const evLatencies: number[] = [];
-let evMissed = 0;
-process.stderr.write(`event rules: ${opts.samples} auth.expired samples…\n`);
-for (const [i, tenant] of evTenants.entries()) {
-  if (overBudget()) break;
-  const waiting = waitForWebhook((a) => a.type === 'alert.firing' && a.tenant === tenant && a.rules.includes('auth-expired'), EVENT_TIMEOUT_MS);
+/**
+ * Background ingest while the samples are taken: successes only (no alert of its own), in
+ * batches of 100 every 100 ms scaled to the rate, over 200 flows, so the counters and the
+ * confirming evaluations work on a store and a stream that are not idle.
+ */
+function startBackground(post: (events: Record<string, unknown>[]) => Promise<void>): { stop(): Promise<{ events: number; seconds: number }> } {
   const t0 = performance.now();
-  await post([{ type: 'auth.expired', time: new Date().toISOString(), tenant, integration: `hubspot-${i}`, flow: 'contacts.import' }]);
-  const got = await waiting;
-  if (got) evLatencies.push(got.at - t0);
-  else evMissed++;
-  await sleep(50 + Math.random() * 200); // decorrelate from the dispatch schedule
-}
-
-// ── 2. window rules: data-failures ───────────────────────────────────────────
-const dataRule = rule('data-failures');
-// `*/N * * * * *` (what `Ns` becomes); anything else is taken as at most a minute.
-const evalPeriodMs = Number(/^\*\/(\d+) \* \* \* \* \*$/.exec(settings.evaluateCron)?.[1] ?? 60) * 1000;
-const winLatencies: number[] = [];
-let winMissed = 0;
-const winTimeout = (Number.isFinite(evalPeriodMs) ? evalPeriodMs : 60_000) * 3 + dataRule.forMs + tenantRoute.groupWaitMs + config.ingest.batchMs * 2 + 10_000;
-process.stderr.write(`window rules: ${opts.windowSamples} data-failures samples (up to ${Math.round(winTimeout / 1000)} s each)…\n`);
-for (const [i, tenant] of winTenants.entries()) {
-  if (overBudget()) break;
-  await sleep(Math.random() * (Number.isFinite(evalPeriodMs) ? evalPeriodMs : 5_000)); // a random phase against the schedule
-  const waiting = waitForWebhook((a) => a.type === 'alert.firing' && a.tenant === tenant && a.rules.includes('data-failures'), winTimeout);
-  const t0 = performance.now();
-  await post([
-    {
-      type: 'record.failed',
-      time: new Date().toISOString(),
-      tenant,
-      integration: 'salesforce',
-      flow: 'orders.export',
-      run: `run-${tenant}`,
-      record: { id: `ORD-${1000 + i}`, type: 'order', value: 250, currency: 'USD' },
-      error: { message: 'email is required', http_status: 422 },
+  let events = 0;
+  let running = opts.background > 0;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const next = t0 + ((events + 100) / opts.background) * 1000;
+      const batch = Array.from({ length: 100 }, (_, k) => {
+        const n = (i * 100 + k) % 200;
+        const base = { tenant: `bench-bg-${n % 50}`, integration: 'netsuite', flow: `flow-${n % 4}`, time: new Date().toISOString() };
+        return k === 99 ? { ...base, type: 'run.succeeded', run: `bg-${i}` } : { ...base, type: 'record.synced', run: `bg-${i}`, record: { id: `BG-${i}-${k}`, type: 'order', value: 10, currency: 'USD' } };
+      });
+      await post(batch).catch((err) => process.stderr.write(`background post failed: ${(err as Error).message}\n`));
+      events += batch.length;
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { events, seconds: (performance.now() - t0) / 1000 };
     },
-  ]);
-  const got = await waiting;
-  if (got) winLatencies.push(got.at - t0);
-  else winMissed++;
+  };
 }
 
-await service.close();
+async function runOnce(run: number): Promise<RunResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-alerts-'));
+  const rulesDir = path.join(dir, 'rules');
+  mkdirSync(rulesDir);
+  writeFileSync(path.join(rulesDir, 'rules.yaml'), RULES);
+  const configFile = path.join(dir, 'syncwatch.yaml');
+  writeFileSync(configFile, `alerts:\n  evaluate_every: ${opts.evaluateEvery}\n  dispatch_every: ${opts.dispatchEvery}\n`);
+  const config = loadConfig({
+    PORT: '0',
+    SYNCWATCH_GRPC_PORT: '0',
+    HOST: '127.0.0.1',
+    SYNCWATCH_DATA_DIR: path.join(dir, 'data'),
+    SYNCWATCH_LOG_LEVEL: 'silent',
+    SYNCWATCH_ADMIN_KEY: ADMIN,
+    SYNCWATCH_INGEST_KEY: INGEST,
+    SYNCWATCH_WEBHOOK_ALLOW: '127.0.0.1',
+    SYNCWATCH_ALERT_RULES: rulesDir,
+    SYNCWATCH_PUBLIC_URL: 'https://status.vendor.example',
+    SYNCWATCH_CONFIG: configFile,
+  });
+  const service = await startService(config, createLogger('silent'));
+  const api = async (method: string, url: string, key: string, body: unknown) => {
+    const res = await fetch(`${service.url}${url}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, text: await res.text() };
+  };
+  const post = async (events: Record<string, unknown>[]) => {
+    const r = await api('POST', '/v1/events', INGEST, events);
+    if (r.status !== 202) throw new Error(`POST /v1/events: ${r.status} ${r.text}`);
+  };
+  for (let i = 0; i < 100 && !service.alerting.engine?.isLeader; i++) await sleep(100);
+  if (!service.alerting.engine?.isLeader) throw new Error('did not take the alerting lease within 10 s');
+
+  const result: RunResult = {
+    latencies: new Map(),
+    missed: new Map(),
+    confirmations: 0,
+    background: { events: 0, seconds: 0 },
+    evaluateCron: service.alerting.settings.evaluateCron,
+    dispatchCron: service.alerting.settings.dispatchCron,
+    batchMs: config.ingest.batchMs,
+  };
+  const background = startBackground(post);
+  for (const kind of KINDS) {
+    const latencies: number[] = [];
+    let missed = 0;
+    process.stderr.write(`run ${run}: ${kind.samples} × ${kind.rule}…\n`);
+    for (let i = 0; i < kind.samples && !overBudget(); i++) {
+      const tenant = `bench-r${run}-${kind.rule}-${String(i).padStart(3, '0')}`;
+      const sub = await api('PUT', `/v1/tenants/${tenant}/subscriptions`, ADMIN, {
+        webhooks: [{ url: `${hookBase}/hooks/${tenant}`, secret: SECRET }],
+        categories: ['data', 'endpoint', 'infra', 'health'],
+        delivery: 'immediate',
+      });
+      if (sub.status !== 200) throw new Error(`PUT subscription ${tenant}: ${sub.status} ${sub.text}`);
+      const events = kind.events(tenant, i);
+      const time = (k: number) => new Date(Date.now() - (events.length - k) * 1000).toISOString();
+      if (events.length > 1) await post(events.slice(0, -1).map((e, k) => ({ ...e, time: time(k) })));
+      // A random phase against the schedules (dispatch, evaluation, the batcher's flush).
+      await sleep(300 + Math.random() * 1500);
+      const waiting = waitForWebhook((a) => a.type === 'alert.firing' && a.tenant === tenant && a.rules.includes(kind.rule), TIMEOUT_MS);
+      const t0 = performance.now();
+      await post([{ ...events[events.length - 1], time: new Date().toISOString() }]);
+      const got = await waiting;
+      if (got) latencies.push(got.at - t0);
+      else missed++;
+      const target = kind.rule === 'auth-expired' ? EVENT_TARGET_MS : WINDOW_TARGET_MS;
+      // Where a slow sample fell against the 30 s evaluation schedule tells a tick's cost from the streaming path's.
+      if (!got || got.at - t0 > target) process.stderr.write(`  slow: ${kind.rule} ${got ? Math.round(got.at - t0) : 'missed'} ms, posted ${(Date.now() % 30_000) / 1000} s into a 30 s period\n`);
+    }
+    result.latencies.set(kind.name, latencies);
+    result.missed.set(kind.name, missed);
+  }
+  result.background = await background.stop();
+  result.confirmations = service.alerting.streaming?.confirmations ?? 0;
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+  return result;
+}
+
+const results: RunResult[] = [];
+for (let run = 1; run <= opts.runs && !overBudget(); run++) results.push(await runOnce(run));
 await new Promise<void>((r) => {
   receiver.closeAllConnections();
   receiver.close(() => r());
 });
-rmSync(dir, { recursive: true, force: true });
 
 // ── report ───────────────────────────────────────────────────────────────────
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
 const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
-const stats = (xs: number[]) => ({ n: xs.length, min: Math.min(...xs), p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs) });
-const ev = stats(evLatencies);
-const win = stats(winLatencies);
-const target = evMissed === 0 && ev.n > 0 && ev.p99 <= 2000;
-const fmtDur = (n: number) => (n % 60_000 === 0 && n > 0 ? `${n / 60_000}m` : `${n / 1000}s`);
-
+const pct = (xs: number[], p: number) => (xs.length ? quantile([...xs].sort((a, b) => a - b), p) : NaN);
+const median = (xs: number[]) => pct(xs, 0.5);
+const perRun = KINDS.map((k) =>
+  results.map((r, i) => {
+    const xs = r.latencies.get(k.name) ?? [];
+    return { run: i + 1, n: xs.length, missed: r.missed.get(k.name) ?? 0, p50: pct(xs, 0.5), p99: pct(xs, 0.99), max: Math.max(...xs) };
+  }),
+);
+const runTable = [
+  '| run | rule kind | samples | missed | p50 | p99 | max |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...KINDS.flatMap((k, ki) => perRun[ki].map((s) => `| ${s.run} | ${k.name} | ${s.n} | ${s.missed} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`)),
+].join('\n');
+const verdicts: string[] = [];
+const summaryTable = [
+  '| rule kind | target | p99, median of runs | p99 spread (min–max) | p50, median of runs | missed | verdict |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...KINDS.map((k, ki) => {
+    const p99s = perRun[ki].map((s) => s.p99);
+    const missed = perRun[ki].reduce((n, s) => n + s.missed, 0);
+    const target = k.rule === 'auth-expired' ? EVENT_TARGET_MS : WINDOW_TARGET_MS;
+    const met = missed === 0 && p99s.length > 0 && p99s.every((p) => p <= target);
+    verdicts.push(`${k.name}: ${met ? 'meets' : 'does NOT meet'} p99 ≤ ${target / 1000} s in every run`);
+    return `| ${k.name} | p99 ≤ ${target / 1000} s | ${ms(median(p99s))} | ${ms(Math.min(...p99s))} – ${ms(Math.max(...p99s))} | ${ms(median(perRun[ki].map((s) => s.p50)))} | ${missed} | ${met ? 'met' : 'NOT met'} |`;
+  }),
+].join('\n');
+const first = results[0];
 const env = await describeEnvironment(embeddedEngineVersion);
 const settingsLines: [string, string][] = [
-  ['alerts.evaluate_every', `${opts.evaluateEvery} (cron \`${settings.evaluateCron}\`)`],
-  ['alerts.dispatch_every', `${opts.dispatchEvery} (cron \`${settings.dispatchCron}\`)`],
-  ['SYNCWATCH_BATCH_MS', `${config.ingest.batchMs} (default)`],
-  ['tenant route', `group_wait ${fmtDur(tenantRoute.groupWaitMs)}, group_interval ${fmtDur(tenantRoute.groupIntervalMs)}, repeat_interval ${fmtDur(tenantRoute.repeatIntervalMs)} (defaults)`],
-  ['data-failures rule', `threshold ${'threshold' in dataRule ? String((dataRule as { threshold: unknown }).threshold) : '?'} failure, window ${fmtDur((dataRule as { windowMs: number }).windowMs)}, for ${fmtDur(dataRule.forMs)}`],
-  ['auth-expired rule', `event rule on auth.expired, for ${fmtDur(rule('auth-expired').forMs)} (ignored: fires at ingest)`],
-  ['store', 'embedded chdb, fresh temp data dir; real clock; loopback webhook receiver, one subscription per tenant'],
+  ['runs', `${results.length} (a fresh service and store each)`],
+  ['alerts.evaluate_every', `${opts.evaluateEvery} (cron \`${first?.evaluateCron}\`): the periodic safety net`],
+  ['alerts.dispatch_every', `${opts.dispatchEvery} (cron \`${first?.dispatchCron}\`)`],
+  ['SYNCWATCH_BATCH_MS', `${first?.batchMs} (default)`],
+  ['background ingest', `${opts.background} events/s asked; achieved per run: ${results.map((r) => (r.background.seconds ? Math.round(r.background.events / r.background.seconds) : 0)).join(', ')} events/s (successes over 200 flows)`],
+  ['streaming confirmations per run', results.map((r) => r.confirmations).join(', ')],
+  ['rules', 'auth-expired (event); data-failures (failure_count ≥ 3 in 1h, for 0); consecutive-failed-runs (3 runs, audience tenant); tenant route defaults (group_wait 0)'],
+  ['store', 'embedded chdb, fresh temp data dir per run; real clock; loopback webhook receiver, one subscription per tenant'],
 ];
-const row = (name: string, s: ReturnType<typeof stats>, missed: number) => `| ${name} | ${s.n} | ${missed} | ${ms(s.min)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`;
-const table = [
-  '| rule kind | samples | missed | min | p50 | p99 | max |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
-  row('event rule (auth-expired)', ev, evMissed),
-  row('window rule (data-failures)', win, winMissed),
-].join('\n');
-const bound = tenantRoute.groupWaitMs + dataRule.forMs + (Number.isFinite(evalPeriodMs) ? evalPeriodMs : 0) + config.ingest.batchMs;
-const verdict = `Event rules ${target ? 'meet' : 'do NOT meet'} the target p99 ≤ 2 s (p99 ${ms(ev.p99)}, ${evMissed} missed of ${opts.samples}).`;
-const windowNote =
-  `Window-rule latency is bounded by the time until the event is in the store (SYNCWATCH_BATCH_MS ${config.ingest.batchMs} ms) + ` +
-  `the wait for the next evaluation (evaluate_every ${opts.evaluateEvery}) + the rule's \`for\` (${fmtDur(dataRule.forMs)}) + the tenant route's group_wait ` +
-  `(${fmtDur(tenantRoute.groupWaitMs)}) + the evaluation and the send itself: here at most ≈ ${bound / 1000} s plus tick time. ` +
-  `Events were posted at a random phase against the schedule. With the default evaluate_every 30s the wait for the tick alone is up to 30 s.`;
-
-console.log(table);
+console.log(`${summaryTable}\n\n${runTable}`);
 for (const [k, v] of [...settingsLines, ...Object.entries(env)]) console.log(`${k}: ${v}`);
-console.log(`\n${verdict}\n${windowNote}`);
+console.log(`\n${verdicts.join('\n')}`);
 
 if (opts.write) {
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
@@ -246,10 +326,11 @@ if (opts.write) {
   appendFileSync(
     RESULTS,
     `\n### ${date} — alerts${opts.note ? `: ${opts.note}` : ''}\n\n` +
-      `\`tsx bench/alerts.ts --samples ${opts.samples} --window-samples ${opts.windowSamples} --evaluate-every ${opts.evaluateEvery} --dispatch-every ${opts.dispatchEvery}\`: ` +
-      `latency from just before \`POST /v1/events\` of an alerting event to the tenant's loopback webhook receiving the matching \`alert.firing\` ` +
-      `(matched on tenant and rule; each sample a fresh tenant, so a new alert).\n\n${table}\n\n| | |\n| --- | --- |\n${kv}\n\n${verdict}\n\n${windowNote}\n`,
+      `\`npm run bench:alerts -- --runs ${opts.runs} --samples ${opts.samples} --window-samples ${opts.windowSamples} --background ${opts.background} --evaluate-every ${opts.evaluateEvery} --dispatch-every ${opts.dispatchEvery}\`: ` +
+      `latency from just before \`POST /v1/events\` of the event that should alert (for window rules: the one that crosses the threshold, ` +
+      `after the group's earlier events) to the tenant's loopback webhook receiving the matching \`alert.firing\` (each sample a fresh tenant).\n\n` +
+      `${summaryTable}\n\n${runTable}\n\n| | |\n| --- | --- |\n${kv}\n\n${verdicts.join('. ')}.\n`,
   );
   console.log(`\nappended to ${RESULTS}`);
 }
-process.exit(evMissed + winMissed > 0 ? 1 : 0);
+process.exit(results.some((r) => [...r.missed.values()].some((n) => n > 0)) ? 1 : 0);

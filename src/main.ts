@@ -69,6 +69,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
   metrics.gauge('syncwatch_notify_dead_letters', 'Notification deliveries dead-lettered (listed by GET /v1/notifications?status=dead)', () => countDeadDeliveries(driver));
 
   const alerting = await startAlerting({ config, driver, ingest, outbox: notifier.outbox, dispatcher: notifier.dispatcher, clock, log, options: options.alerts });
+  metrics.counterFrom('syncwatch_alerts_streaming_evaluations_total', 'Window-rule evaluations started by a threshold crossing seen in arriving events', () => alerting.streaming?.confirmations ?? 0);
 
   // The engine holds the alerting lease: it is the leadership that the dispatcher, the metric series, the
   // scheduled reports and the writing of staged events act under (docs/architecture.md#data-flow). A process

@@ -8,6 +8,7 @@ import { evaluateEvent } from './event-rules.js';
 import { loadAlertsSettings, type AlertsSettings } from './routing-config.js';
 import { watchAlertRules } from './rules-watch.js';
 import { startAlertScheduler, type AlertScheduler } from './scheduler.js';
+import { StreamingWindows } from './streaming.js';
 import type { LeaseOptions } from './scheduler-lease.js';
 import type { Driver } from '../store/index.js';
 
@@ -16,6 +17,8 @@ export interface AlertingOptions {
   /** Run the node-cron schedule (default true); tests drive `engine.tick(now)` instead. */
   schedule?: boolean;
   lease?: Partial<LeaseOptions>;
+  /** Streaming evaluation of window rules (default on); `minIntervalMs` paces its confirming evaluations (default 1 s). */
+  streaming?: { enabled?: boolean; minIntervalMs?: number };
 }
 
 /** The alerting capability of a running process. */
@@ -23,6 +26,8 @@ export interface Alerting {
   settings: AlertsSettings;
   /** The engine (null in role `api`, which only forwards event-rule observations). */
   engine: AlertEngine | null;
+  /** Streaming evaluation of window rules (null in role `api`, or when turned off). */
+  streaming: StreamingWindows | null;
   stop(): Promise<void>;
 }
 
@@ -52,19 +57,36 @@ export async function startAlerting(deps: {
   if (config.role === 'api') {
     // No engine here: what event rules see is handed to the worker holding the lease.
     ingest.onAccepted((rows) => postToInbox(driver, evaluateEvent(watcher.rules, rows, clock.now()), clock.now()));
-    return { settings, engine: null, stop: async () => watcher.close() };
+    return { settings, engine: null, streaming: null, stop: async () => watcher.close() };
   }
 
-  const engine = new AlertEngine({ driver, config, settings, clock, log, rules: () => watcher.rules, outbox: deps.outbox, dispatcher: deps.dispatcher, lease: deps.options?.lease, cluster: config.clickhouse.cluster !== undefined });
+  const streamingOptions = deps.options?.streaming;
+  const streaming: StreamingWindows | null =
+    streamingOptions?.enabled === false
+      ? null
+      : new StreamingWindows({
+          rules: () => watcher.rules,
+          clock,
+          log,
+          confirm: (names): Promise<unknown> => engine.confirmWindowRules(names),
+          // Role `all` counts rows at acceptance and flushes them before it looks; a worker counts what its drain wrote.
+          settle: config.role === 'worker' ? undefined : () => ingest.batcher.flush(),
+          minIntervalMs: streamingOptions?.minIntervalMs,
+        });
+  const engine: AlertEngine = new AlertEngine({ driver, config, settings, clock, log, rules: () => watcher.rules, outbox: deps.outbox, dispatcher: deps.dispatcher, lease: deps.options?.lease, cluster: config.clickhouse.cluster !== undefined, windows: streaming ?? undefined });
   // In the background: a first claim waits a moment for a concurrent one (see Lease); the start need not.
   engine.start().catch((err) => log.error({ err }, 'could not take the alerting lease at start; the next tick tries again'));
   ingest.onAccepted((rows) => engine.onEvents(rows));
+  if (streaming && config.role === 'worker') ingest.onDrained((rows) => streaming.accept(rows));
+  else if (streaming) ingest.onAccepted((rows) => streaming.accept(rows));
   const scheduler: AlertScheduler | null = deps.options?.schedule === false ? null : startAlertScheduler(engine, settings, log);
   return {
     settings,
     engine,
+    streaming,
     async stop() {
       watcher.close();
+      await streaming?.stop();
       if (scheduler) await scheduler.stop();
       else await engine.stop();
     },

@@ -5,7 +5,9 @@ import type { Logger } from '../logger.js';
 import type { NotificationMessage, Target } from '../notify/index.js';
 import type { Driver, EventRow } from '../store/index.js';
 import { InboxReader, postToInbox } from './engine-inbox.js';
-import { evaluateWindowRules, isWindowRule } from './evaluate.js';
+import { evaluateWindowRulesIn, isWindowRule, type DetailsWanted } from './evaluate.js';
+import { alertFingerprint } from './evaluate-observation.js';
+import { EvaluationContext } from './evaluate-context.js';
 import { evaluateEvent } from './event-rules.js';
 import { isIncidentRule, observeIncidents } from './incident-alerts.js';
 import { applyInhibition } from './inhibit.js';
@@ -18,6 +20,7 @@ import type { AlertLease, LeaseOptions } from './scheduler-lease.js';
 import { listSilences } from './silences.js';
 import { appendHistory, loadAlerts, loadNotifyLog, saveAlerts, saveNotifyLog } from './state-store.js';
 import { stepAlerts, type RuleTiming, type StatusChange } from './state.js';
+import type { WindowEvaluationObserver } from './streaming.js';
 import { getSubscriptions } from './subscriptions.js';
 
 const DAY = 86_400_000;
@@ -46,6 +49,8 @@ export interface AlertEngineDeps {
   lease?: Partial<LeaseOptions>;
   /** The store is a cluster (CLICKHOUSE_CLUSTER): the lease is the KeeperMap one. */
   cluster?: boolean;
+  /** Streaming evaluation of window rules (streaming.ts): told of every window evaluation, to re-seed its counters. */
+  windows?: WindowEvaluationObserver;
 }
 
 /** What one tick did. */
@@ -91,18 +96,40 @@ export class AlertEngine {
   }
 
   /** One evaluation: window rules and what other processes posted, then routing and dispatch. */
-  tick(now: number = this.deps.clock.now()): Promise<TickSummary> {
+  async tick(now: number = this.deps.clock.now()): Promise<TickSummary> {
+    const storedUpTo = await this.deps.windows?.prepare();
     return this.exclusive(async () => {
       if (!(await this.ensureLeader(now))) return { leader: false, observations: 0, transitions: 0, messages: 0 };
       const rules = this.deps.rules();
       const posted = (await this.inbox?.read()) ?? [];
-      const evaluated = await evaluateWindowRules(this.deps.driver, rules, now, { health: this.deps.config.health, value: this.deps.config.value });
+      const evaluated = await this.evaluateWindow(rules, now, storedUpTo);
       evaluated.push(...(await observeIncidents(this.deps.driver, rules, this.alerts, now)));
       // Every rule but the enabled event rules is judged whole here: deleted and disabled rules resolve their alerts.
       const eventRules = new Set(rules.filter((r) => r.enabled && !isWindowRule(r) && !isIncidentRule(r)).map((r) => r.name));
       const covered = new Set([...this.alerts.values()].map((a) => a.labels.rule).filter((r) => !eventRules.has(r)));
       const summary = await this.apply([...posted, ...evaluated], now, covered);
       this.prune(now);
+      await this.deps.dispatcher.wake();
+      return summary;
+    });
+  }
+
+  /**
+   * The named window rules evaluated now, as a tick evaluates them (the streaming path's
+   * confirmation of a crossing). Only true conditions are applied, and only where they change
+   * something: a new episode, a pending alert through `for`, a firing one in its resolve
+   * hold-down. Clearing stays with the periodic evaluation, and steadily firing alerts keep
+   * the details it last read, so a confirmation reads details for the changed groups alone.
+   */
+  async confirmWindowRules(names: ReadonlySet<string>, now: number = this.deps.clock.now()): Promise<TickSummary> {
+    const storedUpTo = await this.deps.windows?.prepare();
+    return this.exclusive(async () => {
+      if (!(await this.ensureLeader(now))) return { leader: false, observations: 0, transitions: 0, messages: 0 };
+      const rules = this.deps.rules().filter((r) => r.enabled && isWindowRule(r) && names.has(r.name));
+      // Firing and not in its resolve hold-down: nothing a true condition would change.
+      const settled = (fingerprint: string) => this.alerts.get(fingerprint)?.status === 'firing' && this.alerts.get(fingerprint)?.clearSince === null;
+      const observations = await this.evaluateWindow(rules, now, storedUpTo, (rule, group) => !settled(alertFingerprint(rule.name, group)));
+      const summary = await this.apply(observations.filter((o) => o.active && !settled(o.fingerprint)), now, new Set());
       await this.deps.dispatcher.wake();
       return summary;
     });
@@ -164,6 +191,15 @@ export class AlertEngine {
     const rule = this.deps.rules().find((r) => r.name === name);
     return rule ? { for: rule.forMs, resolve_after: rule.resolveAfterMs } : { for: 0, resolve_after: 0 };
   };
+
+  /** Window rules judged against the store as of `now`; what was read re-seeds the streaming counters. */
+  private async evaluateWindow(rules: readonly AlertRule[], now: number, storedUpTo: number | null | undefined, wanted?: DetailsWanted): Promise<Observation[]> {
+    const ctx = new EvaluationContext(this.deps.driver, now, { health: this.deps.config.health, value: this.deps.config.value });
+    const observations = await evaluateWindowRulesIn(ctx, rules, wanted);
+    const figures = { now, counts: (windowMs: number) => ctx.countsOver(windowMs), facts: () => ctx.flowFacts() };
+    await this.deps.windows?.evaluated(rules, figures, observations, storedUpTo ?? null);
+    return observations;
+  }
 
   private async apply(observations: Observation[], now: number, covered: ReadonlySet<string>): Promise<TickSummary> {
     const step = stepAlerts(this.alerts, observations, now, this.timing, { covered });

@@ -43,9 +43,9 @@ async function examplesOf(rule: ThresholdRule, group: Group, ctx: EvaluationCont
 
 const shorten = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-/** Adds example records and value at risk to the active groups of a threshold rule. */
-export async function addThresholdDetails(rule: ThresholdRule, judged: Judgement[], ctx: EvaluationContext): Promise<void> {
-  const active = judged.filter((j) => j.active).slice(0, MAX_DETAILED_GROUPS);
+/** Adds example records and value at risk to the active groups of a threshold rule (those `wanted`, when given). */
+export async function addThresholdDetails(rule: ThresholdRule, judged: Judgement[], ctx: EvaluationContext, wanted?: (group: Group) => boolean): Promise<void> {
+  const active = judged.filter((j) => j.active && (wanted?.(j.group) ?? true)).slice(0, MAX_DETAILED_GROUPS);
   for (const j of active) {
     const [records, valueAtRisk] = await Promise.all([
       examplesOf(rule, j.group, ctx),

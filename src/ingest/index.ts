@@ -67,6 +67,12 @@ export interface Ingest {
    */
   onAccepted(listener: AcceptedListener): void;
   /**
+   * Calls `listener` with the event rows of each batch the staging drain of this process
+   * has written to the store (rows API processes accepted; role `worker`), so the lease
+   * holder sees them as `onAccepted` listeners see their own. Same contract as onAccepted.
+   */
+  onDrained(listener: AcceptedListener): void;
+  /**
    * The worker's drain of batches staged by `api` processes (staging.ts), acting while
    * `gate()` holds; it shares this process's store writer.
    */
@@ -99,8 +105,9 @@ export function createIngest(
   const stage = (config.role ?? 'all') !== 'all';
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest, clock, stage, lock }, log);
   const listeners: AcceptedListener[] = [];
-  const announce = (rows: readonly EventRow[]) => {
-    for (const listener of listeners) {
+  const drainedListeners: AcceptedListener[] = [];
+  const announce = (rows: readonly EventRow[], to = listeners) => {
+    for (const listener of to) {
       const failed = (err: unknown) => log.error({ err }, 'an accepted-rows listener failed (ingest is unaffected)');
       try {
         void Promise.resolve(listener(rows)).catch(failed);
@@ -113,7 +120,16 @@ export function createIngest(
     batcher,
     rules,
     clock,
-    stagingDrain: (leadership, intervalMs) => new StagingDrain(driver, log, batcher.stats, lock, { intervalMs, leadership, clock }),
+    stagingDrain: (leadership, intervalMs) =>
+      new StagingDrain(driver, log, batcher.stats, lock, {
+        intervalMs,
+        leadership,
+        clock,
+        // Parsed only when someone listens: the rows' JSON is the staged form.
+        written: (batch) => {
+          if (drainedListeners.length > 0 && batch.events.length > 0) announce(batch.events.map((r) => JSON.parse(r.json) as EventRow), drainedListeners);
+        },
+      }),
     async acceptEvents(items, scope) {
       const { rows, rejected, newIds } = toEventRows(items, rules, scope, clock.now(), window);
       if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
@@ -149,6 +165,7 @@ export function createIngest(
       return { accepted: rows.length, ignored, rejected: rejected.map((r) => ({ index: sources[r.index], error: r.error })) };
     },
     onAccepted: (listener) => void listeners.push(listener),
+    onDrained: (listener) => void drainedListeners.push(listener),
     close: () => {
       stopWatching();
       return batcher.close();

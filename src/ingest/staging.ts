@@ -102,7 +102,14 @@ export class StagingDrain {
     private readonly log: Logger,
     private readonly counts: WriteCounts,
     private readonly lock: Serial,
-    private readonly opts: { intervalMs: number; leadership: Leadership; clock: Clock; batchesPerDrain?: number },
+    private readonly opts: {
+      intervalMs: number;
+      leadership: Leadership;
+      clock: Clock;
+      batchesPerDrain?: number;
+      /** Told of each batch once it is in the store (streaming alert evaluation counts its events). */
+      written?: (batch: Batch) => void;
+    },
   ) {}
 
   start(): void {
@@ -130,11 +137,14 @@ export class StagingDrain {
       if (pending.length === 0) return written;
       for (const { batch_id } of pending) {
         if (!this.opts.leadership.isLeader) return written;
-        await this.lock.run(async () => {
+        const batch = await this.lock.run(async () => {
           const now = this.opts.clock.now();
-          await writeBatch(this.driver, await readBatch(this.driver, batch_id), this.log, this.counts, now);
+          const staged = await readBatch(this.driver, batch_id);
+          await writeBatch(this.driver, staged, this.log, this.counts, now);
           await this.driver.insert('ingest_staging_done', [{ batch_id, done_at: toChTime(now) }]);
+          return staged;
         });
+        this.opts.written?.(batch);
         written++;
       }
     }
