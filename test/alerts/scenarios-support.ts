@@ -119,7 +119,9 @@ export async function startScenario(rx: Receivers, clock: ManualClock, opts: Sce
     {
       clock,
       notify: { dispatchEveryMs: 0, reportMetrics: false, policy: { random: () => 0.5, ...opts.policy } },
-      alerts: { schedule: false, lease: { settleMs: 0 } },
+      // Streaming evaluation on, as shipped, but unpaced and awaited by post(): its
+      // confirmation runs at the clock's instant of the post, not whenever wall time allows.
+      alerts: { schedule: false, lease: { settleMs: 0 }, streaming: { minIntervalMs: 0 } },
     },
     path.join(dir, 'data'),
     opts.reuse?.svc.db,
@@ -138,6 +140,7 @@ export async function startScenario(rx: Receivers, clock: ManualClock, opts: Sce
       assert.equal(res.status, 202, JSON.stringify(res.body));
       assert.deepEqual(res.body.rejected, []);
       await svc.ingest.batcher.flush();
+      await svc.alerting.streaming?.idle();
     },
     tick(at) {
       if (at !== undefined) clock.set(at);
