@@ -65,9 +65,16 @@ export function murmur3(bytes: Uint8Array): number {
 /** The key as the engine spells it, `concat(tenant, '\0', event_id)`: the store's eventKey. */
 export const dedupKey = eventKey;
 
-/** Bit positions of a key (double hashing: crc32 + i·murmur3, the same arithmetic as the SQL). */
+/** Reused for keys' UTF-8 bytes: a new Buffer per key cost more than both hashes. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+function utf8(key: string): Uint8Array {
+  if (key.length * 3 > scratch.length) return Buffer.from(key);
+  return scratch.subarray(0, scratch.write(key));
+}
+
+/** Bit positions of a key (double hashing: crc32 + i·murmur3, the same arithmetic as the SQL; mayContain inlines it). */
 export function positions(key: string, bits: number): number[] {
-  const bytes = Buffer.from(key);
+  const bytes = utf8(key);
   const a = crc32(bytes);
   const b = (murmur3(bytes) | 1) >>> 0;
   const out: number[] = [];
@@ -106,7 +113,13 @@ export class DedupFilter {
 
   /** False when the key is certainly not stored; true when it may be (look it up). */
   mayContain(key: string): boolean {
-    for (const p of positions(key, this.bits)) if ((this.words[p >>> 5] & (1 << (p & 31))) === 0) return false;
+    const bytes = utf8(key);
+    const a = crc32(bytes);
+    const b = (murmur3(bytes) | 1) >>> 0;
+    for (let i = 0; i < HASHES; i++) {
+      const p = (a + i * b) % this.bits;
+      if ((this.words[p >>> 5] & (1 << (p & 31))) === 0) return false;
+    }
     return true;
   }
 
