@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { eventKey, storedKeyBits, type Driver } from '../store/index.js';
 
@@ -154,11 +155,18 @@ const filters = new WeakMap<Driver, DedupFilter>();
  * The filter of this driver, (re)built when missing or full. Called inside the writer's
  * serial section, so no write of this process runs while it is built.
  */
-export async function dedupFilter(driver: Driver): Promise<DedupFilter | null> {
+export async function dedupFilter(driver: Driver, log: Logger): Promise<DedupFilter | null> {
   if (driver.kind !== 'embedded' || !driver.queryBytes) return null;
   let filter = filters.get(driver);
   if (!filter || filter.full) {
-    filter = await DedupFilter.load(driver, filter?.recentLimit);
+    try {
+      filter = await DedupFilter.load(driver, filter?.recentLimit);
+    } catch (err) {
+      // Only a cost: every id is looked up until a later write builds the filter.
+      filters.delete(driver);
+      log.warn({ err }, 'could not build the de-duplication filter; looking every id up');
+      return null;
+    }
     filters.set(driver, filter);
   }
   return filter;

@@ -102,7 +102,7 @@ const SPANS: Table = { kind: 'span', insert: insertSpanJson, dayKey: '"Timestamp
 export async function writeBatch(driver: Driver, batch: Batch, log: Logger, counts: WriteCounts, now: number, suspect = false): Promise<void> {
   const receivedAt = toChTime(now);
   const all = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
-  const filter = await dedupFilter(driver);
+  const filter = await dedupFilter(driver, log);
   const stored = await storedKeys(driver, filter, all);
   const seen = new Set<string>();
   const fresh = (r: SpooledRow) => {
