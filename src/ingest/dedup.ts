@@ -73,16 +73,6 @@ function utf8(key: string): Uint8Array {
   return scratch.subarray(0, scratch.write(key));
 }
 
-/** Bit positions of a key (double hashing: crc32 + i·murmur3, the same arithmetic as the SQL; mayContain inlines it). */
-export function positions(key: string, bits: number): number[] {
-  const bytes = utf8(key);
-  const a = crc32(bytes);
-  const b = (murmur3(bytes) | 1) >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < HASHES; i++) out.push((a + i * b) % bits);
-  return out;
-}
-
 export class DedupFilter {
   private readonly words: Uint32Array;
   private added = 0;
@@ -114,12 +104,21 @@ export class DedupFilter {
 
   /** False when the key is certainly not stored; true when it may be (look it up). */
   mayContain(key: string): boolean {
+    return this.probe(key, false);
+  }
+
+  /**
+   * Tests (or sets) a key's bits: double hashing, crc32 + i·(murmur3 | 1) mod bits — the
+   * arithmetic storedKeyBits does in SQL, so both sides set the same bits.
+   */
+  private probe(key: string, set: boolean): boolean {
     const bytes = utf8(key);
     const a = crc32(bytes);
     const b = (murmur3(bytes) | 1) >>> 0;
     for (let i = 0; i < HASHES; i++) {
       const p = (a + i * b) % this.bits;
-      if ((this.words[p >>> 5] & (1 << (p & 31))) === 0) return false;
+      if (set) this.words[p >>> 5] |= 1 << (p & 31);
+      else if ((this.words[p >>> 5] & (1 << (p & 31))) === 0) return false;
     }
     return true;
   }
@@ -127,7 +126,7 @@ export class DedupFilter {
   /** Records keys just written to `event_ids`. */
   add(keys: Iterable<string>): void {
     for (const key of keys) {
-      for (const p of positions(key, this.bits)) this.words[p >>> 5] |= 1 << (p & 31);
+      this.probe(key, true);
       this.added++;
       this.recent.delete(key);
       this.recent.add(key);
@@ -135,7 +134,7 @@ export class DedupFilter {
     }
   }
 
-  /** True when more ids were added than the filter was sized for (rebuild it larger). */
+  /** True when the ids held pass what the filter was sized for (rebuild it larger). */
   get full(): boolean {
     return this.added > this.capacity / 2;
   }

@@ -143,11 +143,12 @@ async function storedKeys(driver: Driver, filter: DedupFilter | null, rows: Spoo
     if (!r.lookup) continue;
     if (filter) {
       const key = eventKey(r.tenant, r.eventId);
+      // Bloom first: a new id (most) is settled there; a recent one is held by both.
+      if (!filter.mayContain(key)) continue;
       if (filter.isRecent(key)) {
         stored.add(key);
         continue;
       }
-      if (!filter.mayContain(key)) continue;
     }
     lookUp.push({ tenant: r.tenant, event_id: r.eventId });
   }
