@@ -17,6 +17,7 @@ import { createLogger } from '../src/logger.js';
 import { startService, type Service } from '../src/main.js';
 import { freePort } from '../test/support/free-port.js';
 import { describeEnvironment, embeddedEngineVersion, positiveInt } from './report.js';
+import { exportTenantRows, runStoredCeiling, type NativeExport } from './phases.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const KEY = 'bench-ingest-key-0123456789abcdef';
@@ -128,13 +129,18 @@ const phases = [
 const service = await startService(config, createLogger('silent'));
 const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
 const results: [string, string][] = [];
+let spansSeconds = 0;
+let exported: NativeExport[] = [];
 try {
   const senders: Send[] = [httpSend(service, '/v1/traces'), grpcSend(client, 'trace.v1.TraceService'), httpSend(service, '/v1/logs'), grpcSend(client, 'logs.v1.LogsService')];
   for (const [i, p] of phases.entries()) {
     process.stderr.write(`${p.name}…\n`);
     const seconds = await phase(service, p.tenant, p.bodies, senders[i], p.rows);
     results.push([p.name, `${Math.round(opts.records / seconds).toLocaleString('en-US')} records/s (${seconds.toFixed(2)} s)`]);
+    if (i === 0) spansSeconds = seconds;
   }
+  // C's input: the very rows ingest made of the OTLP/HTTP spans (timed after the service closed).
+  exported = await exportTenantRows(service.driver, path.join(dataDir, 'clickhouse'), { events: 'tenant', otel_traces: "ResourceAttributes['tenant.id']" }, 'http-traces');
 } finally {
   client.close();
   await service.close();
@@ -142,6 +148,13 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+process.stderr.write('C: the same span and event rows, Native, into bare tables…\n');
+const c = await runStoredCeiling(exported);
+results.push([
+  'C engine ceiling: the OTLP/HTTP phase\'s span and event rows, one Native insert each into `otel_traces` and `events` without views',
+  `${Math.round(opts.records / c.seconds).toLocaleString('en-US')} spans/s (${c.seconds.toFixed(2)} s, ${c.rows.toLocaleString('en-US')} rows)`,
+]);
+results.push(['A/C for spans over OTLP/HTTP protobuf', (c.seconds / spansSeconds).toFixed(3)]);
 const env = await describeEnvironment(embeddedEngineVersion);
 const lines: [string, string][] = [
   ['records per phase', `${opts.records.toLocaleString('en-US')} (${Math.ceil(opts.records / opts.batch)} requests of ${opts.batch}, concurrency ${opts.concurrency}; 5% failed; a span row and an event row per span, an event row per log record)`],

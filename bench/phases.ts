@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -247,6 +247,61 @@ export async function runEngineCeiling(buffers: { buffer: Buffer; rows: number }
     return { rows: total, seconds, inserts: files.length };
   } finally {
     progress.stop();
+    await close();
+  }
+}
+
+/** Rows of one table written to a Native file (input of runStoredCeiling). */
+export interface NativeExport {
+  table: string;
+  file: string;
+  rows: number;
+}
+
+/**
+ * Writes each table's rows of one tenant (`tenantOf`: table → its tenant expression) to
+ * a Native file, through the service's own store, for phase C after the service closed
+ * (chDB opens one data directory per process).
+ */
+export async function exportTenantRows(driver: Driver, storeDir: string, tenantOf: Record<string, string>, tenant: string): Promise<NativeExport[]> {
+  const out: NativeExport[] = [];
+  for (const [table, expr] of Object.entries(tenantOf)) {
+    const file = path.join(storeDir, `ceiling-${table}.native`);
+    await driver.command(`INSERT INTO FUNCTION file('${file}', 'Native') SELECT * FROM ${table} WHERE ${expr} = {tenant:String}`, { tenant });
+    const [{ n }] = await driver.query<{ n: string }>({ name: 'bench.count', sql: `SELECT count() AS n FROM ${table} WHERE ${expr} = {tenant:String}`, params: { tenant } });
+    const keep = path.join(mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-export-')), path.basename(file));
+    copyFileSync(file, keep);
+    out.push({ table, file: keep, rows: Number(n) });
+  }
+  return out;
+}
+
+/**
+ * Phase C for rows a store already holds (the OTLP bench: the rows ingest made of the
+ * spans): one insert per exported file into a bare copy of its table (no views) in a
+ * fresh engine. One insert per table is the most generous ceiling (larger blocks cost
+ * less per row).
+ */
+export async function runStoredCeiling(exported: NativeExport[]): Promise<RawEngine> {
+  const { session, dataDir, close } = await freshEngine('syncwatch-bench-c-');
+  try {
+    const files: string[] = [];
+    for (const e of exported) {
+      await session.queryAsync(`CREATE TABLE bare_${e.table} AS ${e.table}`);
+      const copy = path.join(dataDir, path.basename(e.file));
+      copyFileSync(e.file, copy);
+      rmSync(path.dirname(e.file), { recursive: true, force: true });
+      files.push(copy);
+    }
+    const t0 = performance.now();
+    for (const [i, e] of exported.entries()) await session.queryAsync(`INSERT INTO bare_${e.table} SELECT * FROM file('${files[i]}', 'Native')`);
+    const seconds = (performance.now() - t0) / 1000;
+    for (const e of exported) {
+      const stored = Number((await session.queryAsync(`SELECT count() FROM bare_${e.table}`, { format: 'TSV' })).text().trim());
+      if (stored !== e.rows) throw new Error(`phase C: ${stored} rows in bare_${e.table}, expected ${e.rows}`);
+    }
+    return { rows: exported.reduce((n, e) => n + e.rows, 0), seconds, inserts: exported.length };
+  } finally {
     await close();
   }
 }

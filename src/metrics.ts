@@ -102,6 +102,8 @@ export function timedDriver(driver: Driver, metrics: Metrics): Driver {
     insertJson: (table, lines) => time(table, 'insert', () => driver.insertJson(table, lines)),
     // DDL and maintenance statements: one label value, not the statement text.
     command: (sql, params) => time('command', 'command', () => driver.command(sql, params)),
+    // Passed on only where the engine has it: ingest's de-duplication filter looks for it.
+    ...(driver.queryBytes && { queryBytes: (name: string, sql: string, params?: Record<string, unknown>) => time(name, 'query', () => driver.queryBytes!(name, sql, params)) }),
     ping: () => driver.ping(),
     close: () => driver.close(),
   };

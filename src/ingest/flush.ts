@@ -13,6 +13,7 @@ import {
   type QuarantinedRow,
 } from '../store/index.js';
 import type { Batch, SpooledRow } from './spool.js';
+import { dedupFilter, type DedupFilter } from './dedup.js';
 
 /**
  * Running counts a write adds to as it goes (so a write that fails half-way still
@@ -101,10 +102,8 @@ const SPANS: Table = { kind: 'span', insert: insertSpanJson, dayKey: '"Timestamp
 export async function writeBatch(driver: Driver, batch: Batch, log: Logger, counts: WriteCounts, now: number, suspect = false): Promise<void> {
   const receivedAt = toChTime(now);
   const all = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
-  const stored = await findStoredEventKeys(
-    driver,
-    all.filter((r) => r.lookup).map((r) => ({ tenant: r.tenant, event_id: r.eventId })),
-  );
+  const filter = await dedupFilter(driver, log);
+  const stored = await storedKeys(driver, filter, all);
   const seen = new Set<string>();
   const fresh = (r: SpooledRow) => {
     if (!r.lookup) return true;
@@ -118,8 +117,8 @@ export async function writeBatch(driver: Driver, batch: Batch, log: Logger, coun
   counts.duplicatesDropped += all.length - events.length - spans.length;
   for (const [table, rows] of [[EVENTS, events], [SPANS, spans]] as const) {
     for (const chunk of partitionChunks(rows, table.dayKey)) {
-      const found = await insertFinding(driver, table, chunk, suspect, receivedAt);
-      const { refused } = suspect ? await confirmRefusals(driver, table, found.refused, receivedAt) : found;
+      const found = await insertFinding(driver, table, chunk, suspect, receivedAt, filter);
+      const { refused } = suspect ? await confirmRefusals(driver, table, found.refused, receivedAt, filter) : found;
       const n = chunk.length - refused.length;
       if (table === EVENTS) counts.storedEvents += n;
       else counts.storedSpans += n;
@@ -132,6 +131,31 @@ export async function writeBatch(driver: Driver, batch: Batch, log: Logger, coun
   }
 }
 
+/**
+ * Keys of these rows already stored. With the filter (dedup.ts) only keys it may hold and
+ * that are not recently stored are looked up — none for a batch of new ids; without it
+ * (a server: other writers), every key is.
+ */
+async function storedKeys(driver: Driver, filter: DedupFilter | null, rows: SpooledRow[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  const lookUp: { tenant: string; event_id: string }[] = [];
+  for (const r of rows) {
+    if (!r.lookup) continue;
+    if (filter) {
+      const key = eventKey(r.tenant, r.eventId);
+      // Bloom first: a new id (most) is settled there; a recent one is held by both.
+      if (!filter.mayContain(key)) continue;
+      if (filter.isRecent(key)) {
+        stored.add(key);
+        continue;
+      }
+    }
+    lookUp.push({ tenant: r.tenant, event_id: r.eventId });
+  }
+  if (lookUp.length > 0) for (const key of await findStoredEventKeys(driver, lookUp)) stored.add(key);
+  return stored;
+}
+
 interface Refused {
   row: SpooledRow;
   err: unknown;
@@ -141,32 +165,40 @@ interface Refused {
  * A suspected row refused for an unrecognised reason is tried once more on its own
  * before it is quarantined: a store failing now and then must not send good rows there.
  */
-async function confirmRefusals(driver: Driver, table: Table, refused: Refused[], receivedAt: string): Promise<{ refused: Refused[] }> {
+async function confirmRefusals(driver: Driver, table: Table, refused: Refused[], receivedAt: string, filter: DedupFilter | null): Promise<{ refused: Refused[] }> {
   const still: Refused[] = [];
   for (const r of refused) {
     if (isRefusal(r.err)) {
       still.push(r);
       continue;
     }
-    const again = await insertFinding(driver, table, [r.row], true, receivedAt);
+    const again = await insertFinding(driver, table, [r.row], true, receivedAt, filter);
     still.push(...again.refused);
   }
   return { refused: still };
 }
 
 /** Inserts rows and records their ids; on a refusal, splits to find the refused rows. */
-async function insertFinding(driver: Driver, table: Table, rows: SpooledRow[], suspect: boolean, receivedAt: string): Promise<{ stored: number; refused: Refused[] }> {
+async function insertFinding(
+  driver: Driver,
+  table: Table,
+  rows: SpooledRow[],
+  suspect: boolean,
+  receivedAt: string,
+  filter: DedupFilter | null,
+): Promise<{ stored: number; refused: Refused[] }> {
   try {
     await table.insert(driver, rows.map((r) => r.json));
   } catch (err) {
     if (!isRefusal(err) && !suspect) throw err;
     if (rows.length === 1) return { stored: 0, refused: [{ row: rows[0], err }] };
     const mid = rows.length >> 1;
-    const a = await insertFinding(driver, table, rows.slice(0, mid), suspect, receivedAt);
-    const b = await insertFinding(driver, table, rows.slice(mid), suspect, receivedAt);
+    const a = await insertFinding(driver, table, rows.slice(0, mid), suspect, receivedAt, filter);
+    const b = await insertFinding(driver, table, rows.slice(mid), suspect, receivedAt, filter);
     return { stored: a.stored + b.stored, refused: [...a.refused, ...b.refused] };
   }
   await insertEventIds(driver, rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
+  filter?.add(rows.map((r) => eventKey(r.tenant, r.eventId)));
   return { stored: rows.length, refused: [] };
 }
 

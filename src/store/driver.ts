@@ -22,6 +22,11 @@ export interface Driver {
   insertJson(table: string, lines: readonly string[]): Promise<void>;
   /** Runs DDL or other statements that return nothing (values bound with `{name:Type}` as in queries). */
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /**
+   * A query's result as RowBinary bytes (embedded engine only): bulk results, such as the
+   * de-duplication filter's bits, without a JSON text per row.
+   */
+  queryBytes?(name: string, sql: string, params?: Record<string, unknown>): Promise<Uint8Array>;
   /** Cheap liveness probe. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -57,6 +57,18 @@ export class EmbeddedDriver implements Driver {
     return parseRows(q, text);
   }
 
+  async queryBytes(name: string, sql: string, params?: Record<string, unknown>): Promise<Uint8Array> {
+    try {
+      await this.ready();
+      const result = params
+        ? await this.session.queryBindAsync(sql, params, { format: 'RowBinary' })
+        : await this.session.queryAsync(sql, { format: 'RowBinary' });
+      return result.bytes();
+    } catch (err) {
+      throw new StoreError(name, (err as Error).message, err);
+    }
+  }
+
   async insert(table: string, rows: readonly object[]): Promise<void> {
     await this.insertJson(table, rows.map((row) => JSON.stringify(row)));
   }

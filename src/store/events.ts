@@ -101,3 +101,28 @@ export async function findStoredEventKeys(driver: Driver, rows: readonly { tenan
   }
   return found;
 }
+
+/**
+ * The de-duplication filter's bits for every (tenant, id) in `event_ids`, set by the
+ * engine: key = tenant NUL id, positions (CRC32 + i·(murmurHash3_32 | 1)) mod `bits`,
+ * i < `hashes` — the arithmetic ingest repeats in JS for new keys. Returns the bit
+ * array as 32-bit words (only set words travel: word index and mask, RowBinary).
+ */
+export async function storedKeyBits(driver: Driver, bits: number, hashes: number): Promise<Uint32Array> {
+  const words = new Uint32Array(bits / 32);
+  if (!driver.queryBytes) throw new Error('storedKeyBits needs the embedded engine');
+  const bytes = await driver.queryBytes(
+    'event_ids.bits',
+    `SELECT toUInt32(intDiv(p, 32)) AS w, groupBitOr(toUInt32(bitShiftLeft(toUInt64(1), p % 32))) AS mask
+     FROM (
+       SELECT arrayJoin(arrayMap(i -> (a + i * b) % {bits:UInt64}, range({hashes:UInt8}))) AS p
+       FROM (SELECT toUInt64(CRC32(k)) AS a, toUInt64(bitOr(murmurHash3_32(k), 1)) AS b
+             FROM (SELECT concat(tenant, '\\0', event_id) AS k FROM event_ids))
+     )
+     GROUP BY w`,
+    { bits, hashes },
+  );
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at + 8 <= bytes.byteLength; at += 8) words[view.getUint32(at, true)] |= view.getUint32(at + 4, true);
+  return words;
+}
