@@ -21,8 +21,10 @@ CREATE TABLE IF NOT EXISTS record_synced_monthly (
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYear(month)
 ORDER BY (tenant, integration, record_key, month)
-TTL toDateTime(last_synced_at) + toIntervalDay(400)
-SETTINGS non_replicated_deduplication_window = 10000;
+TTL toDateTime(last_synced_at) + toIntervalDay(400);
+
+-- Idempotent flushes, as every view target (migration 025).
+ALTER TABLE record_synced_monthly MODIFY SETTING non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS record_synced_monthly_mv TO record_synced_monthly AS
 SELECT
