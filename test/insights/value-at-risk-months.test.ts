@@ -6,7 +6,9 @@
  * raw `events FINAL` at cut-offs on, just before, just after and between month starts,
  * asked one at a time and together. The store is first migrated without 060 and holds
  * half the events when 060 runs, so the rollup's backfill of existing rows is checked as
- * well as its view (the other half arrives afterwards, out of order).
+ * well as its view (the other half arrives afterwards, out of order). The status page's
+ * failing records read the same rollup (migration 061 dropped record_latest) and are
+ * checked against raw events the same way.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { queryAtRiskAsOf } from '../../src/insights/value-at-risk.js';
-import { EmbeddedDriver, migrate, readMigrations, toChTime, type Driver } from '../../src/store/index.js';
+import { EmbeddedDriver, fromChTime, migrate, readMigrations, toChTime, type Driver } from '../../src/store/index.js';
+import { getFailingRecords } from '../../src/views/index.js';
 
 const SEED = Number(process.env.SYNCWATCH_TEST_SEED ?? 60_060);
 const DAY = 86_400_000;
@@ -156,4 +159,32 @@ describe(`value at risk across months equals raw recomputation (seed ${SEED})`, 
       assert.deepEqual(b, await raw(prev, { tenant: 'acme' }));
     }
   });
+});
+
+/** A tenant's records whose last failure is at or after `from` and after their last sync, straight from events. */
+async function rawFailing(tenant: string, from: Date) {
+  const found = await driver.query<{ integration: string; record_id: string; failed: string }>({
+    name: 'test.raw_failing',
+    sql: `SELECT integration, record_id, maxIf(ts, type = 'record.failed') AS failed
+          FROM events FINAL
+          WHERE tenant = {tenant:String} AND type IN ('record.synced', 'record.failed')
+          GROUP BY integration, record_id
+          HAVING failed >= {from:DateTime64(3, 'UTC')} AND failed > maxIf(ts, type = 'record.synced')
+          ORDER BY failed DESC, integration, record_id`,
+    params: { tenant, from: toChTime(from.getTime()) },
+  });
+  return found.map((r) => `${r.integration}/${r.record_id}@${fromChTime(r.failed)}`);
+}
+
+describe(`failing records on the status page equal raw recomputation (seed ${SEED})`, () => {
+  for (const tenant of ['acme', 'globex']) {
+    test(`${tenant}, from month starts, mid-month and the first event`, async () => {
+      for (const from of [MONTHS[0], MONTHS[1], MONTHS[2] + 1, MONTHS[2] + 10 * DAY, MONTHS[3] - 1, MONTHS[3]].map((t) => new Date(t))) {
+        const expected = await rawFailing(tenant, from);
+        assert.ok(expected.length > 0 || from.getTime() >= MONTHS[3], `records failing since ${from.toISOString()}`);
+        const got = await getFailingRecords(driver, { tenant, from, limit: 1000 });
+        assert.deepEqual(got.map((r) => `${r.integration}/${r.record_id}@${r.failed_at}`), expected, `since ${from.toISOString()}`);
+      }
+    });
+  }
 });
