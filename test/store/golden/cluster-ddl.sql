@@ -989,3 +989,10 @@ SELECT tenant, integration, record_key, toStartOfMonth(ts) AS month, max(ts) AS 
 FROM record_attempts
 WHERE status = 'synced'
 GROUP BY tenant, integration, record_key, month;
+
+-- 061_drop_record_latest
+DROP VIEW IF EXISTS record_latest_mv ON CLUSTER syncwatch SYNC;
+
+DROP TABLE IF EXISTS record_latest ON CLUSTER syncwatch SYNC;
+
+DROP TABLE IF EXISTS record_latest_local ON CLUSTER syncwatch SYNC;
