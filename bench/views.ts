@@ -7,13 +7,14 @@
 // every insert gets new event ids, so the deduplication windows (migration 025) hash
 // and keep every block, as in production. Appends to bench/RESULTS.md.
 //
-//   tsx bench/views.ts --events 300000 --rounds 2 [--note "..."] [--no-write]
+//   tsx bench/views.ts --events 300000 --rounds 2 [--until 59] [--note "..."] [--no-write]
+// --until N migrates only up to version N: the same figures for the schema before a change.
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { EmbeddedDriver, migrate } from '../src/store/index.js';
+import { EmbeddedDriver, migrate, readMigrations } from '../src/store/index.js';
 import { describeEnvironment, positiveInt } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -23,10 +24,11 @@ const opts = new Command('bench:views')
   .description('insert cost per materialised view on events')
   .option('--events <n>', 'rows per insert', positiveInt, 300_000)
   .option('--rounds <n>', 'inserts per configuration (the median is kept)', positiveInt, 2)
+  .option('--until <version>', 'apply migrations up to this version only (the schema before a change)', positiveInt)
   .option('--note <text>', 'label for the RESULTS.md section')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
   .parse()
-  .opts<{ events: number; rounds: number; note?: string; write: boolean }>();
+  .opts<{ events: number; rounds: number; until?: number; note?: string; write: boolean }>();
 
 const loadStart = os.loadavg();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncwatch-bench-views-'));
@@ -82,7 +84,7 @@ async function timed(): Promise<number> {
 }
 
 try {
-  await migrate(driver);
+  await migrate(driver, opts.until ? readMigrations().filter((m) => m.version <= opts.until!) : undefined);
   await driver.command('CREATE TABLE bench_src AS events ENGINE = MergeTree ORDER BY tuple()');
   await driver.command(SOURCE);
   const views = await names(`SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView' ORDER BY name`);
@@ -125,7 +127,7 @@ try {
     appendFileSync(
       RESULTS,
       `\n### ${when} UTC — views: insert cost per materialised view${opts.note ? ` (${opts.note})` : ''}\n\n` +
-        `Command: \`npx tsx bench/views.ts --events ${opts.events} --rounds ${opts.rounds}\`. ${envText} ` +
+        `Command: \`npx tsx bench/views.ts --events ${opts.events} --rounds ${opts.rounds}${opts.until ? ` --until ${opts.until}` : ''}\`. ${envText} ` +
         `Load average at start ${loadStart.map((x) => x.toFixed(1)).join(' / ')}, at end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}. ` +
         `A view's figure is its marginal cost (noisy on a shared machine: differences under ~0.3 s are within the noise).\n\n${text}\n`,
     );
