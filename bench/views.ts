@@ -1,7 +1,7 @@
 // Insert cost of each materialised view on `events`: the same N synthetic rows inserted
 // into `events` of a fresh, fully migrated embedded store with every view attached, and
-// again with each view detached in turn; a view's cost is the difference (its marginal
-// cost: what dropping it would save). chDB has no system.query_views_log, so this is
+// right after with one view detached, a few rounds per view; a view's cost is the median
+// difference (its marginal cost: what dropping it would save). chDB has no system.query_views_log, so this is
 // measured, not read from the engine. The rows come from a staging table inside the
 // engine (INSERT … SELECT), so neither JS nor the input format's parsing is in the figure;
 // every insert gets new event ids, so the deduplication windows (migration 025) hash
@@ -89,31 +89,39 @@ try {
   await driver.command(SOURCE);
   const views = await names(`SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView' ORDER BY name`);
   await insertOnce(); // warm-up: first parts, caches
-  const all = await timed();
-  const rows: { view: string; without: number }[] = [];
+  // Each view: rounds of (all views, without it) back to back, and the median of the
+  // paired differences, so a change in the machine's load between configurations
+  // (other processes on the same cores) cancels out rather than landing on one view.
+  const rows: { view: string; cost: number }[] = [];
+  const alls: number[] = [];
   for (const view of views) {
-    await driver.command(`DETACH TABLE ${view}`);
-    try {
-      rows.push({ view, without: await timed() });
-    } finally {
-      await driver.command(`ATTACH TABLE ${view}`);
+    const diffs: number[] = [];
+    for (let i = 0; i < opts.rounds; i++) {
+      const all = await insertOnce();
+      await driver.command(`DETACH TABLE ${view}`);
+      try {
+        diffs.push(all - (await insertOnce()));
+      } finally {
+        await driver.command(`ATTACH TABLE ${view}`);
+      }
+      alls.push(all);
     }
+    rows.push({ view, cost: median(diffs) });
   }
   for (const view of views) await driver.command(`DETACH TABLE ${view}`);
   const bare = await timed();
   for (const view of views) await driver.command(`ATTACH TABLE ${view}`);
-  const allAgain = await timed();
-  const withAll = (all + allAgain) / 2;
+  const withAll = median(alls);
 
   const perMillion = (s: number) => ((s * 1_000_000) / opts.events).toFixed(2);
   const table = [
-    '| view | s per 1 M rows (all views − without it) |',
+    '| view | s per 1 M rows (median of paired differences: all views − without it) |',
     '| --- | ---: |',
-    ...rows.sort((a, b) => a.without - b.without).map((r) => `| ${r.view} | ${perMillion(withAll - r.without)} |`),
+    ...rows.sort((a, b) => b.cost - a.cost).map((r) => `| ${r.view} | ${perMillion(r.cost)} |`),
   ];
   const summary = [
     `${opts.events.toLocaleString('en-US')} rows per insert, median of ${opts.rounds}; ${views.length} views.`,
-    `All views: ${perMillion(all)} s / ${perMillion(allAgain)} s per 1 M rows (start / end of the run), no views: ${perMillion(bare)} s per 1 M rows.`,
+    `All views: ${perMillion(withAll)} s per 1 M rows (median of ${alls.length} inserts), no views: ${perMillion(bare)} s per 1 M rows; the views together cost ${perMillion(withAll - bare)} s.`,
   ];
   const text = [...summary, '', ...table].join('\n');
   process.stdout.write(text + '\n');
