@@ -95,8 +95,12 @@ const runs = Math.ceil(generated / RUN_LEN);
 const stepMs = Math.floor((60 * DAY - 3_600_000) / Math.max(1, runs)); // the last run starts an hour ago
 const arr = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 
+// Named columns: events has gained columns since (failure_retryable, migration 024) that
+// take their defaults here.
 const eventsSql = (offset: number, count: number) => `
-INSERT INTO events
+INSERT INTO events (event_id, type, ts, received_at, tenant, integration, connection, flow, run, record_id,
+  record_type, record_value, has_value, currency, failure_category, failure_code, message, http_status,
+  records_total, duration_ms, attributes, source)
 SELECT
   concat('e-', toString(number)) AS event_id,
   multiIf(pos = 0, 'run.started',

@@ -20,11 +20,18 @@ const cutRow = atRiskRow.and(
 const FAILURE = `concat(toString(ts), event_id, '\\0', record_id, '\\0', flow, '\\0', if(has_value = 1, currency, ''), '\\0', toString(record_value))`;
 
 const AS_OF = (i: number) => `{asOf${i}:DateTime64(3, 'UTC')}`;
+const MONTH_OF = (i: number) => `{month${i}:DateTime64(3, 'UTC')}`;
 const UNTIL = "{until:DateTime64(3, 'UTC')}";
+const SINCE = "{since:DateTime64(3, 'UTC')}";
+
+/** The start of the UTC calendar month holding `d`, in epoch ms. */
+const monthStart = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 
 const cutParams = (asOfs: readonly Date[]) => ({
   ...Object.fromEntries(asOfs.map((d, i) => [`asOf${i}`, toChTime(d.getTime())])),
+  ...Object.fromEntries(asOfs.map((d, i) => [`month${i}`, toChTime(monthStart(d))])),
   until: toChTime(Math.max(...asOfs.map((d) => d.getTime()))),
+  since: toChTime(Math.min(...asOfs.map(monthStart))),
 });
 
 /**
@@ -41,8 +48,11 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
  * than its last sync before it. Per record (record_key, see migration 020):
  * - the last failure before each cut-off, with its flow, currency and value, from
  *   record_failures (failures only: a few rows), by event time then event id;
- * - the last sync before each cut-off from record_attempts: a plain max of the time over
- *   nearly every record event, which never touches a string column.
+ * - the last sync before each cut-off: the months before the cut-off's month from
+ *   record_synced_monthly (one row per record and month, migration 060), the cut-off's
+ *   own month up to it from record_attempts (nothing to read for a month-start cut-off),
+ *   so the read no longer grows with the tenant's whole history. Plain max of times: no
+ *   string column is touched.
  * The two are joined on record_key. A failure and a sync in the same millisecond are
  * settled exactly by event id afterwards ({@link settleTies}; rare). Returns one row list
  * per cut-off, in the order given.
@@ -71,9 +81,16 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
               GROUP BY record_key
             ) AS failed
             LEFT JOIN (
-              SELECT record_key, ${perCut((i) => `maxIf(ts, ts < ${AS_OF(i)})`)} AS synced_at
-              FROM record_attempts
-              WHERE ${where} AND status = 'synced'
+              SELECT record_key, ${perCut((i) => `maxIf(t, if(whole_month, t < ${MONTH_OF(i)}, t >= ${MONTH_OF(i)} AND t < ${AS_OF(i)}))`)} AS synced_at
+              FROM (
+                SELECT record_key, last_synced_at AS t, 1 AS whole_month
+                FROM record_synced_monthly
+                WHERE ${and(filterSql(f, null))} AND month < toStartOfMonth(${UNTIL})
+                UNION ALL
+                SELECT record_key, ts AS t, 0 AS whole_month
+                FROM record_attempts
+                WHERE ${where} AND status = 'synced' AND ts >= ${SINCE}
+              )
               GROUP BY record_key
             ) AS synced USING (record_key)
             -- a record never synced has no row on the right: an empty array, padded with 1970s

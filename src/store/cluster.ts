@@ -18,6 +18,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\) ENGINE = (\w+)(\([^)]*\))?([\s\S]*)$/;
 const CREATE_MV = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\n([\s\S]*)$/;
 const ALTER = /^ALTER TABLE (\w+)(\s+)([\s\S]*)$/;
+const DROP = /^DROP (VIEW|TABLE) IF EXISTS (\w+)$/;
 
 /**
  * Rewrites the single-server migrations for a self-managed ClickHouse cluster:
@@ -35,6 +36,8 @@ const ALTER = /^ALTER TABLE (\w+)(\s+)([\s\S]*)$/;
  *   `non_replicated_deduplication_window` becomes `replicated_deduplication_window`;
  * - KeeperMap tables (cluster-only migrations) are created on every host over one Keeper
  *   path per database, so every host sees the same rows;
+ * - a retired view or table is dropped on every host (`DROP … IF EXISTS` only): a table
+ *   as both its Distributed table and its `_local` one;
  * - backfill INSERT … SELECT statements are kept: they read and write the Distributed
  *   tables, and run once, from the host that migrates.
  * A statement of any other shape is refused, so a new migration cannot silently produce
@@ -54,6 +57,12 @@ export function clusterStatements(statement: string, target: ClusterTarget): str
   if (/^INSERT INTO \w+\s+SELECT\b/.test(statement)) return [statement];
   const alter = ALTER.exec(statement);
   if (alter) return alterTable(alter[1], alter[3], on);
+  const drop = DROP.exec(statement);
+  if (drop) {
+    const [, kind, name] = drop;
+    if (kind === 'VIEW') return [`DROP VIEW IF EXISTS ${name} ${on} SYNC`];
+    return [`DROP TABLE IF EXISTS ${name} ${on} SYNC`, `DROP TABLE IF EXISTS ${name}_local ${on} SYNC`];
+  }
   throw new Error(`no cluster-mode form for this statement: ${statement.slice(0, 80)}`);
 }
 

@@ -40,10 +40,12 @@ const failingRow = z
 
 /**
  * The most recent records of a tenant that failed since `from` and were not synced by a
- * later attempt, newest first, with their latest failure. record_latest (one row per
- * record, read with FINAL in key order — a tenant is one key range) picks which records;
- * their failed attempts are then a primary-key look-up in record_attempts. Filters on the
- * FINAL read must not become PREWHERE (see migration 010).
+ * later attempt, newest first, with their latest failure. Which records: their failures
+ * since `from` (record_failures) against their last sync in the months since `from`'s
+ * month (record_synced_monthly, migration 060). A sync before that month is older than
+ * any failure since `from`, so it could not clear one; a record never synced since has no
+ * row on the right and compares with 1970. Their failed attempts are then a primary-key
+ * look-up in record_attempts. (record_latest, read here before, is gone: migration 061.)
  */
 export async function getFailingRecords(driver: Driver, q: { tenant: string; from: Date; limit: number }): Promise<FailingRecord[]> {
   return driver.query({
@@ -55,13 +57,23 @@ export async function getFailingRecords(driver: Driver, q: { tenant: string; fro
           WHERE tenant = {tenant:String} AND status = 'failed' AND ts >= {from:${T}}
             AND (record_id, integration) IN (
               SELECT record_id, integration
-              FROM record_latest FINAL
-              WHERE tenant = {tenant:String} AND last_failed_at >= {from:${T}} AND last_failed_at > last_synced_at
+              FROM (
+                SELECT record_key, any(record_id) AS record_id, toString(any(integration)) AS integration, max(ts) AS last_failed_at
+                FROM record_failures
+                WHERE tenant = {tenant:String} AND ts >= {from:${T}}
+                GROUP BY record_key
+              ) AS failed
+              LEFT JOIN (
+                SELECT record_key, max(last_synced_at) AS last_synced_at
+                FROM record_synced_monthly
+                WHERE tenant = {tenant:String} AND month >= toStartOfMonth({from:${T}})
+                GROUP BY record_key
+              ) AS synced USING (record_key)
+              WHERE last_failed_at > last_synced_at
               ORDER BY last_failed_at DESC
               LIMIT {limit:UInt32})
           GROUP BY integration, record_id
-          ORDER BY failed_at DESC, integration, record_id
-          SETTINGS optimize_move_to_prewhere_if_final = 0`,
+          ORDER BY failed_at DESC, integration, record_id`,
     params: { tenant: q.tenant, from: toChTime(q.from.getTime()), limit: q.limit },
     schema: failingRow,
   });

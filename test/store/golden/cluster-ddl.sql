@@ -962,3 +962,42 @@ ENGINE = Distributed(syncwatch, syncwatch, ingest_staging_done_local, cityHash64
 ALTER TABLE alert_notify_log_local ON CLUSTER syncwatch ADD COLUMN IF NOT EXISTS told_size Float64 DEFAULT 0;
 
 ALTER TABLE alert_notify_log ON CLUSTER syncwatch ADD COLUMN IF NOT EXISTS told_size Float64 DEFAULT 0;
+
+-- 060_create_record_synced_monthly
+CREATE TABLE IF NOT EXISTS record_synced_monthly_local ON CLUSTER syncwatch (
+    tenant LowCardinality(String),
+    integration LowCardinality(String),
+    record_key UInt128,
+    month Date,
+    last_synced_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/syncwatch/record_synced_monthly_local', '{replica}')
+PARTITION BY toYear(month)
+ORDER BY (tenant, integration, record_key, month)
+TTL toDateTime(last_synced_at) + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS record_synced_monthly ON CLUSTER syncwatch AS record_synced_monthly_local
+ENGINE = Distributed(syncwatch, syncwatch, record_synced_monthly_local, cityHash64(tenant));
+
+ALTER TABLE record_synced_monthly_local ON CLUSTER syncwatch MODIFY SETTING replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS record_synced_monthly_mv ON CLUSTER syncwatch TO record_synced_monthly_local AS
+SELECT
+    tenant, integration,
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, record_id)), 64), sipHash64(tenant, integration, record_id)) AS record_key,
+    toStartOfMonth(ts) AS month,
+    ts AS last_synced_at
+FROM events_local
+WHERE type = 'record.synced';
+
+INSERT INTO record_synced_monthly
+SELECT tenant, integration, record_key, toStartOfMonth(ts) AS month, max(ts) AS last_synced_at
+FROM record_attempts
+WHERE status = 'synced'
+GROUP BY tenant, integration, record_key, month;
+
+-- 061_drop_record_latest
+DROP VIEW IF EXISTS record_latest_mv ON CLUSTER syncwatch SYNC;
+
+DROP TABLE IF EXISTS record_latest ON CLUSTER syncwatch SYNC;
+
+DROP TABLE IF EXISTS record_latest_local ON CLUSTER syncwatch SYNC;
