@@ -62,7 +62,8 @@ export const MAX_REPORT_RECORDS = 100_000;
 /**
  * The report of one run of a tenant, or null when the tenant has no such run. Records
  * are read from events in the run's own time span (a primary-key range plus the run
- * bloom filter), oldest first; failed ones say whether a later attempt synced them.
+ * bloom filter), oldest first (records of the same millisecond by id, so the order does not
+ * depend on how their event ids were made); failed ones say whether a later attempt synced them.
  */
 export async function getRunReport(driver: Driver, q: { tenant: string; run: string; limit: number }): Promise<RunReport | null> {
   const summaries = await getRun(driver, q.tenant, q.run);
@@ -78,7 +79,7 @@ export async function getRunReport(driver: Driver, q: { tenant: string; run: str
             AND connection = {connection:String} AND run = {run:String}
             AND ts >= {first:${T}} AND ts <= {last:${T}}
             AND type IN ('record.synced', 'record.failed', 'record.skipped')
-          ORDER BY ts, event_id
+          ORDER BY ts, record_id, event_id
           LIMIT 1 BY event_id
           LIMIT {limit:UInt32}`,
     params: {
