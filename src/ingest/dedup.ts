@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { eventKey, storedKeyBits, type Driver } from '../store/index.js';
+import { storedKeyBits, type Driver } from '../store/index.js';
 
 /**
  * De-duplication without a look-up per batch (issue 15). Exact as the look-up alone:
@@ -62,9 +62,6 @@ export function murmur3(bytes: Uint8Array): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
-
-/** The key as the engine spells it, `concat(tenant, '\0', event_id)`: the store's eventKey. */
-export const dedupKey = eventKey;
 
 /** Reused for keys' UTF-8 bytes: a new Buffer per key cost more than both hashes. */
 const scratch = Buffer.allocUnsafe(64 * 1024);

@@ -103,17 +103,19 @@ export async function writeBatch(driver: Driver, batch: Batch, log: Logger, coun
   const receivedAt = toChTime(now);
   const all = batch.events.length === 0 ? batch.spans : batch.spans.length === 0 ? batch.events : [...batch.events, ...batch.spans];
   const filter = await dedupFilter(driver, log);
-  const stored = await storedKeys(driver, filter, all);
+  // Each row's key, made once: the filter, the look-up and the in-batch check all use it.
+  const keys = all.map((r) => (r.lookup ? eventKey(r.tenant, r.eventId) : null));
+  const stored = await storedKeys(driver, filter, all, keys);
   const seen = new Set<string>();
-  const fresh = (r: SpooledRow) => {
-    if (!r.lookup) return true;
-    const key = eventKey(r.tenant, r.eventId);
+  const fresh = (key: string | null) => {
+    if (key === null) return true;
     if (stored.has(key) || seen.has(key)) return false;
     seen.add(key);
     return true;
   };
-  const events = batch.events.filter(fresh);
-  const spans = batch.spans.filter(fresh);
+  // `all` is the events, then the spans.
+  const events = batch.events.filter((_, i) => fresh(keys[i]));
+  const spans = batch.spans.filter((_, i) => fresh(keys[batch.events.length + i]));
   counts.duplicatesDropped += all.length - events.length - spans.length;
   for (const [table, rows] of [[EVENTS, events], [SPANS, spans]] as const) {
     for (const chunk of partitionChunks(rows, table.dayKey)) {
@@ -136,13 +138,13 @@ export async function writeBatch(driver: Driver, batch: Batch, log: Logger, coun
  * that are not recently stored are looked up — none for a batch of new ids; without it
  * (a server: other writers), every key is.
  */
-async function storedKeys(driver: Driver, filter: DedupFilter | null, rows: SpooledRow[]): Promise<Set<string>> {
+async function storedKeys(driver: Driver, filter: DedupFilter | null, rows: SpooledRow[], keys: (string | null)[]): Promise<Set<string>> {
   const stored = new Set<string>();
   const lookUp: { tenant: string; event_id: string }[] = [];
-  for (const r of rows) {
-    if (!r.lookup) continue;
+  for (const [i, r] of rows.entries()) {
+    const key = keys[i];
+    if (key === null) continue;
     if (filter) {
-      const key = eventKey(r.tenant, r.eventId);
       // Bloom first: a new id (most) is settled there; a recent one is held by both.
       if (!filter.mayContain(key)) continue;
       if (filter.isRecent(key)) {

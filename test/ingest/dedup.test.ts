@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Batcher } from '../../src/ingest/batcher.js';
-import { DedupFilter, dedupKey, resetDedupFilter } from '../../src/ingest/dedup.js';
-import { EmbeddedDriver, insertEventIds, migrate, type Driver, type Query } from '../../src/store/index.js';
+import { DedupFilter, resetDedupFilter } from '../../src/ingest/dedup.js';
+import { EmbeddedDriver, eventKey, insertEventIds, migrate, type Driver, type Query } from '../../src/store/index.js';
 import { eventRow } from './support-store.js';
 
 // De-duplication without a look-up per batch (src/ingest/dedup.ts) must stay exactly as
@@ -74,8 +74,8 @@ describe('de-duplication filter', () => {
     const keys = Array.from({ length: 3_000 }, (_, i) => ({ tenant: i % 3 === 0 ? '' : `tenänt-${i % 7}`, event_id: `évt-${'x'.repeat(i % 5)}${i}` }));
     await insertEventIds(driver, keys.map((k) => ({ ...k, received_at: '2026-11-20 10:00:00.000' })));
     const filter = await DedupFilter.load(driver);
-    for (const k of keys) assert.ok(filter.mayContain(dedupKey(k.tenant, k.event_id)), `${k.tenant}/${k.event_id} is held`);
-    const absent = Array.from({ length: 5_000 }, (_, i) => dedupKey('tenänt-1', `absent-${i}`)).filter((k) => filter.mayContain(k));
+    for (const k of keys) assert.ok(filter.mayContain(eventKey(k.tenant, k.event_id)), `${k.tenant}/${k.event_id} is held`);
+    const absent = Array.from({ length: 5_000 }, (_, i) => eventKey('tenänt-1', `absent-${i}`)).filter((k) => filter.mayContain(k));
     assert.ok(absent.length < 50, `few false positives (${absent.length} of 5000)`);
     await driver.close();
   });
