@@ -4,6 +4,7 @@ import type { Links } from '../links.js';
 import type { DatadogClient } from './datadog-client.js';
 import type { Channel } from './model.js';
 import type { EmailRenderer } from './render.js';
+import type { SlackMessages } from './slack-messages.js';
 import type { HostLookup } from './ssrf.js';
 
 /** What channels are built from. */
@@ -14,6 +15,8 @@ export interface ChannelDeps {
   renderer: EmailRenderer;
   timeoutMs: number;
   lookup?: HostLookup;
+  /** Which Slack message each group edits (`slack-app`); in this process only when absent. */
+  slackMessages?: SlackMessages;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Driver } from '../store/index.js';
 import type { RetryPolicy } from './backoff.js';
 import { messageId } from './message-id.js';
 export { messageId };
+import { storeSlackMessages } from './slack-messages.js';
 import { createChannels, targetUrl, type ChannelRegistry, type Target } from './registry.js';
 import { createDatadogClient } from './datadog-client.js';
 import { DatadogMetricsReporter } from './datadog-metrics.js';
@@ -113,7 +114,8 @@ export function createNotifier(deps: {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const renderer = createEmailRenderer(options.templatesDir);
   const datadog = createDatadogClient(config.datadog);
-  const { channels, close } = createChannels({ config, datadog, links, renderer, timeoutMs, lookup: options.lookup });
+  const slackMessages = storeSlackMessages(driver, () => clock.now(), (err) => log.warn({ err }, 'could not store which Slack message a group edits; a restart will post it anew'));
+  const { channels, close } = createChannels({ config, datadog, links, renderer, timeoutMs, lookup: options.lookup, slackMessages });
   const outbox = new Outbox({ driver, channels, clock, log, policy: options.policy, timeoutMs, concurrency: options.concurrency });
   const dispatcher = new Dispatcher(outbox, clock, log, { everyMs: options.dispatchEveryMs ?? 2_000 });
   let leadership: Leadership = SOLE_LEADER;

@@ -4,6 +4,7 @@ import type { ChannelModule } from './channel-module.js';
 import { chatView } from './chat-view.js';
 import { customerUrlSchema, hostOf, postJsonAnswer, type PostOptions } from './http-post.js';
 import type { DeliveryResult, NotificationMessage } from './model.js';
+import { processSlackMessages, type PostedMessage, type SlackMessages } from './slack-messages.js';
 import { slackPayload } from './slack.js';
 
 /**
@@ -31,12 +32,6 @@ const answerSchema = z.object({ ok: z.boolean(), error: z.string().optional(), c
 /** Slack's `error` codes worth another attempt; every other one (invalid_auth, channel_not_found…) will not get better. */
 const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
-/** The posted message of one group at one target, while the group lasts (forgotten once it is resolved). */
-interface Posted {
-  channel: string;
-  ts: string;
-}
-
 /** One Web API call: HTTP errors as for any JSON POST, then Slack's own `ok`. The token never appears in an error. */
 async function call(target: SlackAppTarget, method: string, body: Record<string, unknown>, opts: PostOptions): Promise<{ result: DeliveryResult; channel?: string; ts?: string; error?: string }> {
   const url = `${(target.api_url ?? DEFAULT_API).replace(/\/$/, '')}/${method}`;
@@ -57,22 +52,23 @@ async function call(target: SlackAppTarget, method: string, body: Record<string,
 
 /**
  * The sender: which message a group's message replaces is remembered per (group, target)
- * in this process. After a restart or a hand-over of the alerting lease the next message
- * of a group is posted anew, and later ones edit that one.
+ * while the group lasts (forgotten once it is resolved), in the store when the service
+ * runs, so it survives a restart or a hand-over of the alerting lease.
  */
-function createSlackAppChannel(deps: { allow: readonly string[]; lookup?: PostOptions['lookup']; links: Parameters<typeof chatView>[1] }) {
-  const posted = new Map<string, Posted>();
+function createSlackAppChannel(deps: { allow: readonly string[]; lookup?: PostOptions['lookup']; links: Parameters<typeof chatView>[1]; posted: SlackMessages }) {
+  const { posted } = deps;
   const keyOf = (target: SlackAppTarget, message: NotificationMessage) =>
     createHash('sha256').update(`${message.groupKey}\n${target.api_url ?? ''}\n${target.slack_channel}\n${target.token}`).digest('hex');
   return async (target: SlackAppTarget, message: NotificationMessage, ctx: { timeoutMs: number; now: number }): Promise<DeliveryResult> => {
     const opts: PostOptions = { allow: deps.allow, lookup: deps.lookup, timeoutMs: ctx.timeoutMs, now: ctx.now };
     const content = slackPayload(chatView(message, deps.links));
     const key = keyOf(target, message);
-    const open = posted.get(key);
-    const done = (result: DeliveryResult, next: Posted | undefined) => {
+    const open = message.groupKey === '' ? undefined : await posted.get(key);
+    const done = async (result: DeliveryResult, next: PostedMessage | undefined) => {
+      if (!result.ok || message.groupKey === '') return result;
       // A resolved group's message is final: the next episode posts a new one.
-      if (result.ok && next && message.type !== 'alert.resolved') posted.set(key, next);
-      else if (result.ok) posted.delete(key);
+      const keep = next && message.type !== 'alert.resolved' ? next : undefined;
+      if (keep?.ts !== open?.ts || keep?.channel !== open?.channel) await posted.set(key, keep);
       return result;
     };
     if (open) {
@@ -81,7 +77,7 @@ function createSlackAppChannel(deps: { allow: readonly string[]; lookup?: PostOp
       if (edited.error !== 'message_not_found' && edited.error !== 'cant_update_message') return done(edited.result, open);
     }
     const sent = await call(target, 'chat.postMessage', { channel: target.slack_channel, ...content }, opts);
-    return done(sent.result, sent.ts && sent.channel && message.groupKey !== '' ? { channel: sent.channel, ts: sent.ts } : undefined);
+    return done(sent.result, sent.ts && sent.channel ? { channel: sent.channel, ts: sent.ts } : undefined);
   };
 }
 
@@ -98,5 +94,7 @@ export const slackAppChannel: ChannelModule<SlackAppTarget> = {
   publicView: (t) => ({ channel: 'slack-app', slack_channel: t.slack_channel, token: `${t.token.slice(0, 5)}…${t.token.slice(-4)}` }),
   describe: (t) => `Slack ${t.slack_channel} (${hostOf(t.api_url ?? DEFAULT_API)})`,
   url: (t) => t.api_url ?? DEFAULT_API,
-  create: (deps) => ({ send: createSlackAppChannel({ allow: deps.config.webhookAllow, lookup: deps.lookup, links: deps.links }) }),
+  create: (deps) => ({
+    send: createSlackAppChannel({ allow: deps.config.webhookAllow, lookup: deps.lookup, links: deps.links, posted: deps.slackMessages ?? processSlackMessages() }),
+  }),
 };

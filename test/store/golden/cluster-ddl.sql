@@ -1001,3 +1001,16 @@ DROP VIEW IF EXISTS record_latest_mv ON CLUSTER syncwatch SYNC;
 DROP TABLE IF EXISTS record_latest ON CLUSTER syncwatch SYNC;
 
 DROP TABLE IF EXISTS record_latest_local ON CLUSTER syncwatch SYNC;
+
+-- 062_create_slack_messages
+CREATE TABLE IF NOT EXISTS slack_messages_local ON CLUSTER syncwatch (
+    key String,
+    slack_channel String,
+    ts String,
+    updated_at DateTime64(3, 'UTC')
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/syncwatch/slack_messages_local', '{replica}', updated_at)
+ORDER BY key
+TTL toDateTime(updated_at) + toIntervalDay(90);
+
+CREATE TABLE IF NOT EXISTS slack_messages ON CLUSTER syncwatch AS slack_messages_local
+ENGINE = Distributed(syncwatch, syncwatch, slack_messages_local, cityHash64(key));
