@@ -3,8 +3,6 @@ import type { Config } from '../config.js';
 import type { Ingest } from '../ingest/index.js';
 import type { Logger } from '../logger.js';
 import { AlertEngine, type AlertDispatcher, type AlertOutbox } from './engine.js';
-import { postToInbox } from './engine-inbox.js';
-import { evaluateEvent } from './event-rules.js';
 import { loadAlertsSettings, type AlertsSettings } from './routing-config.js';
 import { watchAlertRules } from './rules-watch.js';
 import { startAlertScheduler, type AlertScheduler } from './scheduler.js';
@@ -55,8 +53,8 @@ export async function startAlerting(deps: {
   );
 
   if (config.role === 'api') {
-    // No engine here: what event rules see is handed to the worker holding the lease.
-    ingest.onAccepted((rows) => postToInbox(driver, evaluateEvent(watcher.rules, rows, clock.now()), clock.now()));
+    // No engine here: what this process accepts is staged, and the worker holding the lease
+    // judges event rules on it as its drain writes it (below), within a drain interval.
     return { settings, engine: null, streaming: null, stop: async () => watcher.close() };
   }
 
@@ -77,6 +75,8 @@ export async function startAlerting(deps: {
   // In the background: a first claim waits a moment for a concurrent one (see Lease); the start need not.
   engine.start().catch((err) => log.error({ err }, 'could not take the alerting lease at start; the next tick tries again'));
   ingest.onAccepted((rows) => engine.onEvents(rows));
+  // Events staged by api processes reach event rules when the lease holder's drain writes them.
+  if (config.role === 'worker') ingest.onDrained((rows) => engine.onEvents(rows));
   if (streaming && config.role === 'worker') ingest.onDrained((rows) => streaming.accept(rows));
   else if (streaming) ingest.onAccepted((rows) => streaming.accept(rows));
   const scheduler: AlertScheduler | null = deps.options?.schedule === false ? null : startAlertScheduler(engine, settings, log);

@@ -11,7 +11,8 @@ import { startTestService, type TestService } from '../support/service.js';
 
 // Roles: an `api` process accepts events and stages them; the `worker` holding the lease
 // writes them to the store, and its streaming counters see them then. A window rule's
-// crossing through an API process fires on the worker without a periodic evaluation.
+// crossing through an API process fires on the worker without a periodic evaluation, and
+// so does an event rule: the worker judges the rows it drains, nothing waits for a tick.
 
 const ADMIN = 'admin-key-streaming-0123456789abcdef';
 const RULES = `
@@ -23,6 +24,12 @@ rules:
     metric: failure_count
     threshold: 2
     window: 15m
+  - name: auth-expired
+    kind: event
+    event: auth.expired
+    severity: critical
+    resolve_on: [auth.refreshed]
+    group_by: [tenant, integration]
 `;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,5 +91,27 @@ describe('streaming evaluation with an api process and a worker', () => {
 
     const tick = await worker.alerting.engine!.tick(TEST_EPOCH + 90_000);
     assert.equal(tick.transitions, 0, 'the periodic evaluation agrees and notifies nothing new');
+  });
+
+  test('an event rule on an event accepted by the api process fires on the worker when its drain writes it, and resolves the same way, before any tick', async () => {
+    const auth = (type: string, time: number) => ({ type, time: new Date(time).toISOString(), tenant: 'globex', integration: 'hubspot', attributes: { reason: 'refresh token revoked' } });
+    const firing = () => worker.alerting.engine!.snapshot().find((a) => a.labels.rule === 'auth-expired' && a.labels.tenant === 'globex');
+    clock.set(TEST_EPOCH + 120_000);
+    let res = await request(api.server).post('/v1/events').set('Authorization', `Bearer ${ADMIN}`).send([auth('auth.expired', TEST_EPOCH + 110_000)]);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    await api.ingest.batcher.flush();
+    for (let i = 0; i < 300 && firing()?.status !== 'firing'; i++) await sleep(100);
+    assert.equal(firing()?.status, 'firing', 'the worker applied the event rule to the drained event');
+    assert.equal(firing()?.firedAt, TEST_EPOCH + 120_000, 'fired at the drain, not at a tick');
+    assert.equal(firing()?.labels.integration, 'hubspot');
+
+    clock.set(TEST_EPOCH + 180_000);
+    res = await request(api.server).post('/v1/events').set('Authorization', `Bearer ${ADMIN}`).send([auth('auth.refreshed', TEST_EPOCH + 170_000)]);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    await api.ingest.batcher.flush();
+    for (let i = 0; i < 300 && firing()?.status === 'firing'; i++) await sleep(100);
+    assert.notEqual(firing()?.status, 'firing', 'auth.refreshed through the api process resolved it');
+    const rows = await worker.driver.query<{ n: number }>({ name: 'test.inbox', sql: 'SELECT toUInt32(count()) AS n FROM alert_inbox' });
+    assert.deepEqual(rows, [{ n: 0 }], 'nothing went through the inbox: the api process posts no observations');
   });
 });
