@@ -10,6 +10,8 @@
 // Results are appended to bench/RESULTS.md.
 //
 //   npm run bench:alerts                      (3 runs, defaults below)
+//   npm run bench:alerts -- --split           (an `api` and a `worker` process on one shared
+//                                              store: events posted to the api, alerts sent by the worker)
 //   tsx bench/alerts.ts --runs 3 --samples 30 --window-samples 10 --background 1000 [--evaluate-every 30s] [--dispatch-every 5s] [--no-write]
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { startService } from '../src/main.js';
+import { startService, type Service } from '../src/main.js';
+import { startClickHouseShim, type ClickHouseShim } from '../test/support/clickhouse-shim.js';
 import { describeEnvironment, embeddedEngineVersion, positiveInt, quantile } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -64,10 +67,11 @@ const opts = new Command('bench:alerts')
   .option('--background <n>', 'events/s of background ingest (record.synced and run.succeeded over 200 flows) during the measurement; 0: none', (v) => Number(v), 1000)
   .option('--evaluate-every <s>', 'alerts.evaluate_every (the periodic safety net)', '30s')
   .option('--dispatch-every <s>', 'alerts.dispatch_every', '5s')
+  .option('--split', 'scaled out: an api and a worker service (in this process) on one store, the ClickHouse HTTP interface over chDB (test/support/clickhouse-shim); events go to the api, the worker alerts')
   .option('--note <text>', 'label for the RESULTS.md section')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
   .parse()
-  .opts<{ runs: number; samples: number; background: number; windowSamples: number; evaluateEvery: string; dispatchEvery: string; note?: string; write: boolean }>();
+  .opts<{ runs: number; samples: number; background: number; windowSamples: number; evaluateEvery: string; dispatchEvery: string; split?: boolean; note?: string; write: boolean }>();
 
 const started = Date.now();
 const overBudget = () => Date.now() - started > TOTAL_BUDGET_MS;
@@ -197,20 +201,27 @@ async function runOnce(run: number): Promise<RunResult> {
   writeFileSync(path.join(rulesDir, 'rules.yaml'), RULES);
   const configFile = path.join(dir, 'syncwatch.yaml');
   writeFileSync(configFile, `alerts:\n  evaluate_every: ${opts.evaluateEvery}\n  dispatch_every: ${opts.dispatchEvery}\n`);
-  const config = loadConfig({
-    PORT: '0',
-    SYNCWATCH_GRPC_PORT: '0',
-    HOST: '127.0.0.1',
-    SYNCWATCH_DATA_DIR: path.join(dir, 'data'),
-    SYNCWATCH_LOG_LEVEL: 'silent',
-    SYNCWATCH_ADMIN_KEY: ADMIN,
-    SYNCWATCH_INGEST_KEY: INGEST,
-    SYNCWATCH_WEBHOOK_ALLOW: '127.0.0.1',
-    SYNCWATCH_ALERT_RULES: rulesDir,
-    SYNCWATCH_PUBLIC_URL: 'https://status.vendor.example',
-    SYNCWATCH_CONFIG: configFile,
-  });
-  const service = await startService(config, createLogger('silent'));
+  const env = (role: string, shim: ClickHouseShim | null) =>
+    loadConfig({
+      PORT: '0',
+      SYNCWATCH_GRPC_PORT: '0',
+      HOST: '127.0.0.1',
+      SYNCWATCH_DATA_DIR: path.join(dir, `data-${role}`),
+      SYNCWATCH_LOG_LEVEL: 'silent',
+      SYNCWATCH_ADMIN_KEY: ADMIN,
+      SYNCWATCH_INGEST_KEY: INGEST,
+      SYNCWATCH_WEBHOOK_ALLOW: '127.0.0.1',
+      SYNCWATCH_ALERT_RULES: rulesDir,
+      SYNCWATCH_PUBLIC_URL: 'https://status.vendor.example',
+      SYNCWATCH_CONFIG: configFile,
+      SYNCWATCH_ROLE: role,
+      ...(shim ? { CLICKHOUSE_URL: shim.url } : {}),
+    });
+  // --split: the worker first (it takes the lease and migrates), then the api process that takes the events.
+  const shim = opts.split ? await startClickHouseShim() : null;
+  const leader: Service = await startService(env(opts.split ? 'worker' : 'all', shim), createLogger('silent'));
+  const service: Service = opts.split ? await startService(env('api', shim), createLogger('silent')) : leader;
+  const config = env(opts.split ? 'api' : 'all', shim);
   const api = async (method: string, url: string, key: string, body: unknown) => {
     const res = await fetch(`${service.url}${url}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, text: await res.text() };
@@ -219,16 +230,16 @@ async function runOnce(run: number): Promise<RunResult> {
     const r = await api('POST', '/v1/events', INGEST, events);
     if (r.status !== 202) throw new Error(`POST /v1/events: ${r.status} ${r.text}`);
   };
-  for (let i = 0; i < 100 && !service.alerting.engine?.isLeader; i++) await sleep(100);
-  if (!service.alerting.engine?.isLeader) throw new Error('did not take the alerting lease within 10 s');
+  for (let i = 0; i < 100 && !leader.alerting.engine?.isLeader; i++) await sleep(100);
+  if (!leader.alerting.engine?.isLeader) throw new Error('did not take the alerting lease within 10 s');
 
   const result: RunResult = {
     latencies: new Map(),
     missed: new Map(),
     confirmations: 0,
     background: { events: 0, seconds: 0 },
-    evaluateCron: service.alerting.settings.evaluateCron,
-    dispatchCron: service.alerting.settings.dispatchCron,
+    evaluateCron: leader.alerting.settings.evaluateCron,
+    dispatchCron: leader.alerting.settings.dispatchCron,
     batchMs: config.ingest.batchMs,
   };
   const background = startBackground(post);
@@ -263,8 +274,10 @@ async function runOnce(run: number): Promise<RunResult> {
     result.missed.set(kind.name, missed);
   }
   result.background = await background.stop();
-  result.confirmations = service.alerting.streaming?.confirmations ?? 0;
-  await service.close();
+  result.confirmations = leader.alerting.streaming?.confirmations ?? 0;
+  if (service !== leader) await service.close();
+  await leader.close();
+  await shim?.stop();
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
@@ -314,7 +327,9 @@ const settingsLines: [string, string][] = [
   ['background ingest', `${opts.background} events/s asked; achieved per run: ${results.map((r) => (r.background.seconds ? Math.round(r.background.events / r.background.seconds) : 0)).join(', ')} events/s (successes over 200 flows)`],
   ['streaming confirmations per run', results.map((r) => r.confirmations).join(', ')],
   ['rules', 'auth-expired (event); data-failures (failure_count ≥ 3 in 1h, for 0); consecutive-failed-runs (3 runs, audience tenant); tenant route defaults (group_wait 0)'],
-  ['store', 'embedded chdb, fresh temp data dir per run; real clock; loopback webhook receiver, one subscription per tenant'],
+  ['store', opts.split
+    ? 'scaled out: an `api` service (takes the events, stages them) and a `worker` service (lease holder: drains, evaluates, sends), both in this process, on one chDB behind the ClickHouse HTTP interface (test/support/clickhouse-shim), fresh per run; real clock; loopback webhook receiver, one subscription per tenant'
+    : 'embedded chdb, fresh temp data dir per run; real clock; loopback webhook receiver, one subscription per tenant'],
 ];
 console.log(`${summaryTable}\n\n${runTable}`);
 for (const [k, v] of [...settingsLines, ...Object.entries(env)]) console.log(`${k}: ${v}`);
@@ -325,8 +340,8 @@ if (opts.write) {
   const kv = [...settingsLines, ...Object.entries(env)].map(([k, v]) => `| ${k} | ${v} |`).join('\n');
   appendFileSync(
     RESULTS,
-    `\n### ${date} — alerts${opts.note ? `: ${opts.note}` : ''}\n\n` +
-      `\`npm run bench:alerts -- --runs ${opts.runs} --samples ${opts.samples} --window-samples ${opts.windowSamples} --background ${opts.background} --evaluate-every ${opts.evaluateEvery} --dispatch-every ${opts.dispatchEvery}\`: ` +
+    `\n### ${date} — alerts${opts.split ? " (split: api + worker)" : ""}${opts.note ? `: ${opts.note}` : ''}\n\n` +
+      `\`npm run bench:alerts -- ${opts.split ? '--split ' : ''}--runs ${opts.runs} --samples ${opts.samples} --window-samples ${opts.windowSamples} --background ${opts.background} --evaluate-every ${opts.evaluateEvery} --dispatch-every ${opts.dispatchEvery}\`: ` +
       `latency from just before \`POST /v1/events\` of the event that should alert (for window rules: the one that crosses the threshold, ` +
       `after the group's earlier events) to the tenant's loopback webhook receiving the matching \`alert.firing\` (each sample a fresh tenant).\n\n` +
       `${summaryTable}\n\n${runTable}\n\n| | |\n| --- | --- |\n${kv}\n\n${verdicts.join('. ')}.\n`,
