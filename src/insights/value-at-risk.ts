@@ -66,15 +66,15 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
     sql: `SELECT p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record,
                  count() AS records, toString(sum(${MONEY_SQL('value')})) AS value
           FROM (
-            SELECT n - 1 AS p, record_integration AS integration,
+            SELECT n - 1 AS p, toString(integration) AS integration,
                    splitByChar('\\0', failure) AS parts, parts[-3] AS flow, parts[-2] AS currency, toFloat64(parts[-1]) AS value,
+                   toDateTime64OrZero(substring(failure, 1, 23), 3, 'UTC') AS last_failed,
                    last_failed = last_synced AS tie,
-                   if(tie, record_tenant, '') AS tie_tenant,
-                   if(tie, record_integration, '') AS tie_integration,
+                   if(tie, toString(tenant), '') AS tie_tenant,
+                   if(tie, toString(integration), '') AS tie_integration,
                    if(tie, parts[-4], '') AS tie_record
             FROM (
-              SELECT record_key, toString(any(tenant)) AS record_tenant, toString(any(integration)) AS record_integration,
-                     ${perCut((i) => `maxIf(t, failed AND ${inCut(i)})`)} AS last_failed_at,
+              SELECT tenant, integration, record_key,
                      ${perCut((i) => `maxIf(failure, failed AND ${inCut(i)})`)} AS last_failure,
                      ${perCut((i) => `maxIf(t, NOT failed AND ${inCut(i)})`)} AS synced_at
               FROM (
@@ -94,11 +94,11 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
                 FROM record_attempts
                 WHERE ${scope} AND status = 'synced' AND ${ownMonths}
               )
-              GROUP BY record_key
-              HAVING max(failed) = 1
+              GROUP BY tenant, integration, record_key
             )
-            ARRAY JOIN arrayEnumerate(last_failed_at) AS n, last_failed_at AS last_failed, synced_at AS last_synced, last_failure AS failure
-            WHERE last_failed > toDateTime64(0, 3, 'UTC') AND last_failed >= last_synced
+            -- the failure text starts with its time (23 characters); empty: no failure before the cut-off
+            ARRAY JOIN arrayEnumerate(last_failure) AS n, last_failure AS failure, synced_at AS last_synced
+            WHERE failure != '' AND last_failed >= last_synced
           )
           ${f.flow ? 'WHERE flow = {flow:String}' : ''}
           GROUP BY p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record`,
