@@ -49,10 +49,12 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
  * migration 070: the last failure as one comparable string with its flow, currency and
  * value; record_synced_monthly, migration 060: the last sync time), the cut-off's own
  * month up to it from record_failures and record_attempts (nothing to read for a
- * month-start cut-off). The four are one UNION ALL grouped by record_key, so no join.
- * A failure and a sync in the same millisecond are settled exactly by event id
- * afterwards ({@link settleTies}; rare). Returns one row list per cut-off, in the order
- * given.
+ * month-start cut-off). Each side is grouped by record on its own, the failure side
+ * (fewer records, and the only one with text) joined with the sync side on record_key:
+ * one UNION ALL of both sides grouped once was slower (every synced record then carried
+ * the failure text's state; bench/RESULTS.md). A failure and a sync in the same
+ * millisecond are settled exactly by event id afterwards ({@link settleTies}; rare).
+ * Returns one row list per cut-off, in the order given.
  */
 export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: readonly Date[]): Promise<AtRiskRow[][]> {
   const cuts = asOfs.map((_, i) => i);
@@ -74,30 +76,34 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
                    if(tie, toString(integration), '') AS tie_integration,
                    if(tie, parts[-4], '') AS tie_record
             FROM (
-              SELECT tenant, integration, record_key,
-                     ${perCut((i) => `maxIf(failure, failed AND ${inCut(i)})`)} AS last_failure,
-                     ${perCut((i) => `maxIf(t, NOT failed AND ${inCut(i)})`)} AS synced_at
+              SELECT tenant, integration, record_key, ${perCut((i) => `maxIf(failure, ${inCut(i)})`)} AS last_failure
               FROM (
-                SELECT tenant, integration, record_key, last_failed_at AS t, last_failure AS failure, 1 AS whole_month, 1 AS failed
+                SELECT tenant, integration, record_key, last_failed_at AS t, last_failure AS failure, 1 AS whole_month
                 FROM record_failed_monthly
                 WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
                 UNION ALL
-                SELECT tenant, integration, record_key, ts AS t, ${FAILURE} AS failure, 0 AS whole_month, 1 AS failed
+                SELECT tenant, integration, record_key, ts AS t, ${FAILURE} AS failure, 0 AS whole_month
                 FROM record_failures
                 WHERE ${scope} AND ${ownMonths}
-                UNION ALL
-                SELECT tenant, integration, record_key, last_synced_at AS t, '' AS failure, 1 AS whole_month, 0 AS failed
+              )
+              GROUP BY tenant, integration, record_key
+            ) AS failed
+            LEFT JOIN (
+              SELECT record_key, ${perCut((i) => `maxIf(t, ${inCut(i)})`)} AS synced_at
+              FROM (
+                SELECT record_key, last_synced_at AS t, 1 AS whole_month
                 FROM record_synced_monthly
                 WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
                 UNION ALL
-                SELECT tenant, integration, record_key, ts AS t, '' AS failure, 0 AS whole_month, 0 AS failed
+                SELECT record_key, ts AS t, 0 AS whole_month
                 FROM record_attempts
                 WHERE ${scope} AND status = 'synced' AND ${ownMonths}
               )
-              GROUP BY tenant, integration, record_key
-            )
-            -- the failure text starts with its time (23 characters); empty: no failure before the cut-off
-            ARRAY JOIN arrayEnumerate(last_failure) AS n, last_failure AS failure, synced_at AS last_synced
+              GROUP BY record_key
+            ) AS synced USING (record_key)
+            -- the failure text starts with its time (23 characters); empty: no failure before the
+            -- cut-off; a record never synced has no row on the right: an empty array, padded with 1970s
+            ARRAY JOIN arrayEnumerate(last_failure) AS n, last_failure AS failure, arrayResize(synced_at, ${cuts.length}) AS last_synced
             WHERE failure != '' AND last_failed >= last_synced
           )
           ${f.flow ? 'WHERE flow = {flow:String}' : ''}
