@@ -145,23 +145,32 @@ export async function getFlowCounts(driver: Driver, filter: FlowFilter, range: T
 const partialRow = z.object({ tenant: z.string(), integration: z.string(), connection: z.string(), flow: z.string(), partial: count });
 
 /**
- * Runs per flow that ended in the window without failing but with failed records
- * (the runs table, merged per run; only runs with an event since the window began).
+ * Runs per flow that ended in the window without failing but with failed records. A
+ * run's end is its last terminal event; every terminal event that could be later than
+ * one inside the window is at or after `from`, so run_ends (terminal events and failed
+ * records by hour, migration 071) read from `from`'s hour on gives each run's exact end
+ * and outcome: the read is bounded by the window (and what came after it), not by every
+ * run seen since it began. A run with a failed record in that read is partial; for the
+ * others (their failed records, if any, are all older) run_failed answers by key, a
+ * look-up of those few keys.
  */
 async function getPartialRuns(driver: Driver, filter: FlowFilter, range: TimeRange): Promise<Map<string, number>> {
   const T = "DateTime64(3, 'UTC')";
   const rows = await driver.query({
     name: 'health.partial_runs',
-    sql: `SELECT ${KEY}, count() AS partial
+    sql: `SELECT run_tenant AS tenant, run_integration AS integration, run_connection AS connection, run_flow AS flow, count() AS partial
           FROM (
-            SELECT tenant, run, integration, connection, flow, max(ended_at) AS ended,
-                   argMaxIfMerge(outcome).1 AS outcome, sum(records_failed) AS failed
-            FROM runs
-            WHERE ${and([...flowWhere(filter), `last_seen_at >= {from:${T}}`])}
-            GROUP BY tenant, run, integration, connection, flow
-            HAVING ended >= {from:${T}} AND ended < {to:${T}} AND outcome = 'succeeded' AND failed > 0
+            SELECT run_key, any(tenant) AS run_tenant, any(integration) AS run_integration, any(connection) AS run_connection, any(flow) AS run_flow,
+                   maxIf(ts, kind > 0) AS ended, argMaxIf(kind, (ts, event_id), kind > 0) = 2 AS ok, countIf(kind = 0) > 0 AS failed
+            FROM run_ends
+            WHERE ${and([...flowWhere(filter), `hour >= toStartOfHour({from:${T}})`])}
+            GROUP BY run_key
+            HAVING ok AND ended >= {from:${T}} AND ended < {to:${T}}
           )
-          GROUP BY ${KEY}`,
+          WHERE failed OR run_key IN (SELECT run_key FROM run_failed WHERE run_key IN (
+            SELECT run_key FROM run_ends WHERE ${and([...flowWhere(filter), `hour >= toStartOfHour({from:${T}})`])}
+            GROUP BY run_key HAVING countIf(kind = 0) = 0))
+          GROUP BY run_tenant, run_integration, run_connection, run_flow`,
     params: { ...flowParams(filter), from: toChTime(range.from.getTime()), to: toChTime(range.to.getTime()) },
     schema: partialRow,
   });

@@ -22,7 +22,6 @@ const FAILURE = `concat(toString(ts), event_id, '\\0', record_id, '\\0', flow, '
 const AS_OF = (i: number) => `{asOf${i}:DateTime64(3, 'UTC')}`;
 const MONTH_OF = (i: number) => `{month${i}:DateTime64(3, 'UTC')}`;
 const UNTIL = "{until:DateTime64(3, 'UTC')}";
-const SINCE = "{since:DateTime64(3, 'UTC')}";
 
 /** The start of the UTC calendar month holding `d`, in epoch ms. */
 const monthStart = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
@@ -31,7 +30,6 @@ const cutParams = (asOfs: readonly Date[]) => ({
   ...Object.fromEntries(asOfs.map((d, i) => [`asOf${i}`, toChTime(d.getTime())])),
   ...Object.fromEntries(asOfs.map((d, i) => [`month${i}`, toChTime(monthStart(d))])),
   until: toChTime(Math.max(...asOfs.map((d) => d.getTime()))),
-  since: toChTime(Math.min(...asOfs.map(monthStart))),
 });
 
 /**
@@ -45,58 +43,68 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
 /**
  * {@link queryAtRisk} as of several cut-offs (a period's end and the previous period's) in
  * one query. A record is at risk at a cut-off when its last failure before it is newer
- * than its last sync before it. Per record (record_key, see migration 020):
- * - the last failure before each cut-off, with its flow, currency and value, from
- *   record_failures (failures only: a few rows), by event time then event id;
- * - the last sync before each cut-off: the months before the cut-off's month from
- *   record_synced_monthly (one row per record and month, migration 060), the cut-off's
- *   own month up to it from record_attempts (nothing to read for a month-start cut-off),
- *   so the read no longer grows with the tenant's whole history. Plain max of times: no
- *   string column is touched.
- * The two are joined on record_key. A failure and a sync in the same millisecond are
- * settled exactly by event id afterwards ({@link settleTies}; rare). Returns one row list
- * per cut-off, in the order given.
+ * than its last sync before it. Both are found per record (record_key, see migration 020)
+ * the same way, bounded by records × months rather than by the tenant's whole history:
+ * the months before the cut-off's month from the monthly rollups (record_failed_monthly,
+ * migration 070: the last failure as one comparable string with its flow, currency and
+ * value; record_synced_monthly, migration 060: the last sync time), the cut-off's own
+ * month up to it from record_failures and record_attempts (nothing to read for a
+ * month-start cut-off). Each side is grouped by record on its own, the failure side
+ * (fewer records, and the only one with text) joined with the sync side on record_key:
+ * one UNION ALL of both sides grouped once was slower (every synced record then carried
+ * the failure text's state; bench/RESULTS.md). A failure and a sync in the same
+ * millisecond are settled exactly by event id afterwards ({@link settleTies}; rare).
+ * Returns one row list per cut-off, in the order given.
  */
 export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: readonly Date[]): Promise<AtRiskRow[][]> {
   const cuts = asOfs.map((_, i) => i);
   const perCut = (expr: (i: number) => string) => `[${cuts.map(expr).join(', ')}]`;
-  const where = and([...filterSql(f, null), `ts < ${UNTIL}`]);
+  const scope = and(filterSql(f, null));
+  // Rows of a cut-off: whole months before its month, or its own month up to it.
+  const inCut = (i: number) => `if(whole_month, t < ${MONTH_OF(i)}, t >= ${MONTH_OF(i)} AND t < ${AS_OF(i)})`;
+  const ownMonths = `(${cuts.map((i) => `(ts >= ${MONTH_OF(i)} AND ts < ${AS_OF(i)})`).join(' OR ')})`;
   const rows = await driver.query({
     name: 'value.at_risk',
     sql: `SELECT p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record,
                  count() AS records, toString(sum(${MONEY_SQL('value')})) AS value
           FROM (
-            SELECT n - 1 AS p, record_integration AS integration,
+            SELECT n - 1 AS p, toString(integration) AS integration,
                    splitByChar('\\0', failure) AS parts, parts[-3] AS flow, parts[-2] AS currency, toFloat64(parts[-1]) AS value,
+                   toDateTime64OrZero(substring(failure, 1, 23), 3, 'UTC') AS last_failed,
                    last_failed = last_synced AS tie,
-                   if(tie, record_tenant, '') AS tie_tenant,
-                   if(tie, record_integration, '') AS tie_integration,
+                   if(tie, toString(tenant), '') AS tie_tenant,
+                   if(tie, toString(integration), '') AS tie_integration,
                    if(tie, parts[-4], '') AS tie_record
             FROM (
-              SELECT record_key, toString(any(tenant)) AS record_tenant, toString(any(integration)) AS record_integration,
-                     ${perCut((i) => `maxIf(ts, ts < ${AS_OF(i)})`)} AS last_failed_at,
-                     ${perCut((i) => `maxIf(${FAILURE}, ts < ${AS_OF(i)})`)} AS last_failure
-              FROM record_failures
-              WHERE ${where}
-              GROUP BY record_key
+              SELECT tenant, integration, record_key, ${perCut((i) => `maxIf(failure, ${inCut(i)})`)} AS last_failure
+              FROM (
+                SELECT tenant, integration, record_key, last_failed_at AS t, last_failure AS failure, 1 AS whole_month
+                FROM record_failed_monthly
+                WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
+                UNION ALL
+                SELECT tenant, integration, record_key, ts AS t, ${FAILURE} AS failure, 0 AS whole_month
+                FROM record_failures
+                WHERE ${scope} AND ${ownMonths}
+              )
+              GROUP BY tenant, integration, record_key
             ) AS failed
             LEFT JOIN (
-              SELECT record_key, ${perCut((i) => `maxIf(t, if(whole_month, t < ${MONTH_OF(i)}, t >= ${MONTH_OF(i)} AND t < ${AS_OF(i)}))`)} AS synced_at
+              SELECT record_key, ${perCut((i) => `maxIf(t, ${inCut(i)})`)} AS synced_at
               FROM (
                 SELECT record_key, last_synced_at AS t, 1 AS whole_month
                 FROM record_synced_monthly
-                WHERE ${and(filterSql(f, null))} AND month < toStartOfMonth(${UNTIL})
+                WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
                 UNION ALL
                 SELECT record_key, ts AS t, 0 AS whole_month
                 FROM record_attempts
-                WHERE ${where} AND status = 'synced' AND ts >= ${SINCE}
+                WHERE ${scope} AND status = 'synced' AND ${ownMonths}
               )
               GROUP BY record_key
             ) AS synced USING (record_key)
-            -- a record never synced has no row on the right: an empty array, padded with 1970s
-            ARRAY JOIN arrayEnumerate(last_failed_at) AS n, last_failed_at AS last_failed,
-                       arrayResize(synced_at, ${cuts.length}) AS last_synced, last_failure AS failure
-            WHERE last_failed > toDateTime64(0, 3, 'UTC') AND last_failed >= last_synced
+            -- the failure text starts with its time (23 characters); empty: no failure before the
+            -- cut-off; a record never synced has no row on the right: an empty array, padded with 1970s
+            ARRAY JOIN arrayEnumerate(last_failure) AS n, last_failure AS failure, arrayResize(synced_at, ${cuts.length}) AS last_synced
+            WHERE failure != '' AND last_failed >= last_synced
           )
           ${f.flow ? 'WHERE flow = {flow:String}' : ''}
           GROUP BY p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record`,

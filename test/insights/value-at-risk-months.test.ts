@@ -8,7 +8,9 @@
  * half the events when 060 runs, so the rollup's backfill of existing rows is checked as
  * well as its view (the other half arrives afterwards, out of order). The status page's
  * failing records read the same rollup (migration 061 dropped record_latest) and are
- * checked against raw events the same way.
+ * checked against raw events the same way. The failure side reads its own monthly rollup
+ * (record_failed_monthly, migration 070) the same way; 070 also runs on the half-filled
+ * store, so its backfill and its view are both exercised.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -137,6 +139,24 @@ describe(`value at risk across months equals raw recomputation (seed ${SEED})`, 
     });
     assert.equal(Number(n), Number(m));
     assert.ok(Number(m) > 100, `a workload that spans many records and months (${m})`);
+  });
+
+  test('the failure rollup was filled by both the backfill and the view, one row per record and month', async () => {
+    // Each record and month's last failure time, from the rollup and from raw events.
+    const [{ rollup }] = await driver.query<{ rollup: string[] }>({
+      name: 'test.failure_rollup_rows',
+      sql: `SELECT arraySort(groupArray(concat(toString(month), '/', toString(t), '/', f))) AS rollup FROM (
+              SELECT month, max(last_failed_at) AS t, splitByChar('\\0', max(last_failure))[2] AS f
+              FROM record_failed_monthly GROUP BY tenant, integration, record_key, month)`,
+    });
+    const [{ events }] = await driver.query<{ events: string[] }>({
+      name: 'test.raw_failure_months',
+      sql: `SELECT arraySort(groupArray(concat(toString(month), '/', toString(t), '/', f))) AS events FROM (
+              SELECT toStartOfMonth(ts) AS month, max(ts) AS t, argMax(record_id, (ts, event_id)) AS f
+              FROM events FINAL WHERE type = 'record.failed' GROUP BY tenant, integration, record_id, month)`,
+    });
+    assert.deepEqual(rollup, events);
+    assert.ok(events.length > 100, `a workload that spans many records and months (${events.length})`);
   });
 
   const scopes = [{}, { tenant: 'acme' }, { tenant: 'globex', integration: 'hubspot' }, { tenant: 'acme', flow: 'orders.import' }];

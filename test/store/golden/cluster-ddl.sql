@@ -1014,3 +1014,105 @@ TTL toDateTime(updated_at) + toIntervalDay(90);
 
 CREATE TABLE IF NOT EXISTS slack_messages ON CLUSTER syncwatch AS slack_messages_local
 ENGINE = Distributed(syncwatch, syncwatch, slack_messages_local, cityHash64(key));
+
+-- 070_create_record_failed_monthly
+CREATE TABLE IF NOT EXISTS record_failed_monthly_local ON CLUSTER syncwatch (
+    tenant LowCardinality(String),
+    integration LowCardinality(String),
+    record_key UInt128,
+    month Date,
+    last_failed_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    last_failure SimpleAggregateFunction(max, String)
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/syncwatch/record_failed_monthly_local', '{replica}')
+PARTITION BY toYear(month)
+ORDER BY (tenant, integration, record_key, month)
+TTL toDateTime(last_failed_at) + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS record_failed_monthly ON CLUSTER syncwatch AS record_failed_monthly_local
+ENGINE = Distributed(syncwatch, syncwatch, record_failed_monthly_local, cityHash64(tenant));
+
+ALTER TABLE record_failed_monthly_local ON CLUSTER syncwatch MODIFY SETTING replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS record_failed_monthly_mv ON CLUSTER syncwatch TO record_failed_monthly_local AS
+SELECT
+    tenant, integration,
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, record_id)), 64), sipHash64(tenant, integration, record_id)) AS record_key,
+    toStartOfMonth(ts) AS month,
+    ts AS last_failed_at,
+    concat(toString(ts), event_id, '\0', record_id, '\0', flow, '\0', if(has_value = 1, currency, ''), '\0', toString(record_value)) AS last_failure
+FROM events_local
+WHERE type = 'record.failed';
+
+INSERT INTO record_failed_monthly
+SELECT tenant, integration, record_key, toStartOfMonth(ts) AS month, max(ts),
+       max(concat(toString(ts), event_id, '\0', record_id, '\0', flow, '\0', if(has_value = 1, currency, ''), '\0', toString(record_value)))
+FROM record_failures
+GROUP BY tenant, integration, record_key, month;
+
+-- 071_create_run_ends
+CREATE TABLE IF NOT EXISTS run_ends_local ON CLUSTER syncwatch (
+    hour DateTime('UTC'),
+    run_key UInt128,
+    tenant LowCardinality(String),
+    integration LowCardinality(String),
+    flow LowCardinality(String),
+    connection String,
+    ts DateTime64(3, 'UTC'),
+    event_id String,
+    kind UInt8
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/syncwatch/run_ends_local', '{replica}')
+PARTITION BY toYYYYMM(hour)
+ORDER BY (hour, run_key)
+TTL hour + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS run_ends ON CLUSTER syncwatch AS run_ends_local
+ENGINE = Distributed(syncwatch, syncwatch, run_ends_local, cityHash64(tenant));
+
+ALTER TABLE run_ends_local ON CLUSTER syncwatch MODIFY SETTING replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS run_ends_mv ON CLUSTER syncwatch TO run_ends_local AS
+SELECT
+    toStartOfHour(ts) AS hour,
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, connection, flow, run)), 64), sipHash64(tenant, integration, connection, flow, run)) AS run_key,
+    tenant, integration, flow, connection, ts, event_id,
+    multiIf(type = 'run.succeeded', 2, type = 'run.failed', 1, 0) AS kind
+FROM events_local
+WHERE run != '' AND type IN ('run.succeeded', 'run.failed', 'record.failed');
+
+INSERT INTO run_ends
+SELECT
+    toStartOfHour(ts) AS hour,
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, connection, flow, run)), 64), sipHash64(tenant, integration, connection, flow, run)) AS run_key,
+    tenant, integration, flow, connection, ts, event_id,
+    multiIf(type = 'run.succeeded', 2, type = 'run.failed', 1, 0) AS kind
+FROM events
+WHERE run != '' AND type IN ('run.succeeded', 'run.failed', 'record.failed') AND (SELECT count() FROM run_ends) = 0;
+
+CREATE TABLE IF NOT EXISTS run_failed_local ON CLUSTER syncwatch (
+    run_key UInt128,
+    last_failed_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/syncwatch/run_failed_local', '{replica}')
+ORDER BY run_key
+TTL toDateTime(last_failed_at) + toIntervalDay(400)
+SETTINGS index_granularity = 256;
+
+CREATE TABLE IF NOT EXISTS run_failed ON CLUSTER syncwatch AS run_failed_local
+ENGINE = Distributed(syncwatch, syncwatch, run_failed_local, cityHash64(run_key));
+
+ALTER TABLE run_failed_local ON CLUSTER syncwatch MODIFY SETTING replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS run_failed_mv ON CLUSTER syncwatch TO run_failed_local AS
+SELECT
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, connection, flow, run)), 64), sipHash64(tenant, integration, connection, flow, run)) AS run_key,
+    max(ts) AS last_failed_at
+FROM events_local
+WHERE run != '' AND type = 'record.failed'
+GROUP BY run_key;
+
+INSERT INTO run_failed
+SELECT
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, connection, flow, run)), 64), sipHash64(tenant, integration, connection, flow, run)) AS run_key,
+    max(last_seen_at)
+FROM runs
+WHERE records_failed > 0
+GROUP BY run_key;
