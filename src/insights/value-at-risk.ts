@@ -50,7 +50,7 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
  *   record_failures (failures only: a few rows), by event time then event id;
  * - the last sync before each cut-off: the months before the cut-off's month from
  *   record_synced_monthly (one row per record and month, migration 060), the cut-off's
- *   own month up to it from record_attempts (nothing to read for a month-start cut-off),
+ *   own month up to it from record_events (nothing to read for a month-start cut-off),
  *   so the read no longer grows with the tenant's whole history. Plain max of times: no
  *   string column is touched.
  * The two are joined on record_key. A failure and a sync in the same millisecond are
@@ -88,7 +88,7 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
                 WHERE ${and(filterSql(f, null))} AND month < toStartOfMonth(${UNTIL})
                 UNION ALL
                 SELECT record_key, ts AS t, 0 AS whole_month
-                FROM record_attempts
+                FROM record_events
                 WHERE ${where} AND status = 'synced' AND ts >= ${SINCE}
               )
               GROUP BY record_key
@@ -112,7 +112,7 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
 /**
  * Records whose last failure and last sync before a cut-off share a millisecond: their
  * latest attempt by (event time, event id) decides, as in a recomputation from raw events.
- * A primary-key look-up of those records in record_attempts (ordered by tenant, record_id).
+ * A look-up of those records in record_events (the bloom filter on record_id, migration 075).
  */
 async function settleTies(
   driver: Driver,
@@ -130,7 +130,7 @@ async function settleTies(
             FROM (
               SELECT tenant, integration, record_id,
                      [${cuts.map((i) => `argMaxIf((status, flow, record_value, has_value, currency), (ts, event_id), ts < ${AS_OF(i)})`).join(', ')}] AS latest_before
-              FROM record_attempts
+              FROM record_events
               WHERE tenant IN {tieTenants:Array(String)} AND record_id IN {tieRecords:Array(String)}
                 AND status IN ('synced', 'failed') AND ts < ${UNTIL}
               GROUP BY tenant, integration, record_id
