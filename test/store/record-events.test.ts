@@ -97,7 +97,7 @@ test('record look-ups equal a recomputation from raw events, re-inserted events 
         `${tenant}/${recordId}`,
       );
       const status = await getRecordStatus(driver, { tenant, recordId });
-      const last = (t: string) => mine.filter((r) => r.type === t).map((r) => fromChTime(r.ts)).reduce<number | null>((x, y) => (x === null || y > x ? y : x), null);
+      const last = (t: string) => mine.filter((r) => r.type === t).map((r) => fromChTime(r.ts)).reduce<string | null>((x, y) => (x === null || y > x ? y : x), null);
       const failed = last('record.failed');
       const synced = last('record.synced');
       assert.deepEqual(status, {
