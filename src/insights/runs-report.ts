@@ -102,7 +102,7 @@ export async function getRunReport(driver: Driver, q: { tenant: string; run: str
     const synced = await driver.query({
       name: 'runs.report_later_syncs',
       sql: `SELECT record_id, max(ts) AS last_synced
-            FROM record_attempts
+            FROM record_events
             WHERE tenant = {tenant:String} AND record_id IN {ids:Array(String)} AND integration = {integration:String}
               AND status = 'synced'
             GROUP BY record_id`,

@@ -48,7 +48,7 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
  * the months before the cut-off's month from the monthly rollups (record_failed_monthly,
  * migration 070: the last failure as one comparable string with its flow, currency and
  * value; record_synced_monthly, migration 060: the last sync time), the cut-off's own
- * month up to it from record_failures and record_attempts (nothing to read for a
+ * month up to it from record_failures and record_events (nothing to read for a
  * month-start cut-off). Each side is grouped by record on its own, the failure side
  * (fewer records, and the only one with text) joined with the sync side on record_key:
  * one UNION ALL of both sides grouped once was slower (every synced record then carried
@@ -96,7 +96,7 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
                 WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
                 UNION ALL
                 SELECT record_key, ts AS t, 0 AS whole_month
-                FROM record_attempts
+                FROM record_events
                 WHERE ${scope} AND status = 'synced' AND ${ownMonths}
               )
               GROUP BY record_key
@@ -120,7 +120,7 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
 /**
  * Records whose last failure and last sync before a cut-off share a millisecond: their
  * latest attempt by (event time, event id) decides, as in a recomputation from raw events.
- * A primary-key look-up of those records in record_attempts (ordered by tenant, record_id).
+ * A look-up of those records in record_events (the bloom filter on record_id, migration 075).
  */
 async function settleTies(
   driver: Driver,
@@ -138,7 +138,7 @@ async function settleTies(
             FROM (
               SELECT tenant, integration, record_id,
                      [${cuts.map((i) => `argMaxIf((status, flow, record_value, has_value, currency), (ts, event_id), ts < ${AS_OF(i)})`).join(', ')}] AS latest_before
-              FROM record_attempts
+              FROM record_events
               WHERE tenant IN {tieTenants:Array(String)} AND record_id IN {tieRecords:Array(String)}
                 AND status IN ('synced', 'failed') AND ts < ${UNTIL}
               GROUP BY tenant, integration, record_id

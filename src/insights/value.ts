@@ -118,7 +118,7 @@ export function conversionOf(figures: readonly ValueFigures[], settings: ValueSe
  * period's end, beside the same figures for the previous period of equal length, and
  * broken down by integration, flow or day (`previous` replaces the equal-length range). Money moved is read from the value_stats
  * rollup (only the partial days at the period's edges from raw events), value at risk
- * from record_attempts (value-at-risk.ts).
+ * from record_failures, record_synced_monthly and record_events (value-at-risk.ts).
  */
 export async function getValue(
   driver: Driver,
@@ -129,7 +129,7 @@ export async function getValue(
   const { range, groupBy = 'integration', previous, ...filter } = q;
   const prev = previous ?? previousRange(range);
   // Both periods in each query: the embedded engine runs queries one at a time, and each
-  // costs planning time; value at risk reads record_attempts once for both cut-offs.
+  // costs planning time; value at risk reads record_events once for both cut-offs.
   const [[moved, prevMoved], [atRisk, prevAtRisk]] = await Promise.all([
     queryMoved(driver, filter, [
       { range, byDay: groupBy === 'day' },

@@ -17,6 +17,7 @@ const SHARD_OVERRIDES: Record<string, string> = { otel_traces: 'cityHash64(Trace
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\) ENGINE = (\w+)(\([^)]*\))?([\s\S]*)$/;
 const CREATE_MV = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\n([\s\S]*)$/;
+const CREATE_VIEW = /^CREATE VIEW IF NOT EXISTS (\w+) AS\n([\s\S]*)$/;
 const ALTER = /^ALTER TABLE (\w+)(\s+)([\s\S]*)$/;
 const DROP = /^DROP (VIEW|TABLE) IF EXISTS (\w+)$/;
 
@@ -32,6 +33,8 @@ const DROP = /^DROP (VIEW|TABLE) IF EXISTS (\w+)$/;
  *   rollups and de-duplication index sit on one shard. Reads through the Distributed
  *   tables GROUP BY their keys, so partial aggregates of several shards would merge
  *   exactly too;
+ * - plain (non-materialised) views over `events` are created on every host and read the
+ *   Distributed `events`, so a read through one sees every shard;
  * - ALTERs go to the local tables (and column changes also to the Distributed table);
  *   `non_replicated_deduplication_window` becomes `replicated_deduplication_window`;
  * - KeeperMap tables (cluster-only migrations) are created on every host over one Keeper
@@ -53,6 +56,12 @@ export function clusterStatements(statement: string, target: ClusterTarget): str
     const [, name, to, body] = mv;
     if (/\bJOIN\b/i.test(body) || !/\bFROM events\b/.test(body)) throw new Error(`${name}: a cluster-mode view must read events alone`);
     return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${on} TO ${to}_local AS\n${body.replace(/\bFROM events\b/g, 'FROM events_local')}`];
+  }
+  const view = CREATE_VIEW.exec(statement);
+  if (view) {
+    const [, name, body] = view;
+    if (/\bJOIN\b/i.test(body) || !/\bFROM events\b/.test(body)) throw new Error(`${name}: a cluster-mode view must read events alone`);
+    return [`CREATE VIEW IF NOT EXISTS ${name} ${on} AS\n${body}`];
   }
   if (/^INSERT INTO \w+\s+SELECT\b/.test(statement)) return [statement];
   const alter = ALTER.exec(statement);

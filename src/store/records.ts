@@ -44,10 +44,12 @@ export async function getRecordAttempts(
   if (q.integration) where.push('integration = {integration:String}');
   return driver.query({
     name: 'records.attempts',
-    sql: `SELECT ts, integration, connection, flow, run, status, record_type, record_value, has_value, currency,
-                 failure_category, failure_code, message
-          FROM record_attempts FINAL
-          WHERE ${where.join(' AND ')}
+    // events FINAL, not the record_events view (migration 075): a plain view cannot be
+    // read with FINAL, and a listing must not show a re-inserted event twice.
+    sql: `SELECT ts, integration, connection, flow, run, replaceOne(type, 'record.', '') AS status, record_type, record_value,
+                 has_value, currency, failure_category, failure_code, message
+          FROM events FINAL
+          WHERE type IN ('record.synced', 'record.failed', 'record.skipped') AND ${where.join(' AND ')}
           ORDER BY ts, event_id
           LIMIT {limit:UInt32}`,
     params: { tenant: q.tenant, recordId: q.recordId, integration: q.integration ?? '', limit: q.limit ?? 1000 },
@@ -89,7 +91,7 @@ export async function getRecordStatus(driver: Driver, q: { tenant: string; recor
                  argMax(status, (ts, event_id)) AS latest,
                  maxOrNullIf(ts, status = 'failed') AS last_failed,
                  maxOrNullIf(ts, status = 'synced') AS last_synced
-          FROM record_attempts
+          FROM record_events
           WHERE ${where.join(' AND ')}`,
     params: { tenant: q.tenant, recordId: q.recordId, integration: q.integration ?? '' },
     schema: statusRow,

@@ -45,7 +45,7 @@ const failingRow = z
  * month (record_synced_monthly, migration 060). A sync before that month is older than
  * any failure since `from`, so it could not clear one; a record never synced since has no
  * row on the right and compares with 1970. Their failed attempts are then a primary-key
- * look-up in record_attempts. (record_latest, read here before, is gone: migration 061.)
+ * look-up in record_events (migration 075). (record_latest, read here before, is gone: migration 061.)
  */
 export async function getFailingRecords(driver: Driver, q: { tenant: string; from: Date; limit: number }): Promise<FailingRecord[]> {
   return driver.query({
@@ -53,7 +53,7 @@ export async function getFailingRecords(driver: Driver, q: { tenant: string; fro
     sql: `SELECT integration, record_id,
                  argMax((flow, connection, run, failure_category, failure_code, substringUTF8(message, 1, 500)), (ts, event_id)) AS f,
                  max(ts) AS failed_at
-          FROM record_attempts
+          FROM record_events
           WHERE tenant = {tenant:String} AND status = 'failed' AND ts >= {from:${T}}
             AND (record_id, integration) IN (
               SELECT record_id, integration

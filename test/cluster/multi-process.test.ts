@@ -134,7 +134,7 @@ describe('3 api processes + 1 worker on one remote store', () => {
     assert.equal(await scalar('SELECT sum(records_failed) AS n FROM flow_stats'), failed);
     assert.equal(await scalar('SELECT sum(runs_total) AS n FROM flow_stats'), 18);
     assert.equal(await scalar('SELECT sum(synced) AS n FROM value_stats'), synced);
-    assert.equal(await scalar('SELECT count() AS n FROM record_attempts'), synced + failed);
+    assert.equal(await scalar('SELECT count() AS n FROM record_events'), synced + failed);
     assert.equal(await scalar('SELECT count() AS n FROM activity_log'), synced + failed + 18);
     assert.equal(await scalar('SELECT sum(records_synced) AS n FROM runs'), synced);
 

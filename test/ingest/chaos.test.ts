@@ -101,7 +101,7 @@ describe('chaos: store outage, kill -9, restart', () => {
       assert.equal(await scalar("SELECT sum(records_synced) AS n FROM flow_stats WHERE integration = 'netsuite'"), n);
       assert.equal(await scalar("SELECT sum(synced) AS n FROM value_stats WHERE integration = 'netsuite'"), n);
       assert.equal(await scalar("SELECT toFloat64(sum(synced_value)) AS n FROM value_stats WHERE integration = 'netsuite'"), n * 1.25);
-      assert.equal(await scalar("SELECT count() AS n FROM record_attempts WHERE integration = 'netsuite'"), n);
+      assert.equal(await scalar("SELECT count() AS n FROM record_events WHERE integration = 'netsuite'"), n);
       assert.equal(await scalar("SELECT count() AS n FROM activity_log WHERE integration = 'netsuite'"), n);
       assert.equal(await scalar("SELECT sum(records) AS n FROM adoption_moved_hourly WHERE integration = 'netsuite'"), n);
       for (const t of TENANTS) {

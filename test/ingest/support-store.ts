@@ -99,7 +99,7 @@ export async function countsOf(driver: Driver, tenant: string): Promise<Record<s
     flowStatsSynced: await one('flow_stats', 'SELECT sum(records_synced) AS n FROM flow_stats WHERE tenant = {tenant:String}'),
     valueStatsSynced: await one('value_stats', 'SELECT sum(synced) AS n FROM value_stats WHERE tenant = {tenant:String}'),
     valueStatsValue: await one('value_stats.value', 'SELECT toFloat64(sum(synced_value)) AS n FROM value_stats WHERE tenant = {tenant:String}'),
-    recordAttempts: await one('record_attempts', 'SELECT count() AS n FROM record_attempts WHERE tenant = {tenant:String}'),
+    recordAttempts: await one('record_attempts', 'SELECT count() AS n FROM record_events WHERE tenant = {tenant:String}'),
     activity: await one('activity_log', 'SELECT count() AS n FROM activity_log WHERE tenant = {tenant:String}'),
     adoptionMoved: await one('adoption_moved', "SELECT sum(records) AS n FROM adoption_moved_hourly WHERE integration = concat('int-', {tenant:String})"),
   };

@@ -1,7 +1,7 @@
 /**
  * Value at risk across calendar months: the last sync before a cut-off comes from the
  * monthly rollup (record_synced_monthly, migration 060) for the months before the
- * cut-off's month and from record_attempts for its own month. A randomised workload over
+ * cut-off's month and from record_events for its own month. A randomised workload over
  * four months, with attempts on and around month starts, must equal a recomputation from
  * raw `events FINAL` at cut-offs on, just before, just after and between month starts,
  * asked one at a time and together. The store is first migrated without 060 and holds

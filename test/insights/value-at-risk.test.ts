@@ -1,6 +1,6 @@
 /**
  * Value at risk as of several cut-offs at once (value-at-risk.ts: record_failures joined
- * with the syncs of record_attempts on record_key, migrations 020–021) equals a direct
+ * with the syncs of record_events on record_key, migrations 020–021) equals a direct
  * recomputation from raw `events FINAL` rows, cut-off by cut-off, including the cases the
  * join has to get exactly right: failures and syncs in the same millisecond, two failures
  * in the same millisecond, out-of-order arrival, skips, never-synced records, and the same

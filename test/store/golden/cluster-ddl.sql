@@ -1116,3 +1116,20 @@ SELECT
 FROM runs
 WHERE records_failed > 0
 GROUP BY run_key;
+
+-- 075_create_record_events
+DROP VIEW IF EXISTS record_attempts_mv ON CLUSTER syncwatch SYNC;
+
+DROP TABLE IF EXISTS record_attempts ON CLUSTER syncwatch SYNC;
+
+DROP TABLE IF EXISTS record_attempts_local ON CLUSTER syncwatch SYNC;
+
+CREATE VIEW IF NOT EXISTS record_events ON CLUSTER syncwatch AS
+SELECT
+    tenant, record_id, integration, connection, flow, ts, run,
+    replaceOne(type, 'record.', '') AS status,
+    record_type, record_value, has_value, currency,
+    failure_category, failure_code, message, event_id,
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, record_id)), 64), sipHash64(tenant, integration, record_id)) AS record_key
+FROM events
+WHERE type IN ('record.synced', 'record.failed', 'record.skipped');
