@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -10,6 +11,16 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/**
+ * Decode threads by default: one per core the store and HTTP thread leave free, at least
+ * one (on 2 cores the engine's inserts take one, the HTTP thread the other; a decode
+ * thread still keeps large bodies off the event loop), at most 4 (the store writes one
+ * batch at a time, so more decoders only queue behind it).
+ */
+function defaultDecodeThreads(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 2));
+}
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4318),
@@ -47,6 +58,8 @@ const envSchema = z.object({
   SYNCWATCH_INGEST_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(400),
   SYNCWATCH_INGEST_MAX_FUTURE_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
   SYNCWATCH_READY_MAX_LAG_SECONDS: z.coerce.number().int().positive().default(120),
+  SYNCWATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(defaultDecodeThreads()),
+  SYNCWATCH_DECODE_HEAP_MB: z.coerce.number().int().min(32).default(1024),
   SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
@@ -162,6 +175,10 @@ export interface Config {
     maxFutureMs: number;
     /** /readyz turns 503 when accepted rows have waited longer than this for the store. */
     readyMaxLagMs: number;
+    /** Worker threads decoding request bodies off the HTTP thread (0: the HTTP thread decodes). */
+    decodeThreads: number;
+    /** Heap limit of each decode thread (MB): a body that needs more is refused (413) without harming the process. */
+    decodeHeapMb: number;
   };
   /** A client must send its headers, and its whole request, within these (else a 408 and the socket closes). */
   http: { requestTimeoutMs: number; headersTimeoutMs: number };
@@ -237,6 +254,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAgeMs: e.SYNCWATCH_INGEST_MAX_AGE_DAYS * 24 * 3600 * 1000,
       maxFutureMs: e.SYNCWATCH_INGEST_MAX_FUTURE_HOURS * 3600 * 1000,
       readyMaxLagMs: e.SYNCWATCH_READY_MAX_LAG_SECONDS * 1000,
+      decodeThreads: e.SYNCWATCH_DECODE_THREADS,
+      decodeHeapMb: e.SYNCWATCH_DECODE_HEAP_MB,
     },
     http: {
       requestTimeoutMs: e.SYNCWATCH_REQUEST_TIMEOUT_MS,
