@@ -59,7 +59,6 @@ const envSchema = z.object({
   SYNCWATCH_INGEST_MAX_FUTURE_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
   SYNCWATCH_READY_MAX_LAG_SECONDS: z.coerce.number().int().positive().default(120),
   SYNCWATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(defaultDecodeThreads()),
-  SYNCWATCH_DECODE_HEAP_MB: z.coerce.number().int().min(32).default(1024),
   SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
@@ -177,8 +176,6 @@ export interface Config {
     readyMaxLagMs: number;
     /** Worker threads decoding request bodies off the HTTP thread (0: the HTTP thread decodes). */
     decodeThreads: number;
-    /** Heap limit of each decode thread (MB): a body that needs more is refused (413) without harming the process. */
-    decodeHeapMb: number;
   };
   /** A client must send its headers, and its whole request, within these (else a 408 and the socket closes). */
   http: { requestTimeoutMs: number; headersTimeoutMs: number };
@@ -255,7 +252,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFutureMs: e.SYNCWATCH_INGEST_MAX_FUTURE_HOURS * 3600 * 1000,
       readyMaxLagMs: e.SYNCWATCH_READY_MAX_LAG_SECONDS * 1000,
       decodeThreads: e.SYNCWATCH_DECODE_THREADS,
-      decodeHeapMb: e.SYNCWATCH_DECODE_HEAP_MB,
     },
     http: {
       requestTimeoutMs: e.SYNCWATCH_REQUEST_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { AppError } from '../errors.js';
 import type { ClassificationRules } from './classify.js';
@@ -22,8 +23,12 @@ export interface Judgement {
 
 /** Decodes request bodies into the rows the batcher takes; throws AppError/OtlpDecodeError on refusal. */
 export interface RequestDecoder {
-  /** Worker threads in use (0: the HTTP thread decodes). */
+  /** Worker threads configured (0: the HTTP thread decodes). */
   readonly threads: number;
+  /** The running worker threads (operations: their ids, resource use; tests stop one to see the pool recover). */
+  workers(): readonly Worker[];
+  /** Requests handed to the workers and not answered yet. */
+  busy(): number;
   events(body: Buffer, contentType: string, judgement: Judgement): Promise<DecodedEvents>;
   traces(body: Buffer, encoding: OtlpEncoding, judgement: Judgement): Promise<DecodedTraces>;
   logs(body: Buffer, encoding: OtlpEncoding, judgement: Judgement): Promise<DecodedLogs>;
@@ -33,8 +38,6 @@ export interface RequestDecoder {
 /** Decoder settings (config.ingest). */
 export interface DecoderOptions {
   threads: number;
-  /** Heap limit of each worker (MB): a body that needs more fails alone, not the process. */
-  heapMb: number;
   rulesDir: string;
 }
 
@@ -63,6 +66,8 @@ export type DecodeReply =
 function inlineDecoder(rules: ClassificationRules): RequestDecoder {
   return {
     threads: 0,
+    workers: () => [],
+    busy: () => 0,
     events: async (body, contentType, j) => decodeEventsBody(body, contentType, { rules, ...j }),
     traces: async (body, encoding, j) => decodeTracesBody(body, encoding, { rules, ...j }),
     logs: async (body, encoding, j) => decodeLogsBody(body, encoding, { rules, ...j }),
@@ -96,27 +101,20 @@ function poolDecoder(rules: ClassificationRules, opts: DecoderOptions): RequestD
     // Kept warm: starting a worker (loading the rules) takes longer than most requests.
     idleTimeout: Infinity,
     workerData: { rulesDir: opts.rulesDir },
-    resourceLimits: { maxOldGenerationSizeMb: opts.heapMb },
   });
   // The overrides the workers should use: bumped whenever the HTTP thread's watcher swapped them.
   let overrides = rules.overrides;
   let overridesVersion = 0;
+  let inFlight = 0;
   const run = async (task: DecodeTask): Promise<DecodeReply> => {
     if (rules.overrides !== overrides) {
       overrides = rules.overrides;
       overridesVersion++;
     }
     task.overridesVersion = overridesVersion;
-    let reply: DecodeReply;
-    try {
-      reply = (await pool.run(task, { transferList: [task.body.buffer as ArrayBuffer] })) as DecodeReply;
-    } catch (err) {
-      // The worker died with the task (piscina starts another). Out of memory: the body is to blame.
-      if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        throw new AppError('body_too_complex', `decoding this body needs more than the decoder's ${opts.heapMb} MB; send smaller batches`, 413);
-      }
-      throw err;
-    }
+    // A worker that dies with the task rejects it (a 500 for the request; piscina starts another worker).
+    inFlight++;
+    const reply = (await pool.run(task, { transferList: [task.body.buffer as ArrayBuffer] }).finally(() => inFlight--)) as DecodeReply;
     if (reply.kind === 'refused') throw refusalError(reply.error);
     return reply;
   };
@@ -127,6 +125,8 @@ function poolDecoder(rules: ClassificationRules, opts: DecoderOptions): RequestD
   };
   return {
     threads: opts.threads,
+    workers: () => pool.threads,
+    busy: () => inFlight,
     events: (body, contentType, j) => result<DecodedEvents>({ kind: 'events', contentType, body: movable(body), overridesVersion: 0, ...j }),
     traces: (body, encoding, j) => result<DecodedTraces>({ kind: 'traces', encoding, body: movable(body), overridesVersion: 0, ...j }),
     logs: (body, encoding, j) => result<DecodedLogs>({ kind: 'logs', encoding, body: movable(body), overridesVersion: 0, ...j }),

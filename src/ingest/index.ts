@@ -6,7 +6,7 @@ import type { Driver, EventRow } from '../store/index.js';
 import { Batcher } from './batcher.js';
 import { loadClassifier, type ClassificationRules } from './classify.js';
 import { watchOverrideRules } from './classify-watch.js';
-import { createDecoder, type Judgement } from './decode-pool.js';
+import { createDecoder, type Judgement, type RequestDecoder } from './decode-pool.js';
 import type { Rejection } from './events.js';
 import type { TimeWindow } from './limits.js';
 import type { OtlpEncoding } from './otlp/decode.js';
@@ -37,6 +37,7 @@ export { lineOf as yamlIssueLine, describePath as describeRulePath } from './cla
 export { ATTR } from './spans.js';
 export { classifyInputSchema, signalsFromInput, type ClassifyInput } from './classify-input.js';
 export type { Batcher, BatcherStats } from './batcher.js';
+export type { RequestDecoder } from './decode-pool.js';
 export { stageBatch, batchId, type StagingDrain } from './staging.js';
 export { replayQuarantined, discardQuarantined, QUARANTINE_BATCH, type QuarantineSelection } from './quarantine.js';
 export * from './types.js';
@@ -47,6 +48,8 @@ export type TenantScope = ReadonlySet<string> | null;
 /** The ingest pipeline: validate → normalise → classify → spool → batch into the store. */
 export interface Ingest {
   readonly batcher: Batcher;
+  /** Where request bodies are decoded (the HTTP thread or a worker pool). */
+  readonly decoder: RequestDecoder;
   readonly rules: ClassificationRules;
   /** The clock rows are judged and stamped by (the time window, `received_at`). */
   readonly clock: Clock;
@@ -97,7 +100,7 @@ export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<voi
 /** Builds the ingest pipeline over a store. */
 export function createIngest(
   driver: Driver,
-  config: Pick<Config, 'dataDir' | 'alertRulesDir'> & { ingest: Omit<Config['ingest'], 'decodeThreads' | 'decodeHeapMb'> & Partial<Pick<Config['ingest'], 'decodeThreads' | 'decodeHeapMb'>> } & Partial<Pick<Config, 'role'>>,
+  config: Pick<Config, 'dataDir' | 'alertRulesDir'> & { ingest: Omit<Config['ingest'], 'decodeThreads'> & Partial<Pick<Config['ingest'], 'decodeThreads'>> } & Partial<Pick<Config, 'role'>>,
   log: Logger,
   clock: Clock = systemClock,
 ): Ingest {
@@ -108,7 +111,7 @@ export function createIngest(
   // Only a process alone (role `all`) writes events itself; api and worker processes stage (staging.ts).
   const stage = (config.role ?? 'all') !== 'all';
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest, clock, stage, lock }, log);
-  const decoder = createDecoder(rules, { threads: config.ingest.decodeThreads ?? 0, heapMb: config.ingest.decodeHeapMb ?? 1024, rulesDir: config.alertRulesDir });
+  const decoder = createDecoder(rules, { threads: config.ingest.decodeThreads ?? 0, rulesDir: config.alertRulesDir });
   const judgement = (scope: TenantScope): Judgement => ({ scope: scope ? [...scope] : null, now: clock.now(), window });
   const listeners: AcceptedListener[] = [];
   const drainedListeners: AcceptedListener[] = [];
@@ -130,6 +133,7 @@ export function createIngest(
   };
   return {
     batcher,
+    decoder,
     rules,
     clock,
     stagingDrain: (leadership, intervalMs) =>
