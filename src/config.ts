@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -11,16 +10,6 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-/**
- * Decode threads by default: one per core the store and HTTP thread leave free, at least
- * one (on 2 cores the engine's inserts take one, the HTTP thread the other; a decode
- * thread still keeps large bodies off the event loop), at most 4 (the store writes one
- * batch at a time, so more decoders only queue behind it).
- */
-function defaultDecodeThreads(): number {
-  return Math.min(4, Math.max(1, availableParallelism() - 2));
-}
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4318),
@@ -58,7 +47,8 @@ const envSchema = z.object({
   SYNCWATCH_INGEST_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(400),
   SYNCWATCH_INGEST_MAX_FUTURE_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
   SYNCWATCH_READY_MAX_LAG_SECONDS: z.coerce.number().int().positive().default(120),
-  SYNCWATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(defaultDecodeThreads()),
+  // Off by default for now: see docs/ingest.md#decoding-off-the-http-thread (1 suits a 2-core machine).
+  SYNCWATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
