@@ -9,6 +9,7 @@ import { classify, loadClassifier } from '../src/ingest/index.js';
 import { FIXED_ERRORS, generateEvents, type ErrorMix } from './events.js';
 import { runEndToEnd, runEngineCeiling, runRawEngine, toRowBuffers } from './phases.js';
 import { startProfile } from './profile.js';
+import { describeResponsiveness } from './responsiveness.js';
 import { appendResults, describeEnvironment, embeddedEngineVersion, summarise, positiveInt } from './report.js';
 
 const RAW_ROWS_PER_INSERT = 20_000;
@@ -23,9 +24,10 @@ const opts = new Command('bench:ingest')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
   .option('--profile <file>', 'write a CPU profile of phase A (the service and the client) to this .cpuprofile file')
   .addOption(new Option('--errors <mix>', 'what failures carry: a fixed few shapes, or the classification corpus with every message unique (no classifier cache hits)').choices(['fixed', 'corpus']).default('fixed'))
+  .option('--compare-decode <rounds>', 'also run phase A with request decoding on the HTTP thread (SYNCWATCH_DECODE_THREADS=0) and in one decode worker (=1), alternating this many times: throughput and the HTTP thread\'s responsiveness', positiveInt)
   .option('--compare-classification <rounds>', 'also run phase A on the same failures sent with their category and code (nothing to classify), alternating this many times (A_classified / A_told)', positiveInt)
   .parse()
-  .opts<{ events: number; batch: number; concurrency: number; note?: string; write: boolean; profile?: string; errors: 'fixed' | 'corpus'; compareClassification?: number }>();
+  .opts<{ events: number; batch: number; concurrency: number; note?: string; write: boolean; profile?: string; errors: 'fixed' | 'corpus'; compareClassification?: number; compareDecode?: number }>();
 
 /** The corpus's error shapes as the error objects runners send on record.failed. */
 function corpusMix(): ErrorMix {
@@ -102,13 +104,34 @@ if (opts.compareClassification) {
   compare.push(['A_classified / A_told (CPU per row, inverted)', `median ${median(cpuRatios).toFixed(3)} (rounds: ${rounds(cpuRatios)}; CPU time is steadier than wall time on a shared machine)`]);
 }
 
+// Decoding on the HTTP thread vs in a decode worker: same bodies, alternating.
+if (opts.compareDecode) {
+  const runs: Record<string, { rate: number; cpu: number; loopP99: number; healthzP99: number }[]> = { '0': [], '1': [] };
+  for (let round = 0; round < opts.compareDecode; round++) {
+    for (const threads of round % 2 ? ['1', '0'] : ['0', '1']) {
+      const r = await runEndToEnd(bodies, opts.concurrency, { ...serviceEnv, SYNCWATCH_DECODE_THREADS: threads });
+      runs[threads].push({ rate: r.rows / r.seconds, cpu: r.cpuSeconds, loopP99: r.responsiveness.loopDelayP99Ms, healthzP99: r.responsiveness.healthzP99Ms });
+      process.stderr.write(`round ${round + 1}, decode threads ${threads}: ${(r.rows / r.seconds).toFixed(0)} rows/s, ${r.cpuSeconds.toFixed(1)} CPU s; ${describeResponsiveness(r.responsiveness)}\n`);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  for (const threads of ['0', '1']) {
+    const rs = runs[threads];
+    const list = (f: (x: (typeof rs)[number]) => number, digits = 0) => rs.map((x) => f(x).toFixed(digits)).join(', ');
+    compare.push([
+      `A, decode threads ${threads}${threads === '0' ? ' (on the HTTP thread)' : ''}`,
+      `median ${median(rs.map((x) => x.rate)).toFixed(0)} rows/s (rounds: ${list((x) => x.rate)}); event-loop delay p99 median ${median(rs.map((x) => x.loopP99)).toFixed(0)} ms (${list((x) => x.loopP99)}); GET /healthz p99 median ${median(rs.map((x) => x.healthzP99)).toFixed(0)} ms (${list((x) => x.healthzP99)}); CPU s ${list((x) => x.cpu, 1)}`,
+    ]);
+  }
+}
+
 const buffers = toRowBuffers(bodies, a.rules, RAW_ROWS_PER_INSERT);
 bodies.length = 0;
 const b = await runRawEngine(buffers);
 const c = await runEngineCeiling(buffers);
 
 const env = await describeEnvironment(embeddedEngineVersion);
-const lines = [...summarise(a, b, c, { batch: opts.batch, concurrency: opts.concurrency, batchRows: serviceEnv.SYNCWATCH_BATCH_ROWS ?? 'default', role: serviceEnv.SYNCWATCH_ROLE ?? 'all' }), ['failures carry', opts.errors === 'corpus' ? 'classification corpus shapes, every message unique' : 'the fixed shapes'] as [string, string], ...compare];
+const lines = [...summarise(a, b, c, { batch: opts.batch, concurrency: opts.concurrency, batchRows: serviceEnv.SYNCWATCH_BATCH_ROWS ?? 'default', role: serviceEnv.SYNCWATCH_ROLE ?? 'all' }), ['failures carry', opts.errors === 'corpus' ? 'classification corpus shapes, every message unique' : 'the fixed shapes'] as [string, string], [`A: HTTP thread during the ingest (decode threads ${a.decodeThreads})`, describeResponsiveness(a.responsiveness)] as [string, string], ...compare];
 const width = Math.max(...[...lines, ...Object.entries(env)].map(([k]) => k.length));
 for (const [k, v] of [...lines, ...Object.entries(env), ['date', new Date().toISOString()]]) console.log(`${k.padEnd(width)}  ${v}`);
 if (opts.write) {

@@ -14,6 +14,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../src/config.js';
 import { otlpType } from '../src/ingest/otlp/protobuf.js';
 import { createLogger } from '../src/logger.js';
+import { describeResponsiveness, watchResponsiveness } from './responsiveness.js';
 import { startService, type Service } from '../src/main.js';
 import { freePort } from '../test/support/free-port.js';
 import { describeEnvironment, embeddedEngineVersion, positiveInt } from './report.js';
@@ -117,7 +118,9 @@ async function phase(service: Service, tenant: string, bodies: Buffer[], send: S
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'syncwatch-bench-otlp-'));
 const grpcPort = await freePort();
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SYNCWATCH_GRPC_PORT: String(grpcPort), SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_INGEST_KEY: KEY });
+// SYNCWATCH_DECODE_THREADS from the environment (0: decode on the HTTP thread), to compare the two.
+const decodeThreads = process.env.SYNCWATCH_DECODE_THREADS ? { SYNCWATCH_DECODE_THREADS: process.env.SYNCWATCH_DECODE_THREADS } : {};
+const config = loadConfig({ ...decodeThreads, PORT: '0', HOST: '127.0.0.1', SYNCWATCH_GRPC_PORT: String(grpcPort), SYNCWATCH_DATA_DIR: dataDir, SYNCWATCH_LOG_LEVEL: 'silent', SYNCWATCH_INGEST_KEY: KEY });
 const startLoad = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' / ');
 process.stderr.write(`building ${4 * Math.ceil(opts.records / opts.batch)} request bodies of ${opts.batch} records…\n`);
 const phases = [
@@ -135,8 +138,10 @@ try {
   const senders: Send[] = [httpSend(service, '/v1/traces'), grpcSend(client, 'trace.v1.TraceService'), httpSend(service, '/v1/logs'), grpcSend(client, 'logs.v1.LogsService')];
   for (const [i, p] of phases.entries()) {
     process.stderr.write(`${p.name}…\n`);
+    const watch = watchResponsiveness(service.url);
     const seconds = await phase(service, p.tenant, p.bodies, senders[i], p.rows);
-    results.push([p.name, `${Math.round(opts.records / seconds).toLocaleString('en-US')} records/s (${seconds.toFixed(2)} s)`]);
+    const responsive = describeResponsiveness(await watch.stop());
+    results.push([p.name, `${Math.round(opts.records / seconds).toLocaleString('en-US')} records/s (${seconds.toFixed(2)} s); HTTP thread: ${responsive}`]);
     if (i === 0) spansSeconds = seconds;
   }
   // C's input: the very rows ingest made of the OTLP/HTTP spans (timed after the service closed).
@@ -159,6 +164,7 @@ const env = await describeEnvironment(embeddedEngineVersion);
 const lines: [string, string][] = [
   ['records per phase', `${opts.records.toLocaleString('en-US')} (${Math.ceil(opts.records / opts.batch)} requests of ${opts.batch}, concurrency ${opts.concurrency}; 5% failed; a span row and an event row per span, an event row per log record)`],
   ...results,
+  ['decode threads', String(config.ingest.decodeThreads)],
   ['load average at start', startLoad],
   ...Object.entries(env),
 ];

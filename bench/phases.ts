@@ -1,4 +1,5 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { watchResponsiveness, type Responsiveness } from './responsiveness.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +30,10 @@ export interface EndToEnd {
   cpuSeconds: number;
   /** The classification rules the service used, so phase B derives the very same rows. */
   rules: ClassificationRules;
+  /** The HTTP thread's responsiveness during A (responsiveness.ts). */
+  responsiveness: Responsiveness;
+  /** Worker threads that decoded the request bodies (0: the HTTP thread did). */
+  decodeThreads: number;
 }
 
 /** What phase B measured. */
@@ -107,6 +112,7 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
   let next = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const watch = watchResponsiveness(service.url);
   try {
     const worker = async () => {
       while (next < bodies.length) {
@@ -125,6 +131,7 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    const responsiveness = await watch.stop();
     await service.ingest.batcher.flush();
     const stored = await countEvents(async (sql) => {
       const rows = await service.driver.query<{ n: string }>({ name: 'bench.count', sql: sql.replace('count()', 'count() AS n') });
@@ -134,8 +141,9 @@ export async function runEndToEnd(bodies: { body: Buffer; events: number }[], co
     const cpu = process.cpuUsage(cpu0);
     if (stored !== total) throw new Error(`phase A: ${stored} rows stored, expected ${total}`);
     sample();
-    return { rows: total, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes, peakHeapBytes, rssBeforeBytes, requests: bodies.length, duplicatesDropped: service.ingest.batcher.stats.duplicatesDropped, storeSeconds, rules: service.ingest.rules };
+    return { rows: total, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes, peakHeapBytes, rssBeforeBytes, requests: bodies.length, duplicatesDropped: service.ingest.batcher.stats.duplicatesDropped, storeSeconds, rules: service.ingest.rules, responsiveness, decodeThreads: service.ingest.decoder.threads };
   } finally {
+    await watch.stop();
     clearInterval(sampler);
     progress.stop();
     await service.close();

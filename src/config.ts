@@ -47,6 +47,8 @@ const envSchema = z.object({
   SYNCWATCH_INGEST_MAX_AGE_DAYS: z.coerce.number().positive().max(3650).default(400),
   SYNCWATCH_INGEST_MAX_FUTURE_HOURS: z.coerce.number().positive().max(24 * 366).default(24),
   SYNCWATCH_READY_MAX_LAG_SECONDS: z.coerce.number().int().positive().default(120),
+  // Off by default for now: see docs/ingest.md#decoding-off-the-http-thread (1 suits a 2-core machine).
+  SYNCWATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
@@ -162,6 +164,8 @@ export interface Config {
     maxFutureMs: number;
     /** /readyz turns 503 when accepted rows have waited longer than this for the store. */
     readyMaxLagMs: number;
+    /** Worker threads decoding request bodies off the HTTP thread (0: the HTTP thread decodes). */
+    decodeThreads: number;
   };
   /** A client must send its headers, and its whole request, within these (else a 408 and the socket closes). */
   http: { requestTimeoutMs: number; headersTimeoutMs: number };
@@ -237,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAgeMs: e.SYNCWATCH_INGEST_MAX_AGE_DAYS * 24 * 3600 * 1000,
       maxFutureMs: e.SYNCWATCH_INGEST_MAX_FUTURE_HOURS * 3600 * 1000,
       readyMaxLagMs: e.SYNCWATCH_READY_MAX_LAG_SECONDS * 1000,
+      decodeThreads: e.SYNCWATCH_DECODE_THREADS,
     },
     http: {
       requestTimeoutMs: e.SYNCWATCH_REQUEST_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { toChTime, type EventRow } from '../store/index.js';
+import { toChTime } from '../ch-time.js';
+import type { EventRow } from '../store/index.js';
 import { classify, type ClassificationRules } from './classify.js';
 import { checkTime, DEFAULT_WINDOW, LIMITS, type TimeWindow } from './limits.js';
 import { FAILURE_CATEGORIES } from './types.js';

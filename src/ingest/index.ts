@@ -6,12 +6,11 @@ import type { Driver, EventRow } from '../store/index.js';
 import { Batcher } from './batcher.js';
 import { loadClassifier, type ClassificationRules } from './classify.js';
 import { watchOverrideRules } from './classify-watch.js';
-import { toEventRows, type Rejection } from './events.js';
+import { createDecoder, type Judgement, type RequestDecoder } from './decode-pool.js';
+import type { Rejection } from './events.js';
 import type { TimeWindow } from './limits.js';
-import { logRecordsToEvents } from './logs.js';
-import { decodeTraceRequest, type OtlpEncoding } from './otlp/decode.js';
-import { decodeLogsRequest } from './otlp/logs.js';
-import { ATTR, mapSpans } from './spans.js';
+import type { OtlpEncoding } from './otlp/decode.js';
+import { eventItemsToRows, type DecodedEvents } from './requests.js';
 import { StagingDrain, WriteLock } from './staging.js';
 import type { Leadership } from '../leadership.js';
 
@@ -38,6 +37,7 @@ export { lineOf as yamlIssueLine, describePath as describeRulePath } from './cla
 export { ATTR } from './spans.js';
 export { classifyInputSchema, signalsFromInput, type ClassifyInput } from './classify-input.js';
 export type { Batcher, BatcherStats } from './batcher.js';
+export type { RequestDecoder } from './decode-pool.js';
 export { stageBatch, batchId, type StagingDrain } from './staging.js';
 export { replayQuarantined, discardQuarantined, QUARANTINE_BATCH, type QuarantineSelection } from './quarantine.js';
 export * from './types.js';
@@ -48,11 +48,18 @@ export type TenantScope = ReadonlySet<string> | null;
 /** The ingest pipeline: validate → normalise → classify → spool → batch into the store. */
 export interface Ingest {
   readonly batcher: Batcher;
+  /** Where request bodies are decoded (the HTTP thread or a worker pool). */
+  readonly decoder: RequestDecoder;
   readonly rules: ClassificationRules;
   /** The clock rows are judged and stamped by (the time window, `received_at`). */
   readonly clock: Clock;
   /** Accepts parsed event items; valid ones are durable when this resolves. */
   acceptEvents(items: unknown[], scope: TenantScope): Promise<{ accepted: number; rejected: Rejection[] }>;
+  /**
+   * Accepts a /v1/events body (JSON array, one object, or NDJSON by `contentType`), decoded
+   * off the HTTP thread when decode threads are configured; throws AppError when unparseable.
+   */
+  acceptEventsBody(body: Buffer, contentType: string, scope: TenantScope): Promise<{ accepted: number; rejected: Rejection[] }>;
   /** Accepts an OTLP trace request body; throws OtlpDecodeError when it cannot be decoded at all. */
   acceptTraces(body: Buffer, encoding: OtlpEncoding, scope: TenantScope): Promise<{ accepted: number; rejected: { spanId: string; error: string }[] }>;
   /**
@@ -93,7 +100,7 @@ export type AcceptedListener = (rows: readonly EventRow[]) => void | Promise<voi
 /** Builds the ingest pipeline over a store. */
 export function createIngest(
   driver: Driver,
-  config: Pick<Config, 'dataDir' | 'ingest' | 'alertRulesDir'> & Partial<Pick<Config, 'role'>>,
+  config: Pick<Config, 'dataDir' | 'alertRulesDir'> & { ingest: Omit<Config['ingest'], 'decodeThreads'> & Partial<Pick<Config['ingest'], 'decodeThreads'>> } & Partial<Pick<Config, 'role'>>,
   log: Logger,
   clock: Clock = systemClock,
 ): Ingest {
@@ -104,6 +111,8 @@ export function createIngest(
   // Only a process alone (role `all`) writes events itself; api and worker processes stage (staging.ts).
   const stage = (config.role ?? 'all') !== 'all';
   const batcher = new Batcher(driver, { spoolDir: path.join(config.dataDir, 'spool'), ...config.ingest, clock, stage, lock }, log);
+  const decoder = createDecoder(rules, { threads: config.ingest.decodeThreads ?? 0, rulesDir: config.alertRulesDir });
+  const judgement = (scope: TenantScope): Judgement => ({ scope: scope ? [...scope] : null, now: clock.now(), window });
   const listeners: AcceptedListener[] = [];
   const drainedListeners: AcceptedListener[] = [];
   const announce = (rows: readonly EventRow[], to = listeners) => {
@@ -116,8 +125,15 @@ export function createIngest(
       }
     }
   };
+  /** Spools decoded event rows (durable when this resolves) and tells the listeners. */
+  const acceptRows = async <R>({ rows, rejected, newIds }: DecodedEvents & { rejected: R[] }) => {
+    if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds: new Set(newIds.map((i) => rows[i])) });
+    if (rows.length > 0 && listeners.length > 0) announce(rows);
+    return { accepted: rows.length, rejected };
+  };
   return {
     batcher,
+    decoder,
     rules,
     clock,
     stagingDrain: (leadership, intervalMs) =>
@@ -131,43 +147,26 @@ export function createIngest(
         },
       }),
     async acceptEvents(items, scope) {
-      const { rows, rejected, newIds } = toEventRows(items, rules, scope, clock.now(), window);
-      if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
-      if (rows.length > 0 && listeners.length > 0) announce(rows);
-      return { accepted: rows.length, rejected };
+      return acceptRows(eventItemsToRows(items, { rules, ...judgement(scope) }));
+    },
+    async acceptEventsBody(body, contentType, scope) {
+      return acceptRows(await decoder.events(body, contentType, judgement(scope)));
     },
     async acceptTraces(body, encoding, scope) {
-      const decoded = decodeTraceRequest(body, encoding);
-      const outOfScope: { spanId: string; error: string }[] = [];
-      const spans = scope
-        ? decoded.filter((s) => {
-            const tenant = s.attributes[ATTR.tenant] ?? s.resourceAttributes[ATTR.tenant];
-            if (tenant !== undefined && scope.has(tenant)) return true;
-            // A key limited to some tenants writes only spans that say whose they are.
-            outOfScope.push({
-              spanId: s.spanId,
-              error: tenant === undefined ? `a key limited to tenants must send ${ATTR.tenant} on every span` : `this key may not write for tenant "${tenant}"`,
-            });
-            return false;
-          })
-        : decoded;
-      const { spanRows, eventRows, rejected } = mapSpans(spans, rules, clock.now(), window);
+      const { spanRows, eventRows, rejected } = await decoder.traces(body, encoding, judgement(scope));
       if (spanRows.length > 0) await batcher.accept({ events: eventRows, spans: spanRows });
       if (eventRows.length > 0 && listeners.length > 0) announce(eventRows);
-      return { accepted: spanRows.length, rejected: [...outOfScope, ...rejected] };
+      return { accepted: spanRows.length, rejected };
     },
     async acceptLogs(body, encoding, scope) {
-      const { items, sources, ignored } = logRecordsToEvents(decodeLogsRequest(body, encoding));
-      const { rows, rejected, newIds } = toEventRows(items, rules, scope, clock.now(), window);
-      for (const row of rows) row.source = 'log';
-      if (rows.length > 0) await batcher.accept({ events: rows, spans: [], newIds });
-      if (rows.length > 0 && listeners.length > 0) announce(rows);
-      return { accepted: rows.length, ignored, rejected: rejected.map((r) => ({ index: sources[r.index], error: r.error })) };
+      const { ignored, ...decoded } = await decoder.logs(body, encoding, judgement(scope));
+      return { ...(await acceptRows(decoded)), ignored };
     },
     onAccepted: (listener) => void listeners.push(listener),
     onDrained: (listener) => void drainedListeners.push(listener),
-    close: () => {
+    close: async () => {
       stopWatching();
+      await decoder.close();
       return batcher.close();
     },
   };

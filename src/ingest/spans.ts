@@ -1,5 +1,6 @@
 import { SDK_ATTR } from '@syncwatch/sdk/attributes';
-import { toChTime, toChTimeNanos, type EventRow, type SpanRow } from '../store/index.js';
+import { toChTime, toChTimeNanos } from '../ch-time.js';
+import type { EventRow, SpanRow } from '../store/index.js';
 import { classify, type ClassificationRules } from './classify.js';
 import { isIdent, isRecordId } from './events.js';
 import { checkMoney, checkTime, checkUnsigned, DEFAULT_WINDOW, LIMITS, numericAttribute, type TimeWindow } from './limits.js';

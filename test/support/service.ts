@@ -30,6 +30,8 @@ export async function startTestService(env: Record<string, string> = {}, options
     SYNCWATCH_GRPC_PORT: '0',
     SYNCWATCH_LOG_LEVEL: 'silent',
     SYNCWATCH_BATCH_MS: '100',
+    // SYNCWATCH_DECODE_THREADS=1 in the environment runs the suite with request decoding in a worker thread.
+    ...(process.env.SYNCWATCH_DECODE_THREADS ? { SYNCWATCH_DECODE_THREADS: process.env.SYNCWATCH_DECODE_THREADS } : {}),
     ...db.env,
     ...env,
     SYNCWATCH_DATA_DIR: dataDir,

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { AppError } from '../../errors.js';
-import { OtlpDecodeError, parseEventsBody, type Ingest } from '../../ingest/index.js';
+import { OtlpDecodeError, type Ingest } from '../../ingest/index.js';
 import type { Metrics } from '../../metrics.js';
 import type { Principal } from '../auth.js';
 import { limitDeclaredLength } from '../body.js';
@@ -15,8 +15,7 @@ export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: num
   router.post('/v1/events', guard, ...raw, async (req, res) => {
     const principal = res.locals.principal as Principal;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const items = parseEventsBody(body, req.get('content-type') ?? 'application/json');
-    const result = await ingest.acceptEvents(items, principal.tenants);
+    const result = await ingest.acceptEventsBody(body, req.get('content-type') ?? 'application/json', principal.tenants);
     metrics.acceptedEvents.inc({ source: 'events' }, result.accepted);
     metrics.rejectedEvents.inc({ source: 'events' }, result.rejected.length);
     res.status(202).json(result);
