@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
@@ -28,6 +28,8 @@ export class EmbeddedDriver implements Driver {
     } catch (err) {
       throw lockHolder(dataDir) !== null ? new StoreBusyError(dataDir, lockHolder(dataDir)!) : err;
     }
+    // Payloads of inserts cut short by a crash: this process now holds the directory alone.
+    rmSync(this.payloadDir, { recursive: true, force: true });
   }
 
   /**

@@ -3,7 +3,7 @@
 // stores, and a repeated insert of the same payload must be dropped, as before, by the
 // table and by the views it feeds.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -78,4 +78,13 @@ test('the same payload inserted again is dropped by the table and by its views; 
   assert.equal(await count("SELECT count() AS n FROM events WHERE tenant = 't2'"), 60);
   await driver.insert('event_ids', [{ event_id: 'a', tenant: 't2', received_at: '2026-11-30 00:00:00.123' }]);
   assert.deepEqual(await dump("event_ids WHERE tenant = 't2'"), [{ event_id: 'a', tenant: 't2', received_at: '2026-11-30 00:00:00.123' }]);
+});
+
+test('a payload file left by a crash is removed when the store opens again', async () => {
+  const left = path.join(dir, 'insert-payloads', 'left-by-a-crash.JSONEachRow');
+  writeFileSync(left, '{}\n');
+  await driver.close();
+  driver = new EmbeddedDriver(dir);
+  assert.equal(existsSync(left), false);
+  assert.equal((await dump("events WHERE tenant = 't1'")).length, 200, 'the stored rows are still there');
 });
