@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { parseRows, StoreError, type Driver, type Query } from './driver.js';
@@ -113,7 +113,7 @@ export class EmbeddedDriver implements Driver {
          SETTINGS use_structure_from_insertion_table_in_table_functions = 1, insert_deduplication_token = '${token}'`,
       );
     } finally {
-      await rm(file, { force: true });
+      await unlink(file);
     }
   }
 
@@ -142,10 +142,13 @@ export class EmbeddedDriver implements Driver {
 }
 
 /**
- * Tables inserted through file(): the hot ingest tables, whose rows carry every column
- * (an omitted column would get its type's default, not the table's DEFAULT expression).
+ * Tables inserted through file(): rows carry every column (an omitted one would get its
+ * type's default, not the table's DEFAULT expression) and no view reads them. `events`
+ * and `otel_traces` keep the Node insert: through file() a row the Node insert refuses
+ * while parsing (quarantine.test.ts's poison rows) reached the views before the insert
+ * failed, so rows were counted twice after the split retry (docs/decisions.md).
  */
-const FILE_INSERT_TABLES: ReadonlySet<string> = new Set(['events', 'event_ids', 'otel_traces']);
+const FILE_INSERT_TABLES: ReadonlySet<string> = new Set(['event_ids']);
 
 /** A string literal for SQL text (the data directory's path may hold any character). */
 function quoteString(value: string): string {
