@@ -1,6 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { parseRows, StoreError, type Driver, type Query } from './driver.js';
@@ -14,12 +12,9 @@ export class EmbeddedDriver implements Driver {
   private readonly session: Session;
   private closed = false;
   private settings: Promise<void> | null = null;
-  /** Where insert payloads wait, as files, for the engine's file() to read them. */
-  private readonly payloadDir: string;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.payloadDir = path.join(dataDir, 'insert-payloads');
     // Checked first: chDB itself would print a raw engine error before failing.
     const holder = lockHolder(dataDir);
     if (holder !== null) throw new StoreBusyError(dataDir, holder);
@@ -28,8 +23,6 @@ export class EmbeddedDriver implements Driver {
     } catch (err) {
       throw lockHolder(dataDir) !== null ? new StoreBusyError(dataDir, lockHolder(dataDir)!) : err;
     }
-    // Payloads of inserts cut short by a crash: this process now holds the directory alone.
-    rmSync(this.payloadDir, { recursive: true, force: true });
   }
 
   /**
@@ -86,34 +79,9 @@ export class EmbeddedDriver implements Driver {
     const payload = Buffer.from(lines.join('\n') + '\n');
     try {
       await this.ready();
-      if (FILE_INSERT_TABLES.has(table)) await this.insertFile(table, payload, 'JSONEachRow');
-      else await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
+      await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
-    }
-  }
-
-  /**
-   * Inserts a payload through `INSERT … SELECT FROM file()`: measured 1.2–1.5× faster in
-   * chDB than its Node insert of the same JSONEachRow bytes into `events` with all views
-   * (bench/insert-formats.ts), and the only way a binary format reaches the engine.
-   * An INSERT … SELECT is not de-duplicated by block contents, so the payload's SHA-256
-   * is the de-duplication token: a retried or replayed insert of the same bytes is
-   * dropped by the table and its views, as a plain insert's block hash would be.
-   */
-  private async insertFile(table: string, payload: Buffer, format: 'JSONEachRow'): Promise<void> {
-    const token = createHash('sha256').update(payload).digest('hex');
-    mkdirSync(this.payloadDir, { recursive: true });
-    const file = path.join(this.payloadDir, `${randomUUID()}.${format}`);
-    await writeFile(file, payload);
-    try {
-      // The insertion table's columns are the file's structure (no inference from the data).
-      await this.session.queryAsync(
-        `INSERT INTO ${table} SELECT * FROM file(${quoteString(file)}, '${format}')
-         SETTINGS use_structure_from_insertion_table_in_table_functions = 1, insert_deduplication_token = '${token}'`,
-      );
-    } finally {
-      await unlink(file);
     }
   }
 
@@ -139,20 +107,6 @@ export class EmbeddedDriver implements Driver {
     // wait, so a new session (another data directory, or a restart) can open at once.
     await drainPending();
   }
-}
-
-/**
- * Tables inserted through file(): rows carry every column (an omitted one would get its
- * type's default, not the table's DEFAULT expression) and no view reads them. `events`
- * and `otel_traces` keep the Node insert: through file() a row the Node insert refuses
- * while parsing (quarantine.test.ts's poison rows) reached the views before the insert
- * failed, so rows were counted twice after the split retry (docs/decisions.md).
- */
-const FILE_INSERT_TABLES: ReadonlySet<string> = new Set(['event_ids']);
-
-/** A string literal for SQL text (the data directory's path may hold any character). */
-function quoteString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The embedded store's directory is open in another process (chDB allows one per directory). */
