@@ -20,7 +20,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config.js';
 import { getAdoption, getFailures, getHealth, getRunReport, getValue, listRuns } from '../src/insights/index.js';
-import { EmbeddedDriver, migrate, type Driver, type Query } from '../src/store/index.js';
+import { EmbeddedDriver, getRecordAttempts, getRecordStatus, migrate, type Driver, type Query } from '../src/store/index.js';
 import { describeEnvironment, positiveInt, quantile } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -238,6 +238,14 @@ if (recent.length === 0) recent = await listRuns(driver, { tenant, range: last(6
 const reportRun = recent.find((r) => r.outcome !== 'running')?.run ?? recent[0]?.run;
 if (!reportRun) throw new Error(`no runs for ${tenant} in the last 60 days: the generator is wrong`);
 
+// A record of the tenant's last day, for the look-up by business id (GET /v1/records).
+const [recordRow] = (await driver.query({
+  name: 'bench.record',
+  sql: `SELECT record_id FROM events WHERE tenant = {tenant:String} AND record_id != '' AND ts >= fromUnixTimestamp64Milli({since:Int64}) ORDER BY ts DESC LIMIT 1`,
+  params: { tenant, since: nowMs - 48 * 3_600_000 },
+})) as { record_id: string }[];
+const record = recordRow?.record_id ?? 'none';
+
 const cases: [string, (d: Driver) => Promise<unknown>][] = [
   [`health, ${tenant}'s connections, 24h`, (d) => getHealth(d, config.health, { tenant, range: last(24 * H), windowLabel: 'last 24h', now: nowMs })],
   ['health, all tenants, 24h', (d) => getHealth(d, config.health, { range: last(24 * H), windowLabel: 'last 24h', now: nowMs })],
@@ -246,6 +254,9 @@ const cases: [string, (d: Driver) => Promise<unknown>][] = [
   [`runs list, ${tenant}, 24h, limit 50`, (d) => listRuns(d, { tenant, range: last(24 * H), limit: 50 })],
   [`run report, ${tenant} ${reportRun}`, (d) => getRunReport(d, { tenant, run: reportRun, limit: 10_000 })],
   [`value, ${tenant}, ${monthStart.toISOString().slice(0, 7)} (+ previous month)`, (d) => getValue(d, { tenant, range: { from: monthStart, to: monthEnd } }, valueSettings)],
+  // A rolling window: its cut-offs fall mid-month, so value at risk reads the own month's syncs raw.
+  [`value, ${tenant}, last 30 days`, (d) => getValue(d, { tenant, range: last(30 * 24 * H) }, valueSettings)],
+  [`record look-up, ${tenant} ${record} (attempts + status)`, (d) => Promise.all([getRecordAttempts(d, { tenant, recordId: record, limit: 100 }), getRecordStatus(d, { tenant, recordId: record })])],
   ['adoption funnel, all integrations, 30d', (d) => getAdoption(d, { range: last(30 * 24 * H) }, valueSettings)],
 ];
 
