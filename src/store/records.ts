@@ -44,13 +44,17 @@ export async function getRecordAttempts(
   if (q.integration) where.push('integration = {integration:String}');
   return driver.query({
     name: 'records.attempts',
-    // events FINAL, not the record_events view (migration 075): a plain view cannot be
-    // read with FINAL, and a listing must not show a re-inserted event twice.
+    // From events, not the record_events view (migration 075), and without FINAL: one row
+    // per sorting key (tenant is fixed) is kept instead, as FINAL keeps — a re-inserted
+    // event is the same row again. FINAL would merge the tenant's whole key range and skip
+    // no granule by the record_id bloom filter: 0.4 s per look-up at 100 M events, 0.03 s
+    // this way (bench/queries).
     sql: `SELECT ts, integration, connection, flow, run, replaceOne(type, 'record.', '') AS status, record_type, record_value,
                  has_value, currency, failure_category, failure_code, message
-          FROM events FINAL
+          FROM events
           WHERE type IN ('record.synced', 'record.failed', 'record.skipped') AND ${where.join(' AND ')}
           ORDER BY ts, event_id
+          LIMIT 1 BY integration, flow, ts, event_id
           LIMIT {limit:UInt32}`,
     params: { tenant: q.tenant, recordId: q.recordId, integration: q.integration ?? '', limit: q.limit ?? 1000 },
     schema: attemptRow,
