@@ -75,10 +75,11 @@ export async function startAlerting(deps: {
   // In the background: a first claim waits a moment for a concurrent one (see Lease); the start need not.
   engine.start().catch((err) => log.error({ err }, 'could not take the alerting lease at start; the next tick tries again'));
   ingest.onAccepted((rows) => engine.onEvents(rows));
-  // Events staged by api processes reach event rules when the lease holder's drain writes them.
-  if (config.role === 'worker') ingest.onDrained((rows) => engine.onEvents(rows));
-  if (streaming && config.role === 'worker') ingest.onDrained((rows) => streaming.accept(rows));
-  else if (streaming) ingest.onAccepted((rows) => streaming.accept(rows));
+  if (config.role === 'worker') {
+    // Events staged by api processes reach event rules and the counters when the lease holder's drain writes them.
+    ingest.onDrained((rows) => engine.onEvents(rows));
+    if (streaming) ingest.onDrained((rows) => streaming.accept(rows));
+  } else if (streaming) ingest.onAccepted((rows) => streaming.accept(rows));
   const scheduler: AlertScheduler | null = deps.options?.schedule === false ? null : startAlertScheduler(engine, settings, log);
   return {
     settings,

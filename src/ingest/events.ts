@@ -201,7 +201,7 @@ const chTimeOf = (time: string | undefined, ms: number) => (time !== undefined &
 
 /**
  * Validates, classifies and normalises posted events into store rows; invalid ones are
- * rejected by index. `newIds` holds the rows whose id was generated here (none was sent).
+ * rejected by index. `newIds` holds the indexes (in `rows`) of rows whose id was generated here (none was sent).
  */
 export function toEventRows(
   items: unknown[],
@@ -209,10 +209,10 @@ export function toEventRows(
   scope: ReadonlySet<string> | null,
   now: number,
   window: TimeWindow = DEFAULT_WINDOW,
-): { rows: EventRow[]; rejected: Rejection[]; newIds: Set<EventRow> } {
+): { rows: EventRow[]; rejected: Rejection[]; newIds: number[] } {
   const rows: EventRow[] = [];
   const rejected: Rejection[] = [];
-  const newIds = new Set<EventRow>();
+  const newIds: number[] = [];
   const receivedAt = toChTime(now);
   items.forEach((item, index) => {
     const parsed = parseEvent(item);
@@ -265,8 +265,8 @@ export function toEventRows(
       attributes: e.attributes ?? {},
       source: 'event',
     };
+    if (e.id === undefined) newIds.push(rows.length);
     rows.push(row);
-    if (e.id === undefined) newIds.add(row);
   });
   return { rows, rejected, newIds };
 }

@@ -49,10 +49,7 @@ const scopeSet = (scope: readonly string[] | null) => (scope ? new Set(scope) : 
 
 /** Validated event items (already parsed) as rows. */
 export function eventItemsToRows(items: unknown[], ctx: RequestContext): DecodedEvents {
-  const { rows, rejected, newIds } = toEventRows(items, ctx.rules, scopeSet(ctx.scope), ctx.now, ctx.window);
-  const indexes: number[] = [];
-  if (newIds.size > 0) rows.forEach((row, i) => newIds.has(row) && indexes.push(i));
-  return { rows, rejected, newIds: indexes };
+  return toEventRows(items, ctx.rules, scopeSet(ctx.scope), ctx.now, ctx.window);
 }
 
 /** A /v1/events body (JSON array, one object, or NDJSON by content type); throws AppError when unparseable. */
