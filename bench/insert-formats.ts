@@ -12,6 +12,7 @@ import { drainPending, Session } from 'chdb';
 import { loadClassifier } from '../src/ingest/index.js';
 import { toEventRows } from '../src/ingest/events.js';
 import { EmbeddedDriver, migrate, type EventRow } from '../src/store/index.js';
+import { StagedInserts } from '../src/store/staged-insert.js';
 import { EVENTS_STRUCTURE, RowBinaryWriter, writeEventRow } from './rowbinary.js';
 import { generateEvents } from './events.js';
 import { positiveInt } from './report.js';
@@ -35,7 +36,7 @@ for (let from = 0; from < opts.events; from += opts.rowsPerInsert) {
 }
 const jsonBuffers = chunks.map((rows) => Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
 
-type Variant = { name: string; run(s: Session, dir: string): Promise<{ jsMs: number }> };
+type Variant = { name: string; run(s: Session, dir: string): Promise<{ jsMs: number; seconds?: number; cpuMicros?: number }> };
 const json = (name: string, settings?: Record<string, string | number>): Variant => ({
   name,
   async run(s) {
@@ -66,8 +67,39 @@ const rowBinary = (i: number) => {
   return { bytes: Buffer.from(w.bytes()), format: 'RowBinary', structure: EVENTS_STRUCTURE };
 };
 
+/** Today's path for events: the store's own staged insert (src/store/staged-insert.ts) on this session. */
+const staged: Variant = {
+  name: 'staged: INFILE -> memory copy -> INSERT SELECT',
+  async run(s, dir) {
+    const inserts = new StagedInserts(dir, (sql) => s.queryAsync(sql));
+    for (const values of jsonBuffers) await inserts.insert('events', values);
+    return { jsMs: 0 };
+  },
+};
+/** The same rows as Native files made by the engine beforehand (not timed): what a binary payload could reach. */
+const native: Variant = {
+  name: 'file Native (made beforehand)',
+  async run(s, dir) {
+    await s.queryAsync('CREATE TEMPORARY TABLE native_src AS events');
+    const files: string[] = [];
+    for (const [i, values] of jsonBuffers.entries()) {
+      await s.insert({ table: 'native_src', values, format: 'JSONEachRow' });
+      files.push(path.join(dir, `native-${i}`));
+      await s.queryAsync(`INSERT INTO FUNCTION file('${files[i]}', 'Native') SELECT * FROM native_src`);
+      await s.queryAsync('TRUNCATE TABLE native_src');
+    }
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (const file of files) await s.queryAsync(`INSERT INTO events SELECT * FROM file('${file}', 'Native')`);
+    const cpu = process.cpuUsage(c0);
+    return { jsMs: 0, seconds: (performance.now() - t0) / 1000, cpuMicros: cpu.user + cpu.system };
+  },
+};
+
 const variants: Variant[] = [
   json('json'),
+  staged,
+  native,
   json('json parallel_parsing=0', { input_format_parallel_parsing: 0 }),
   json('json date_time_input_format=basic', { date_time_input_format: 'basic' }),
   json('json insert_deduplicate=0', { insert_deduplicate: 0 }),
@@ -90,22 +122,33 @@ async function fresh(): Promise<{ s: Session; dir: string; close(): Promise<void
 }
 
 const results = new Map<string, number[]>();
+const cpuPerRows = new Map<string, number[]>();
 for (let round = 0; round < opts.rounds; round++) {
   for (const v of variants) {
     const { s, dir, close } = await fresh();
     try {
       const t0 = performance.now();
-      const { jsMs } = await v.run(s, dir);
-      const seconds = (performance.now() - t0) / 1000;
+      const c0 = process.cpuUsage();
+      const ran = await v.run(s, dir);
+      const { jsMs } = ran;
+      const seconds = ran.seconds ?? (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(c0);
       const n = Number((await s.queryAsync('SELECT count() FROM events', { format: 'TSV' })).text().trim());
       if (n !== opts.events) throw new Error(`${v.name}: ${n} rows stored, expected ${opts.events}`);
       const rate = opts.events / seconds;
       results.set(v.name, [...(results.get(v.name) ?? []), rate]);
-      console.log(`round ${round + 1}  ${v.name.padEnd(40)} ${Math.round(rate)} rows/s (${seconds.toFixed(2)} s, JS encode+write ${(jsMs / 1000).toFixed(2)} s)`);
+      // CPU of the whole process (the engine's threads included), of the timed part only.
+      const cpuPerRow = (ran.cpuMicros ?? cpu.user + cpu.system) / opts.events;
+      cpuPerRows.set(v.name, [...(cpuPerRows.get(v.name) ?? []), cpuPerRow]);
+      console.log(`round ${round + 1}  ${v.name.padEnd(46)} ${Math.round(rate)} rows/s (${seconds.toFixed(2)} s, CPU ${cpuPerRow.toFixed(1)} µs per row, JS encode+write ${(jsMs / 1000).toFixed(2)} s)`);
     } finally {
       await close();
     }
   }
 }
-console.log('\nmedian rows/s (all views), same rows, fresh store per run:');
-for (const [name, rates] of results) console.log(`  ${name.padEnd(40)} ${Math.round([...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)])}  (${rates.map((r) => Math.round(r)).join(', ')})`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log('\nmedian rows/s and CPU µs per row (all views), same rows, fresh store per run:');
+for (const [name, rates] of results) {
+  const cpu = cpuPerRows.get(name) ?? [];
+  console.log(`  ${name.padEnd(46)} ${Math.round(median(rates))} rows/s (${rates.map((r) => Math.round(r)).join(', ')}); CPU ${median(cpu).toFixed(1)} µs per row (${cpu.map((c) => c.toFixed(1)).join(', ')})`);
+}

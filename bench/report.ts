@@ -69,6 +69,8 @@ export function summarise(a: EndToEnd, b: RawEngine, c: RawEngine | null, opts: 
   return [
     ['events', `${a.rows.toLocaleString('en-US')} (${a.requests} requests of ${opts.batch}, concurrency ${opts.concurrency}, SYNCWATCH_BATCH_ROWS ${opts.batchRows}, role ${opts.role})`],
     ['A end to end', `${rateA.toLocaleString('en-US')} rows/s (${a.seconds.toFixed(2)} s)`],
+    // Both cores busy is 2 CPU s per s: the share shows whether A is bound by CPU or by waiting.
+    ['A CPU (process: service, store and client)', `${a.cpuSeconds.toFixed(1)} s, ${((a.cpuSeconds / a.seconds) * 100).toFixed(0)} % of one core; ${((a.cpuSeconds * 1e6) / a.rows).toFixed(1)} µs per row`],
     ['B raw engine', `${rateB.toLocaleString('en-US')} rows/s (${b.seconds.toFixed(2)} s, ${b.inserts} inserts)`],
     ['ratio A/B', (rateA / rateB).toFixed(2)],
     ...(c && rateC ? ([

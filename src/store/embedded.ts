@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { parseRows, StoreError, type Driver, type Query } from './driver.js';
+import { StagedInserts } from './staged-insert.js';
 
 /**
  * ClickHouse in-process through chDB. Only the async calls are used: the sync ones
@@ -12,6 +13,7 @@ export class EmbeddedDriver implements Driver {
   private readonly session: Session;
   private closed = false;
   private settings: Promise<void> | null = null;
+  private readonly staged: StagedInserts;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -23,6 +25,7 @@ export class EmbeddedDriver implements Driver {
     } catch (err) {
       throw lockHolder(dataDir) !== null ? new StoreBusyError(dataDir, lockHolder(dataDir)!) : err;
     }
+    this.staged = new StagedInserts(dataDir, (sql) => this.session.queryAsync(sql));
   }
 
   /**
@@ -69,17 +72,26 @@ export class EmbeddedDriver implements Driver {
     }
   }
 
+  /** Small inserts (state, outbox, ids): chDB's Node insert, one JSONEachRow buffer. */
   async insert(table: string, rows: readonly object[]): Promise<void> {
-    await this.insertJson(table, rows.map((row) => JSON.stringify(row)));
-  }
-
-  async insertJson(table: string, lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
+    if (rows.length === 0) return;
     // One JSONEachRow buffer: the engine's parser does the work, and JS builds no per-row objects.
-    const payload = Buffer.from(lines.join('\n') + '\n');
+    const payload = Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
     try {
       await this.ready();
       await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
+    } catch (err) {
+      throw new StoreError(`insert ${table}`, (err as Error).message, err);
+    }
+  }
+
+  /** The ingest's bulk inserts (events, spans): staged through a file (staged-insert.ts). */
+  async insertJson(table: string, lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const payload = Buffer.from(lines.join('\n') + '\n');
+    try {
+      await this.ready();
+      await this.staged.insert(table, payload);
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }
