@@ -63,6 +63,10 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
   // Rows of a cut-off: whole months before its month, or its own month up to it.
   const inCut = (i: number) => `if(whole_month, t < ${MONTH_OF(i)}, t >= ${MONTH_OF(i)} AND t < ${AS_OF(i)})`;
   const ownMonths = `(${cuts.map((i) => `(ts >= ${MONTH_OF(i)} AND ts < ${AS_OF(i)})`).join(' OR ')})`;
+  // The sync side splits the own month further: its whole days before the cut-off's day
+  // from record_synced_daily (migration 076), the cut-off's own day up to it raw.
+  const ownDays = `(${cuts.map((i) => `(day >= toDate(${MONTH_OF(i)}) AND day < toDate(${AS_OF(i)}))`).join(' OR ')})`;
+  const ownLastDays = `(${cuts.map((i) => `(ts >= toStartOfDay(${AS_OF(i)}) AND ts < ${AS_OF(i)})`).join(' OR ')})`;
   const rows = await driver.query({
     name: 'value.at_risk',
     sql: `SELECT p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record,
@@ -95,9 +99,13 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
                 FROM record_synced_monthly
                 WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
                 UNION ALL
+                SELECT record_key, last_synced_at AS t, 0 AS whole_month
+                FROM record_synced_daily
+                WHERE ${scope} AND ${ownDays}
+                UNION ALL
                 SELECT record_key, ts AS t, 0 AS whole_month
                 FROM record_events
-                WHERE ${scope} AND status = 'synced' AND ${ownMonths}
+                WHERE ${scope} AND status = 'synced' AND ${ownLastDays}
               )
               GROUP BY record_key
             ) AS synced USING (record_key)
