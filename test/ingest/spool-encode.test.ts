@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { createRandom, type Random } from '../../src/demo/random.js';
-import { encodeBatch, readSegment, Segment, type RowBatch } from '../../src/ingest/spool.js';
+import type { FileHandle } from 'node:fs/promises';
+import { encodeBatch, readSegment, Segment, writeAll, type RowBatch } from '../../src/ingest/spool.js';
 import type { EventRow, SpanRow } from '../../src/store/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-spool-encode-'));
@@ -123,5 +124,21 @@ describe('spool line encoding', () => {
       read.spans.map((s) => s.json),
       inputs.flatMap((b) => b.spans.map((s) => JSON.stringify(s))),
     );
+  });
+
+  test('a short write (the OS took part of the lines) is finished from where it stopped, in order', async () => {
+    // The OS condition cannot be made on demand, so a handle that takes at most 5 bytes per call stands in for it.
+    const written: Buffer[] = [];
+    const take = (data: Buffer) => {
+      written.push(Buffer.from(data.subarray(0, 5)));
+      return Math.min(5, data.length);
+    };
+    const fh = {
+      writev: async (lines: Buffer[]) => ({ bytesWritten: take(Buffer.concat(lines)) }),
+      write: async (data: Buffer) => ({ bytesWritten: take(data) }),
+    } as unknown as FileHandle;
+    const lines = [Buffer.from('first line\n'), Buffer.from('second\n')];
+    assert.equal(await writeAll(fh, lines), 18);
+    assert.equal(Buffer.concat(written).toString(), 'first line\nsecond\n');
   });
 });
