@@ -53,7 +53,7 @@ const LF = 0x0a;
 const TAB = 0x09;
 const OPEN_BRACE = 0x7b;
 
-/** Room for the header in front of the rows: `#2`, two counts and a crc32, with tabs (at most 35 bytes). */
+/** Room for the header in front of the rows: `#2`, two counts and a crc32, with tabs (47 bytes with counts up to 10^15). */
 const HEADER_ROOM = 48;
 
 /**
