@@ -11,21 +11,34 @@ export const MAX_EVENTS_PER_REQUEST = 100_000;
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether `text` opens more than `limit` arrays/objects at once (strings are skipped). */
+/**
+ * Whether `text` opens more than `limit` arrays/objects at once (strings are skipped). It
+ * runs on every body, so it jumps over each string with indexOf (most of a body is
+ * strings) instead of stepping through it: a string ends at the first quote after it that
+ * is not escaped, i.e. not preceded by an odd run of backslashes.
+ */
 export function exceedsJsonDepth(text: string, limit = MAX_JSON_DEPTH): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      i = closingQuote(text, i);
+      if (i < 0) return false; // an unterminated string: nothing after it counts
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > limit) return true;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
+}
+
+/** The index of the quote closing the string opened at `open`, or -1 when it is not closed. */
+function closingQuote(text: string, open: number): number {
+  for (let i = text.indexOf('"', open + 1); i >= 0; i = text.indexOf('"', i + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return i;
+  }
+  return -1;
 }
 
 function lineAndColumn(text: string, position: number): string {

@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { storedKeyBits, type Driver } from '../store/index.js';
+import { RecentKeys } from './recent-keys.js';
 
 /**
  * De-duplication without a look-up per batch (issue 15). Exact as the look-up alone:
@@ -73,7 +74,7 @@ function utf8(key: string): Uint8Array {
 export class DedupFilter {
   private readonly words: Uint32Array;
   private added = 0;
-  private readonly recent = new Set<string>();
+  private readonly recent: RecentKeys;
 
   private constructor(
     readonly bits: number,
@@ -83,6 +84,7 @@ export class DedupFilter {
     readonly recentLimit: number,
   ) {
     this.words = words;
+    this.recent = new RecentKeys(recentLimit);
   }
 
   /** Builds the filter from every key in `event_ids` (the engine sets the bits). */
@@ -125,9 +127,7 @@ export class DedupFilter {
     for (const key of keys) {
       this.probe(key, true);
       this.added++;
-      this.recent.delete(key);
       this.recent.add(key);
-      if (this.recent.size > this.recentLimit) this.recent.delete(this.recent.values().next().value!);
     }
   }
 

@@ -5,6 +5,7 @@ import type { EventRow } from '../store/index.js';
 import { classify, type ClassificationRules } from './classify.js';
 import { checkTime, DEFAULT_WINDOW, LIMITS, type TimeWindow } from './limits.js';
 import { FAILURE_CATEGORIES } from './types.js';
+import { isUtcMs, utcMsToChTime, utcMsToEpoch } from './utc-time.js';
 
 export { LIMITS } from './limits.js';
 
@@ -189,15 +190,14 @@ function describe(error: z.ZodError): string {
 }
 
 /** The event's time in ms, or why it is refused (outside the accepted window). */
-function eventTime(time: string | undefined, now: number, window: TimeWindow): number | string {
+function eventTime(time: string | undefined, utc: boolean, now: number, window: TimeWindow): number | string {
   if (time === undefined) return now;
-  const ms = Date.parse(time);
+  const ms = utc ? utcMsToEpoch(time) : Date.parse(time);
   return checkTime('time', ms, now, window) ?? ms;
 }
 
 // A validated UTC time with milliseconds already is the DateTime64(3) literal, re-punctuated.
-const UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const chTimeOf = (time: string | undefined, ms: number) => (time !== undefined && UTC_MS.test(time) ? `${time.slice(0, 10)} ${time.slice(11, 23)}` : toChTime(ms));
+const chTimeOf = (time: string | undefined, utc: boolean, ms: number) => (time !== undefined && utc ? utcMsToChTime(time) : toChTime(ms));
 
 /**
  * Validates, classifies and normalises posted events into store rows; invalid ones are
@@ -219,7 +219,8 @@ export function toEventRows(
     if (!parsed.success) return rejected.push({ index, error: describe(parsed.error) });
     const e = parsed.data;
     if (scope && !scope.has(e.tenant)) return rejected.push({ index, error: `tenant: this key may not write for tenant "${e.tenant}"` });
-    const ts = eventTime(e.time, now, window);
+    const utc = e.time !== undefined && isUtcMs(e.time);
+    const ts = eventTime(e.time, utc, now, window);
     if (typeof ts === 'string') return rejected.push({ index, error: ts });
     const failure = e.error
       ? classify(
@@ -243,7 +244,7 @@ export function toEventRows(
     const row: EventRow = {
       event_id: e.id ?? randomUUID(),
       type: e.type,
-      ts: chTimeOf(e.time, ts),
+      ts: chTimeOf(e.time, utc, ts),
       received_at: receivedAt,
       tenant: e.tenant,
       integration: e.integration,
