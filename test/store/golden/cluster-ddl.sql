@@ -1133,3 +1133,37 @@ SELECT
     bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, record_id)), 64), sipHash64(tenant, integration, record_id)) AS record_key
 FROM events
 WHERE type IN ('record.synced', 'record.failed', 'record.skipped');
+
+-- 076_create_record_synced_daily
+CREATE TABLE IF NOT EXISTS record_synced_daily_local ON CLUSTER syncwatch (
+    tenant LowCardinality(String),
+    day Date,
+    integration LowCardinality(String),
+    record_key UInt128,
+    last_synced_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/syncwatch/record_synced_daily_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (tenant, day, integration, record_key)
+TTL toDateTime(last_synced_at) + toIntervalDay(400);
+
+CREATE TABLE IF NOT EXISTS record_synced_daily ON CLUSTER syncwatch AS record_synced_daily_local
+ENGINE = Distributed(syncwatch, syncwatch, record_synced_daily_local, cityHash64(tenant));
+
+ALTER TABLE record_synced_daily_local ON CLUSTER syncwatch MODIFY SETTING replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS record_synced_daily_mv ON CLUSTER syncwatch TO record_synced_daily_local AS
+SELECT
+    tenant,
+    toDate(ts) AS day,
+    integration,
+    bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, record_id)), 64), sipHash64(tenant, integration, record_id)) AS record_key,
+    ts AS last_synced_at
+FROM events_local
+WHERE type = 'record.synced';
+
+INSERT INTO record_synced_daily
+SELECT tenant, toDate(ts) AS day, integration,
+       bitOr(bitShiftLeft(toUInt128(cityHash64(tenant, integration, record_id)), 64), sipHash64(tenant, integration, record_id)) AS record_key,
+       ts AS last_synced_at
+FROM events
+WHERE type = 'record.synced';
