@@ -48,8 +48,9 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
  * the months before the cut-off's month from the monthly rollups (record_failed_monthly,
  * migration 070: the last failure as one comparable string with its flow, currency and
  * value; record_synced_monthly, migration 060: the last sync time), the cut-off's own
- * month up to it from record_failures and record_events (nothing to read for a
- * month-start cut-off). Each side is grouped by record on its own, the failure side
+ * month up to it from record_failures and, for syncs, record_synced_daily (migration
+ * 076: the month's whole days before the cut-off's day) and record_events (the cut-off's
+ * own day only; nothing to read for a month-start cut-off). Each side is grouped by record on its own, the failure side
  * (fewer records, and the only one with text) joined with the sync side on record_key:
  * one UNION ALL of both sides grouped once was slower (every synced record then carried
  * the failure text's state; bench/RESULTS.md). A failure and a sync in the same
