@@ -6,7 +6,7 @@ import type { EndToEnd, RawEngine } from './phases.js';
 
 const HEADER = `# Benchmark results
 
-Written by the scripts in \`bench/\` (DESIGN.md §14); newest sections last.
+Written by the scripts in \`bench/\`; newest sections last.
 
 ## Ingest: \`npm run bench:ingest\`
 
