@@ -51,6 +51,7 @@ const envSchema = z.object({
   SYNCWATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  SYNCWATCH_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
 });
 
 const keySchema = z
@@ -168,7 +169,7 @@ export interface Config {
     decodeThreads: number;
   };
   /** A client must send its headers, and its whole request, within these (else a 408 and the socket closes). */
-  http: { requestTimeoutMs: number; headersTimeoutMs: number };
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
   /** The raw YAML file sections, for capabilities that read their own (validated there). */
   file: Record<string, unknown>;
 }
@@ -247,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.SYNCWATCH_REQUEST_TIMEOUT_MS,
       // Node requires headersTimeout <= requestTimeout.
       headersTimeoutMs: Math.min(e.SYNCWATCH_HEADERS_TIMEOUT_MS, e.SYNCWATCH_REQUEST_TIMEOUT_MS),
+      keepAliveTimeoutMs: e.SYNCWATCH_KEEP_ALIVE_TIMEOUT_MS,
     },
     file,
   };

@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type RequestListener, type Server } from 'n
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors.js';
+import { closeIdleSocketsAfterReading } from './keep-alive.js';
 
 /** Longest request target (path + query) routed; longer ones get a JSON 414. */
 export const MAX_URL_BYTES = 8 * 1024;
@@ -10,6 +11,8 @@ export const MAX_URL_BYTES = 8 * 1024;
 export interface ServerLimits {
   requestTimeoutMs: number;
   headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
 }
 
 /**
@@ -27,6 +30,8 @@ export function createHttpServer(app: RequestListener, limits: ServerLimits): Se
     },
     app,
   );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  closeIdleSocketsAfterReading(server);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
   return server;
 }
