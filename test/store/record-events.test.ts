@@ -64,7 +64,7 @@ test('a store migrated before 075 reads the same record rows after it, and event
   const before = await driver.query({ name: 't', sql: `${ROWS} FROM record_attempts FINAL ORDER BY event_id` });
   assert.ok(before.length > 1500, 'the workload has record events');
 
-  assert.deepEqual(await migrate(driver), ['075_create_record_events']);
+  assert.deepEqual(await migrate(driver, readMigrations().filter((m) => m.version <= 75)), ['075_create_record_events']);
   assert.ok(!(await tables()).some((t) => t.startsWith('record_attempts')), `record_attempts and its view are gone: ${await tables()}`);
   assert.ok((await tables()).includes('record_events:View'));
   assert.deepEqual(await driver.query({ name: 't', sql: `${ROWS} FROM record_events ORDER BY event_id` }), before);
@@ -74,6 +74,7 @@ test('a store migrated before 075 reads the same record rows after it, and event
   const [{ n }] = await driver.query<{ n: string }>({ name: 't', sql: "SELECT count() AS n FROM events WHERE type LIKE 'record.%'" });
   const [{ m }] = await driver.query<{ m: string }>({ name: 't', sql: 'SELECT count() AS m FROM record_events' });
   assert.equal(Number(m), Number(n));
+  await migrate(driver); // the later migrations, for the next test
 });
 
 test('record look-ups equal a recomputation from raw events, re-inserted events counted once', async () => {
