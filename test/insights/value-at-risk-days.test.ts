@@ -15,6 +15,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { queryAtRiskAsOf } from '../../src/insights/value-at-risk.js';
 import { EmbeddedDriver, migrate, readMigrations, toChTime, type Driver } from '../../src/store/index.js';
+import { rawAtRisk } from '../support/raw-at-risk.js';
 
 const SEED = Number(process.env.SYNCWATCH_TEST_SEED ?? 80_080);
 const DAY = 86_400_000;
@@ -87,24 +88,7 @@ let dir: string;
 let driver: Driver;
 
 /** Records whose latest synced-or-failed attempt before `asOf` failed, straight from events. */
-async function raw(asOf: Date, f: { tenant?: string; integration?: string; flow?: string }) {
-  const found = await driver.query<{ integration: string; flow: string; currency: string; records: string; value: string }>({
-    name: 'test.raw_at_risk',
-    sql: `SELECT integration, o.5 AS flow, if(o.3 = 1, o.4, '') AS currency, count() AS records, toString(sum(toDecimal128(o.2, 6))) AS value
-          FROM (
-            SELECT tenant, integration, record_id, argMax((type, record_value, has_value, currency, flow), (ts, event_id)) AS o
-            FROM events FINAL
-            WHERE type IN ('record.synced', 'record.failed') AND ts < {asOf:DateTime64(3, 'UTC')}
-              AND ({tenant:String} = '' OR tenant = {tenant:String}) AND ({integration:String} = '' OR integration = {integration:String})
-            GROUP BY tenant, integration, record_id
-          )
-          WHERE o.1 = 'record.failed' AND ({flow:String} = '' OR o.5 = {flow:String})
-          GROUP BY integration, flow, currency
-          ORDER BY integration, flow, currency`,
-    params: { asOf: toChTime(asOf.getTime()), tenant: f.tenant ?? '', integration: f.integration ?? '', flow: f.flow ?? '' },
-  });
-  return found.map((r) => ({ integration: r.integration, flow: r.flow, currency: r.currency, records: Number(r.records), value: r.value }));
-}
+const raw = (asOf: Date, f: { tenant?: string; integration?: string; flow?: string }) => rawAtRisk(driver, asOf, f);
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-at-risk-days-'));

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { queryAtRisk } from '../../src/insights/value-sql.js';
 import { queryAtRiskAsOf } from '../../src/insights/value-at-risk.js';
 import { EmbeddedDriver, migrate, toChTime, type Driver } from '../../src/store/index.js';
+import { rawAtRisk } from '../support/raw-at-risk.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -89,24 +90,7 @@ function row(a: Attempt) {
 }
 
 /** Records whose latest synced-or-failed attempt before `asOf` failed, straight from events. */
-async function raw(asOf: Date, f: { tenant?: string; integration?: string; flow?: string }) {
-  const rows = await driver.query<{ integration: string; flow: string; currency: string; records: string; value: string }>({
-    name: 'test.raw_at_risk',
-    sql: `SELECT integration, o.5 AS flow, if(o.3 = 1, o.4, '') AS currency, count() AS records, toString(sum(toDecimal128(o.2, 6))) AS value
-          FROM (
-            SELECT tenant, integration, record_id, argMax((type, record_value, has_value, currency, flow), (ts, event_id)) AS o
-            FROM events FINAL
-            WHERE type IN ('record.synced', 'record.failed') AND ts < {asOf:DateTime64(3, 'UTC')}
-              AND ({tenant:String} = '' OR tenant = {tenant:String}) AND ({integration:String} = '' OR integration = {integration:String})
-            GROUP BY tenant, integration, record_id
-          )
-          WHERE o.1 = 'record.failed' AND ({flow:String} = '' OR o.5 = {flow:String})
-          GROUP BY integration, flow, currency
-          ORDER BY integration, flow, currency`,
-    params: { asOf: toChTime(asOf.getTime()), tenant: f.tenant ?? '', integration: f.integration ?? '', flow: f.flow ?? '' },
-  });
-  return rows.map((r) => ({ integration: r.integration, flow: r.flow, currency: r.currency, records: Number(r.records), value: r.value }));
-}
+const raw = (asOf: Date, f: { tenant?: string; integration?: string; flow?: string }) => rawAtRisk(driver, asOf, f);
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-at-risk-'));
