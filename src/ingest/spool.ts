@@ -67,9 +67,11 @@ export function encodeBatch(input: RowBatch): { batch: Batch; line: Buffer } {
   // The size when every text is ASCII, plus room for the last row's worst case (3 bytes a unit).
   let chars = 0;
   let longest = 0;
-  for (const r of [...events, ...spans]) {
-    chars += r.json.length + r.eventId.length + r.tenant.length + 16;
-    longest = Math.max(longest, r.json.length);
+  for (const rows of [events, spans]) {
+    for (const r of rows) {
+      chars += r.json.length + r.eventId.length + r.tenant.length + 16;
+      longest = Math.max(longest, r.json.length);
+    }
   }
   const writer = new LineWriter(HEADER_ROOM, chars + 2 * longest + 64);
   for (const r of events) writer.field(keyJson(r)).field(r.json);

@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { queryAtRiskAsOf } from '../../src/insights/value-at-risk.js';
 import { EmbeddedDriver, migrate, readMigrations, toChTime, type Driver } from '../../src/store/index.js';
 import { rawAtRisk } from '../support/raw-at-risk.js';
+import { createRandom } from '../../src/demo/random.js';
 
 const SEED = Number(process.env.SYNCWATCH_TEST_SEED ?? 80_080);
 const DAY = 86_400_000;
@@ -23,17 +24,7 @@ const START = Date.UTC(2026, 9, 1);
 // Days the cut-offs fall on: a month's first, a mid-month day, the month's last, the next month's 3rd.
 const CUT_DAYS = [START, START + 14 * DAY, START + 30 * DAY, START + 33 * DAY];
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(SEED);
+const random = createRandom(SEED).next;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
 const within = (from: number, span: number) => from + Math.floor(random() * span);
 
