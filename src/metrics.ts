@@ -104,6 +104,7 @@ export function timedDriver(driver: Driver, metrics: Metrics): Driver {
     command: (sql, params) => time('command', 'command', () => driver.command(sql, params)),
     // Passed on only where the engine has it: ingest's de-duplication filter looks for it.
     ...(driver.queryBytes && { queryBytes: (name: string, sql: string, params?: Record<string, unknown>) => time(name, 'query', () => driver.queryBytes!(name, sql, params)) }),
+    ...(driver.eventWrites && { eventWrites: driver.eventWrites }),
     ping: () => driver.ping(),
     close: () => driver.close(),
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
 import { and, filterParams, filterSql, MONEY_SQL, toMicros, type ValueFilter } from './value-filter.js';
+import { snapshotCache } from './value-at-risk-snapshots.js';
 
 const atRiskRow = z
   .object({ integration: z.string(), flow: z.string(), currency: z.string(), records: z.coerce.number(), value: z.string() })
@@ -41,79 +42,162 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
 }
 
 /**
- * {@link queryAtRisk} as of several cut-offs (a period's end and the previous period's) in
- * one query. A record is at risk at a cut-off when its last failure before it is newer
- * than its last sync before it. Both are found per record (record_key, see migration 020)
- * the same way, bounded by records × months rather than by the tenant's whole history:
- * the months before the cut-off's month from the monthly rollups (record_failed_monthly,
- * migration 070: the last failure as one comparable string with its flow, currency and
- * value; record_synced_monthly, migration 060: the last sync time), the cut-off's own
- * month up to it from record_failures and, for syncs, record_synced_daily (migration
- * 076: the month's whole days before the cut-off's day) and record_events (the cut-off's
- * own day only; nothing to read for a month-start cut-off). Each side is grouped by record on its own, the failure side
- * (fewer records, and the only one with text) joined with the sync side on record_key:
- * one UNION ALL of both sides grouped once was slower (every synced record then carried
- * the failure text's state; bench/RESULTS.md). A failure and a sync in the same
+ * {@link queryAtRisk} as of several cut-offs (a period's end and the previous period's).
+ * A record is at risk at a cut-off when its last failure before it is newer than its last
+ * sync before it; both are found per record (record_key, see migration 020). A cut-off
+ * whose day has a valid snapshot (the records at risk at the day's start, embedded store
+ * only: value-at-risk-snapshots.ts) reads it and the day's events up to the cut-off; the
+ * others read the rollups ({@link rollupSources}). A failure and a sync in the same
  * millisecond are settled exactly by event id afterwards ({@link settleTies}; rare).
  * Returns one row list per cut-off, in the order given.
  */
 export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: readonly Date[]): Promise<AtRiskRow[][]> {
-  const cuts = asOfs.map((_, i) => i);
-  const perCut = (expr: (i: number) => string) => `[${cuts.map(expr).join(', ')}]`;
-  const scope = and(filterSql(f, null));
-  // Rows of a cut-off: whole months before its month, or its own month up to it.
-  const inCut = (i: number) => `if(whole_month, t < ${MONTH_OF(i)}, t >= ${MONTH_OF(i)} AND t < ${AS_OF(i)})`;
-  const ownMonths = `(${cuts.map((i) => `(ts >= ${MONTH_OF(i)} AND ts < ${AS_OF(i)})`).join(' OR ')})`;
-  // The sync side splits the own month further: its whole days before the cut-off's day
-  // from record_synced_daily (migration 076), the cut-off's own day up to it raw.
-  const ownDays = `(${cuts.map((i) => `(day >= toDate(${MONTH_OF(i)}) AND day < toDate(${AS_OF(i)}))`).join(' OR ')})`;
-  const ownLastDays = `(${cuts.map((i) => `(ts >= toStartOfDay(${AS_OF(i)}) AND ts < ${AS_OF(i)})`).join(' OR ')})`;
-  const rows = await driver.query({
-    name: 'value.at_risk',
-    sql: `SELECT p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record,
-                 count() AS records, toString(sum(${MONEY_SQL('value')})) AS value
-          FROM (
-            SELECT n - 1 AS p, toString(integration) AS integration,
-                   splitByChar('\\0', failure) AS parts, parts[-3] AS flow, parts[-2] AS currency, toFloat64(parts[-1]) AS value,
-                   toDateTime64OrZero(substring(failure, 1, 23), 3, 'UTC') AS last_failed,
-                   last_failed = last_synced AS tie,
-                   if(tie, toString(tenant), '') AS tie_tenant,
-                   if(tie, toString(integration), '') AS tie_integration,
-                   if(tie, parts[-4], '') AS tie_record
-            FROM (
-              SELECT tenant, integration, record_key, ${perCut((i) => `maxIf(failure, ${inCut(i)})`)} AS last_failure
-              FROM (
-                SELECT tenant, integration, record_key, last_failed_at AS t, last_failure AS failure, 1 AS whole_month
+  const cache = snapshotCache(driver, (table, tenant, dayStart) => buildSnapshot(driver, table, tenant, dayStart));
+  // A cut-off takes its day's snapshot when there is a valid one (value-at-risk-snapshots.ts).
+  const leases = asOfs.map((asOf) => cache?.lease(f.tenant ?? null, new Date(Math.floor(asOf.getTime() / DAY_MS) * DAY_MS)) ?? null);
+  try {
+    const fromSnapshots = asOfs.flatMap((_, i) => (leases[i] ? [i] : []));
+    const fromRollups = asOfs.flatMap((_, i) => (leases[i] ? [] : [i]));
+    const [a, b] = await Promise.all([
+      fromRollups.length ? runAtRisk(driver, f, fromRollups.map((i) => asOfs[i]), rollupSources) : [],
+      fromSnapshots.length ? runAtRisk(driver, f, fromSnapshots.map((i) => asOfs[i]), snapshotSources(fromSnapshots.map((i) => leases[i]!.table))) : [],
+    ]);
+    const out: AtRiskRow[][] = [];
+    fromRollups.forEach((i, k) => (out[i] = a[k]));
+    fromSnapshots.forEach((i, k) => (out[i] = b[k]));
+    return out;
+  } finally {
+    for (const lease of leases) lease?.release();
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Where the rows of a per-record at-risk computation come from, for the cut-offs given:
+ * failures (tenant, integration, record_key, failure text as FAILURE, `k`) and syncs
+ * (record_key, t, `k`), and which rows belong to cut-off i (an expression over `t`, `k`).
+ */
+interface Sources {
+  failed: (scope: string, n: number) => string;
+  synced: (scope: string, n: number) => string;
+  inCut: (i: number) => string;
+}
+
+/**
+ * The rollups, bounded by records × months rather than by the tenant's whole history: the
+ * months before the cut-off's month from the monthly rollups (record_failed_monthly,
+ * migration 070: the last failure as one comparable string with its flow, currency and
+ * value; record_synced_monthly, migration 060: the last sync time), the cut-off's own month
+ * up to it from record_failures and, for syncs, record_synced_daily (migration 076: the
+ * month's whole days before the cut-off's day) and record_events (the cut-off's own day
+ * only; nothing to read for a month-start cut-off). `k` is 1 for whole months.
+ */
+const rollupSources: Sources = {
+  failed: (scope, n) => `
+                SELECT tenant, integration, record_key, last_failed_at AS t, last_failure AS failure, 1 AS k
                 FROM record_failed_monthly
                 WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
                 UNION ALL
-                SELECT tenant, integration, record_key, ts AS t, ${FAILURE} AS failure, 0 AS whole_month
+                SELECT tenant, integration, record_key, ts AS t, ${FAILURE} AS failure, 0 AS k
                 FROM record_failures
-                WHERE ${scope} AND ${ownMonths}
+                WHERE ${scope} AND (${range(n, (i) => `(ts >= ${MONTH_OF(i)} AND ts < ${AS_OF(i)})`)})`,
+  // The own month splits further: its whole days before the cut-off's day from
+  // record_synced_daily, the cut-off's own day up to it raw.
+  synced: (scope, n) => `
+                SELECT record_key, last_synced_at AS t, 1 AS k
+                FROM record_synced_monthly
+                WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
+                UNION ALL
+                SELECT record_key, last_synced_at AS t, 0 AS k
+                FROM record_synced_daily
+                WHERE ${scope} AND (${range(n, (i) => `(day >= toDate(${MONTH_OF(i)}) AND day < toDate(${AS_OF(i)}))`)})
+                UNION ALL
+                SELECT record_key, ts AS t, 0 AS k
+                FROM record_events
+                WHERE ${scope} AND status = 'synced' AND (${range(n, (i) => `(ts >= toStartOfDay(${AS_OF(i)}) AND ts < ${AS_OF(i)})`)})`,
+  // Rows of a cut-off: whole months before its month, or its own month up to it.
+  inCut: (i) => `if(k = 1, t < ${MONTH_OF(i)}, t >= ${MONTH_OF(i)} AND t < ${AS_OF(i)})`,
+};
+
+/**
+ * Snapshots (value-at-risk-snapshots.ts): cut-off i's records at risk at the start of its
+ * day from `tables[i]`, then that day's failures and syncs up to the cut-off, raw. `k` is
+ * the cut-off's index.
+ */
+const snapshotSources = (tables: readonly string[]): Sources => ({
+  failed: (scope, n) =>
+    range(
+      n,
+      (i) => `
+                SELECT tenant, integration, record_key, toDateTime64(0, 3, 'UTC') AS t, failure, ${i} AS k
+                FROM ${tables[i]}
+                WHERE ${scope}
+                UNION ALL
+                SELECT tenant, integration, record_key, ts AS t, ${FAILURE} AS failure, ${i} AS k
+                FROM record_failures
+                WHERE ${scope} AND ts >= toStartOfDay(${AS_OF(i)}) AND ts < ${AS_OF(i)}`,
+      '\n                UNION ALL',
+    ),
+  synced: (scope, n) =>
+    range(
+      n,
+      (i) => `
+                SELECT record_key, ts AS t, ${i} AS k
+                FROM record_events
+                WHERE ${scope} AND status = 'synced' AND ts >= toStartOfDay(${AS_OF(i)}) AND ts < ${AS_OF(i)}`,
+      '\n                UNION ALL',
+    ),
+  inCut: (i) => `k = ${i}`,
+});
+
+const range = (n: number, part: (i: number) => string, sep = ' OR ') => Array.from({ length: n }, (_, i) => part(i)).join(sep);
+
+/**
+ * Per record and cut-off, the records at risk: (p, tenant, integration, record_key,
+ * failure, last_failed, last_synced). A record is at risk at a cut-off when its last
+ * failure before it is no older than its last sync before it. Each side is grouped by
+ * record on its own, the failure side (fewer records, and the only one with text) joined
+ * with the sync side on record_key: one UNION ALL of both sides grouped once was slower
+ * (every synced record then carried the failure text's state; bench/RESULTS.md).
+ */
+function atRiskRecordsSql(f: ValueFilter, n: number, sources: Sources): string {
+  const scope = and(filterSql(f, null));
+  const perCut = (expr: (i: number) => string) => `[${range(n, expr, ', ')}]`;
+  return `SELECT n - 1 AS p, tenant, integration, record_key, failure, last_failed, last_synced
+            FROM (
+              SELECT tenant, integration, record_key, ${perCut((i) => `maxIf(failure, ${sources.inCut(i)})`)} AS last_failure
+              FROM (${sources.failed(scope, n)}
               )
               GROUP BY tenant, integration, record_key
             ) AS failed
             LEFT JOIN (
-              SELECT record_key, ${perCut((i) => `maxIf(t, ${inCut(i)})`)} AS synced_at
-              FROM (
-                SELECT record_key, last_synced_at AS t, 1 AS whole_month
-                FROM record_synced_monthly
-                WHERE ${scope} AND month < toStartOfMonth(${UNTIL})
-                UNION ALL
-                SELECT record_key, last_synced_at AS t, 0 AS whole_month
-                FROM record_synced_daily
-                WHERE ${scope} AND ${ownDays}
-                UNION ALL
-                SELECT record_key, ts AS t, 0 AS whole_month
-                FROM record_events
-                WHERE ${scope} AND status = 'synced' AND ${ownLastDays}
+              SELECT record_key, ${perCut((i) => `maxIf(t, ${sources.inCut(i)})`)} AS synced_at
+              FROM (${sources.synced(scope, n)}
               )
               GROUP BY record_key
             ) AS synced USING (record_key)
             -- the failure text starts with its time (23 characters); empty: no failure before the
             -- cut-off; a record never synced has no row on the right: an empty array, padded with 1970s
-            ARRAY JOIN arrayEnumerate(last_failure) AS n, last_failure AS failure, arrayResize(synced_at, ${cuts.length}) AS last_synced
-            WHERE failure != '' AND last_failed >= last_synced
+            ARRAY JOIN arrayEnumerate(last_failure) AS n, last_failure AS failure, arrayResize(synced_at, ${n}) AS last_synced
+            WHERE failure != '' AND (toDateTime64OrZero(substring(failure, 1, 23), 3, 'UTC') AS last_failed) >= last_synced`;
+}
+
+/** Value at risk per cut-off from `sources`; same-millisecond failure and sync settled exactly. */
+async function runAtRisk(driver: Driver, f: ValueFilter, asOfs: readonly Date[], sources: Sources): Promise<AtRiskRow[][]> {
+  const cuts = asOfs.map((_, i) => i);
+  const rows = await driver.query({
+    name: 'value.at_risk',
+    sql: `SELECT p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record,
+                 count() AS records, toString(sum(${MONEY_SQL('value')})) AS value
+          FROM (
+            SELECT p, toString(integration) AS integration,
+                   splitByChar('\\0', failure) AS parts, parts[-3] AS flow, parts[-2] AS currency, toFloat64(parts[-1]) AS value,
+                   last_failed = last_synced AS tie,
+                   if(tie, toString(tenant), '') AS tie_tenant,
+                   if(tie, toString(integration), '') AS tie_integration,
+                   if(tie, parts[-4], '') AS tie_record
+            FROM (${atRiskRecordsSql(f, asOfs.length, sources)})
           )
           ${f.flow ? 'WHERE flow = {flow:String}' : ''}
           GROUP BY p, integration, flow, currency, tie, tie_tenant, tie_integration, tie_record`,
@@ -124,6 +208,22 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
   const ties = rows.filter((r) => r.tie);
   const settled = ties.length ? await settleTies(driver, f, asOfs, ties) : [];
   return cuts.map((i) => mergeRows([...clear, ...settled].filter((r) => r.p === i)));
+}
+
+/**
+ * Fills a snapshot table (value-at-risk-snapshots.ts) with the records at risk at
+ * `dayStart`, for one tenant or all, from the rollups. A record whose last failure and
+ * last sync before it share a millisecond is settled by event id in a query; a snapshot
+ * with one is not used (rare: its day stays on the rollups).
+ */
+async function buildSnapshot(driver: Driver, table: string, tenant: string | null, dayStart: Date): Promise<'built' | 'ties'> {
+  const f: ValueFilter = tenant === null ? {} : { tenant };
+  await driver.command(
+    `INSERT INTO ${table} SELECT tenant, integration, record_key, failure, last_failed = last_synced FROM (${atRiskRecordsSql(f, 1, rollupSources)})`,
+    { ...filterParams(f), ...cutParams([dayStart]) },
+  );
+  const [tied] = await driver.query({ name: 'value.at_risk_snapshot_ties', sql: `SELECT count() AS n FROM ${table} WHERE tie`, schema: z.object({ n: z.coerce.number() }) });
+  return tied.n > 0 ? 'ties' : 'built';
 }
 
 /**

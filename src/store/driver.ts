@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { EventWriteLog } from './event-writes.js';
 
 /** A named, parameterised query. Values are always bound server-side with `{name:Type}` placeholders. */
 export interface Query<T> {
@@ -27,6 +28,12 @@ export interface Driver {
    * de-duplication filter's bits, without a JSON text per row.
    */
   queryBytes?(name: string, sql: string, params?: Record<string, unknown>): Promise<Uint8Array>;
+  /**
+   * Every write to the event history, as it starts (embedded engine only: the process is
+   * the store's one writer). Answers derived from the history may be kept while no write
+   * reaches back into what they read.
+   */
+  readonly eventWrites?: EventWriteLog;
   /** Cheap liveness probe. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { parseRows, StoreError, type Driver, type Query } from './driver.js';
+import { EventWrites, touchOfLines, touchOfRows, touchOfStatement, type EventWriteLog } from './event-writes.js';
 import { StagedInserts } from './staged-insert.js';
 
 /**
@@ -14,6 +15,9 @@ export class EmbeddedDriver implements Driver {
   private closed = false;
   private settings: Promise<void> | null = null;
   private readonly staged: StagedInserts;
+  private readonly writes = new EventWrites();
+  /** This process is the store's only writer: every write to the event history is in this log. */
+  readonly eventWrites: EventWriteLog = this.writes;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -79,7 +83,8 @@ export class EmbeddedDriver implements Driver {
     const payload = Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
     try {
       await this.ready();
-      await this.session.insert({ table, values: payload, format: 'JSONEachRow' });
+      const insert = () => this.session.insert({ table, values: payload, format: 'JSONEachRow' });
+      await (table === 'events' ? this.writes.run(touchOfRows(rows), insert) : insert());
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }
@@ -91,7 +96,8 @@ export class EmbeddedDriver implements Driver {
     const payload = Buffer.from(lines.join('\n') + '\n');
     try {
       await this.ready();
-      await this.staged.insert(table, payload);
+      const insert = () => this.staged.insert(table, payload);
+      await (table === 'events' ? this.writes.run(touchOfLines(lines), insert) : insert());
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }
@@ -100,8 +106,9 @@ export class EmbeddedDriver implements Driver {
   async command(sql: string, params?: Record<string, unknown>): Promise<void> {
     try {
       await this.ready();
-      if (params) await this.session.queryBindAsync(sql, params);
-      else await this.session.queryAsync(sql);
+      const run = () => (params ? this.session.queryBindAsync(sql, params) : this.session.queryAsync(sql));
+      const touch = touchOfStatement(sql);
+      await (touch ? this.writes.run(touch, run) : run());
     } catch (err) {
       throw new StoreError('command', (err as Error).message, err);
     }

@@ -1,0 +1,114 @@
+/**
+ * Which part of the event history a write may change, told before the write starts: the
+ * earliest UTC day (`YYYY-MM-DD`) of each tenant's rows, or `'all'` when the writer cannot
+ * say (a statement, a row it cannot read). A derived answer computed from the history before
+ * some day stays true until a write reaches back before that day (value at risk's
+ * snapshots, src/insights/value-at-risk-snapshots.ts).
+ */
+export type EventTouch = ReadonlyMap<string, string> | 'all';
+
+/** A write to the event history in progress. */
+export interface EventWrite {
+  readonly touch: EventTouch;
+}
+
+/**
+ * The writes to `events` of the one process that owns the store (the embedded engine: one
+ * process per data directory). A remote server has other writers this process never sees,
+ * so a remote driver has no such log and nothing may rely on one there.
+ */
+export interface EventWriteLog {
+  /** Calls `listener` as each write starts (before any of its rows can be read); returns the unsubscribe. */
+  subscribe(listener: (write: EventWrite) => void): () => void;
+  /** The writes started and not yet finished (succeeded or failed). */
+  inFlight(): readonly EventWrite[];
+}
+
+/** True when `touch` may change a history cut before `day` (`YYYY-MM-DD`) for `tenant` (null: any tenant). */
+export function touchesBefore(touch: EventTouch, tenant: string | null, day: string): boolean {
+  if (touch === 'all') return true;
+  if (tenant !== null) {
+    const from = touch.get(tenant);
+    return from !== undefined && from < day;
+  }
+  for (const from of touch.values()) if (from < day) return true;
+  return false;
+}
+
+/** The log an embedded driver keeps: it brackets each write to `events` with {@link run}. */
+export class EventWrites implements EventWriteLog {
+  private readonly listeners = new Set<(write: EventWrite) => void>();
+  private readonly running = new Set<EventWrite>();
+
+  subscribe(listener: (write: EventWrite) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  inFlight(): readonly EventWrite[] {
+    return [...this.running];
+  }
+
+  /** Runs `write` as a write touching `touch`: listeners hear of it first. */
+  async run<T>(touch: EventTouch, write: () => Promise<T>): Promise<T> {
+    const entry: EventWrite = { touch };
+    this.running.add(entry);
+    try {
+      for (const listener of this.listeners) listener(entry);
+      return await write();
+    } finally {
+      this.running.delete(entry);
+    }
+  }
+}
+
+const earliest = (days: Map<string, string>, tenant: string, day: string) => {
+  const seen = days.get(tenant);
+  if (seen === undefined || day < seen) days.set(tenant, day);
+};
+
+const DAY = /^\d{4}-\d{2}-\d{2}/;
+
+/** The touch of rows given as objects (`tenant`, `ts` as `YYYY-MM-DD hh:mm:ss…` text). */
+export function touchOfRows(rows: readonly object[]): EventTouch {
+  const days = new Map<string, string>();
+  for (const row of rows) {
+    const { tenant, ts } = row as { tenant?: unknown; ts?: unknown };
+    if (typeof tenant !== 'string' || typeof ts !== 'string' || !DAY.test(ts)) return 'all';
+    earliest(days, tenant, ts.slice(0, 10));
+  }
+  return days;
+}
+
+const TENANT = '"tenant":"';
+const TS = '"ts":"';
+
+/**
+ * The touch of JSONEachRow lines as ingest writes them: `tenant` and `ts` are top-level keys
+ * ahead of any nested object (src/ingest/events.ts), so their first occurrence is theirs
+ * (a quote inside a value is escaped). A line without them, or with an escaped tenant, is `'all'`.
+ */
+export function touchOfLines(lines: readonly string[]): EventTouch {
+  const days = new Map<string, string>();
+  for (const line of lines) {
+    const t = line.indexOf(TENANT);
+    const s = line.indexOf(TS);
+    if (t < 0 || s < 0) return 'all';
+    const end = line.indexOf('"', t + TENANT.length);
+    const tenant = line.slice(t + TENANT.length, end);
+    const day = line.slice(s + TS.length, s + TS.length + 10);
+    if (end < 0 || tenant.includes('\\') || !DAY.test(day)) return 'all';
+    earliest(days, tenant, day);
+  }
+  return days;
+}
+
+/**
+ * A statement that writes `events` or a table derived from it (insert, delete, alter,
+ * truncate, drop or rename of one); reading them, or writing other tables, touches nothing.
+ */
+const HISTORY_WRITE =
+  /\b(?:INSERT\s+INTO|DELETE\s+FROM|ALTER\s+TABLE|TRUNCATE(?:\s+TABLE)?|DROP\s+(?:TABLE|VIEW)(?:\s+IF\s+EXISTS)?|RENAME\s+TABLE|EXCHANGE\s+TABLES)\s+`?(?:events|events_local|record_\w+|value_stats)\b/i;
+
+/** The touch of a statement: `'all'` when it writes the history (see HISTORY_WRITE), else null. */
+export const touchOfStatement = (sql: string): EventTouch | null => (HISTORY_WRITE.test(sql) ? 'all' : null);
