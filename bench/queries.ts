@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { loadConfig } from '../src/config.js';
-import { getAdoption, getFailures, getHealth, getRunReport, getValue, listRuns } from '../src/insights/index.js';
+import { getAdoption, getFailures, getHealth, getRunReport, getValue, listRuns, snapshotsSettled } from '../src/insights/index.js';
 import { EmbeddedDriver, getRecordAttempts, getRecordStatus, migrate, type Driver, type Query } from '../src/store/index.js';
 import { describeEnvironment, positiveInt, quantile } from './report.js';
 
@@ -263,9 +263,9 @@ const cases: [string, (d: Driver) => Promise<unknown>][] = [
 const only = opts.only ? new RegExp(opts.only, 'i') : null;
 const selected = only ? cases.filter(([name]) => only.test(name)) : cases;
 
-type Row = { name: string; median: number; p95: number; max: number };
+type Row = { name: string; first: number; median: number; p95: number; max: number };
 const rows: Row[] = [];
-// With --breakdown the warm-up call records the SQL queries an insight function makes.
+// With --breakdown the first warm-up call after the first call records the SQL queries an insight function makes.
 const recording = (sink: Query<unknown>[]): Driver =>
   Object.assign(Object.create(driver) as Driver, {
     query: <T>(q: Query<T>) => {
@@ -286,12 +286,19 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number[]> {
 // running service pays once: loading marks and indexes, and JIT compilation, which
 // ClickHouse does on an expression's 4th use (min_count_to_compile_expression = 3) and
 // which took 150–300 ms here. --warmup 1 shows them in the p95 of 30 calls.
+// Value at risk builds its day snapshots in the background after a cut-off's first ask
+// (src/insights/value-at-risk-snapshots.ts): the first call answers from the rollups and
+// is reported on its own; the timed calls start once the builds are done (steady state).
 for (const [name, fn] of selected) {
   const sql: Query<unknown>[] = [];
+  const t0 = performance.now();
+  await fn(driver);
+  const first = performance.now() - t0;
+  await snapshotsSettled(driver);
   await fn(opts.breakdown ? recording(sql) : driver);
   for (let i = 1; i < opts.warmup; i++) await fn(driver);
   const times = await timeIt(() => fn(driver));
-  const row = { name, median: quantile(times, 0.5), p95: quantile(times, 0.95), max: times[times.length - 1] };
+  const row = { name, first, median: quantile(times, 0.5), p95: quantile(times, 0.95), max: times[times.length - 1] };
   rows.push(row);
   process.stderr.write(`${name}: median ${row.median.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms\n`);
   // Each query alone: the function's own calls may queue behind each other (the embedded
@@ -325,9 +332,9 @@ const info: [string, string][] = [
 ];
 const ms = (x: number) => x.toFixed(1);
 const table = [
-  '| query | median ms | p95 ms | max ms | p95 < 200 ms |',
-  '| --- | ---: | ---: | ---: | --- |',
-  ...rows.map((r) => `| ${r.name} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.max)} | ${r.p95 < TARGET_P95_MS ? 'yes' : '**no**'} |`),
+  '| query | first call ms | median ms | p95 ms | max ms | p95 < 200 ms |',
+  '| --- | ---: | ---: | ---: | ---: | --- |',
+  ...rows.map((r) => `| ${r.name} | ${ms(r.first)} | ${ms(r.median)} | ${ms(r.p95)} | ${ms(r.max)} | ${r.p95 < TARGET_P95_MS ? 'yes' : '**no**'} |`),
 ].join('\n');
 const width = Math.max(...info.map(([k]) => k.length));
 for (const [k, v] of info) console.log(`${k.padEnd(width)}  ${v}`);

@@ -13,3 +13,4 @@ export { describeFailure, MAX_CONSECUTIVE_RUNS } from './health-rules.js';
 export { getFlowCounts, type FlowCounts, type FlowKey, type FlowFilter } from './health-stats.js';
 export { queryFailureExamples, type FailureExampleRow } from './failures-sql.js';
 export { getValueAtRiskTotal } from './value-at-risk-total.js';
+export { snapshotsSettled, snapshotStats, type SnapshotStats } from './value-at-risk-snapshots.js';
