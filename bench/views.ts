@@ -7,7 +7,11 @@
 // every insert gets new event ids, so the deduplication windows (migration 025) hash
 // and keep every block, as in production. Appends to bench/RESULTS.md.
 //
-//   tsx bench/views.ts --events 300000 --rounds 2 [--until 59] [--note "..."] [--no-write]
+// With --scheduled, each view's query is also run as one batch over the same rows into a copy
+// of its target (what a scheduled rollup would run instead of the view): whether moving
+// rollups off the insert path would lower the CPU the rows need, or only move it.
+//
+//   tsx bench/views.ts --events 300000 --rounds 2 [--scheduled] [--until 59] [--note "..."] [--no-write]
 // --until N migrates only up to version N: the same figures for the schema before a change.
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,10 +29,11 @@ const opts = new Command('bench:views')
   .option('--events <n>', 'rows per insert', positiveInt, 300_000)
   .option('--rounds <n>', 'inserts per configuration (the median is kept)', positiveInt, 2)
   .option('--until <version>', 'apply migrations up to this version only (the schema before a change)', positiveInt)
+  .option('--scheduled', 'also time each view\'s query as one batch over the rows (a scheduled rollup)')
   .option('--note <text>', 'label for the RESULTS.md section')
   .option('--no-write', 'print only; do not append to bench/RESULTS.md')
   .parse()
-  .opts<{ events: number; rounds: number; until?: number; note?: string; write: boolean }>();
+  .opts<{ events: number; rounds: number; scheduled?: boolean; until?: number; note?: string; write: boolean }>();
 
 const loadStart = os.loadavg();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncwatch-bench-views-'));
@@ -111,14 +116,42 @@ try {
   for (const view of views) await driver.command(`DETACH TABLE ${view}`);
   const bare = await timed();
   for (const view of views) await driver.command(`ATTACH TABLE ${view}`);
+  // A scheduled rollup's cost: the view's query over the staged rows, as one batch, into a copy of its target.
+  const scheduled = new Map<string, number>();
+  if (opts.scheduled) {
+    const defs = (await driver.query({
+      name: 'bench.view_defs',
+      sql: `SELECT name, as_select, extract(create_table_query, ' TO ([^ ]+) ') AS target FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
+    })) as { name: string; as_select: string; target: string }[];
+    for (const d of defs) {
+      const copy = `bench_sched_${d.name}`;
+      const select = d.as_select.replace(/\bFROM\s+(?:[`\w]+\.)?`?events`?(?=\s|$)/g, 'FROM bench_src');
+      const runs: number[] = [];
+      for (let i = 0; i < opts.rounds; i++) {
+        await driver.command(`CREATE TABLE ${copy} AS ${d.target}`);
+        const t0 = performance.now();
+        await driver.command(`INSERT INTO ${copy} ${select}`);
+        runs.push((performance.now() - t0) / 1000);
+        await driver.command(`DROP TABLE ${copy} SYNC`);
+      }
+      scheduled.set(d.name, median(runs));
+    }
+  }
   const withAll = median(alls);
 
   const perMillion = (s: number) => ((s * 1_000_000) / opts.events).toFixed(2);
-  const table = [
-    '| view | s per 1 M rows (median of paired differences: all views − without it) |',
-    '| --- | ---: |',
-    ...rows.sort((a, b) => b.cost - a.cost).map((r) => `| ${r.view} | ${perMillion(r.cost)} |`),
-  ];
+  const table = opts.scheduled
+    ? [
+        '| view | s per 1 M rows as a view (all views − without it) | s per 1 M rows as one batch (scheduled) |',
+        '| --- | ---: | ---: |',
+        ...rows.sort((a, b) => b.cost - a.cost).map((r) => `| ${r.view} | ${perMillion(r.cost)} | ${perMillion(scheduled.get(r.view) ?? NaN)} |`),
+        `| **sum** | ${perMillion(rows.reduce((t, r) => t + r.cost, 0))} | ${perMillion([...scheduled.values()].reduce((t, x) => t + x, 0))} |`,
+      ]
+    : [
+        '| view | s per 1 M rows (median of paired differences: all views − without it) |',
+        '| --- | ---: |',
+        ...rows.sort((a, b) => b.cost - a.cost).map((r) => `| ${r.view} | ${perMillion(r.cost)} |`),
+      ];
   const summary = [
     `${opts.events.toLocaleString('en-US')} rows per insert, median of ${opts.rounds}; ${views.length} views.`,
     `All views: ${perMillion(withAll)} s per 1 M rows (median of ${alls.length} inserts), no views: ${perMillion(bare)} s per 1 M rows; the views together cost ${perMillion(withAll - bare)} s.`,
@@ -135,7 +168,7 @@ try {
     appendFileSync(
       RESULTS,
       `\n### ${when} UTC — views: insert cost per materialised view${opts.note ? ` (${opts.note})` : ''}\n\n` +
-        `Command: \`npx tsx bench/views.ts --events ${opts.events} --rounds ${opts.rounds}${opts.until ? ` --until ${opts.until}` : ''}\`. ${envText} ` +
+        `Command: \`npx tsx bench/views.ts --events ${opts.events} --rounds ${opts.rounds}${opts.scheduled ? ' --scheduled' : ''}${opts.until ? ` --until ${opts.until}` : ''}\`. ${envText} ` +
         `Load average at start ${loadStart.map((x) => x.toFixed(1)).join(' / ')}, at end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}. ` +
         `A view's figure is its marginal cost (noisy on a shared machine: differences under ~0.3 s are within the noise).\n\n${text}\n`,
     );
