@@ -15,13 +15,18 @@ import { touchesBefore, type Driver, type EventWrite, type EventWriteLog } from 
 
 /** How long a snapshot is used before it is built again, whatever the writes. */
 export const SNAPSHOT_MAX_AGE_MS = 10 * 60_000;
-/** Snapshots kept at once (least recently used first out). */
-const MAX_SNAPSHOTS = 12;
+/**
+ * Snapshots kept at once, and their rows together (least recently used out first): a
+ * snapshot holds a tenant's records at risk at a day's start (about 8,000 rows, under
+ * 1 MB, per tenant of the 100 M bench store), and alerts and pages ask per tenant.
+ */
+const MAX_SNAPSHOTS = 64;
+const MAX_ROWS = 2_000_000;
 /** After a failed build, how long its day answers from the rollups before another try. */
 const RETRY_AFTER_MS = 60_000;
 
-/** Fills `table` with the records at risk at `dayStart`; says whether a tie left it unusable. */
-export type SnapshotBuild = (table: string, tenant: string | null, dayStart: Date) => Promise<'built' | 'ties'>;
+/** Fills `table` with the records at risk at `dayStart`: its rows, and whether a tie left it unusable. */
+export type SnapshotBuild = (table: string, tenant: string | null, dayStart: Date) => Promise<{ rows: number; ties: boolean }>;
 
 /** A snapshot in use: its table stays until released. */
 export interface SnapshotLease {
@@ -50,6 +55,7 @@ interface Entry {
   readyAt: number;
   readers: number;
   lastUsed: number;
+  rows: number;
   building?: Promise<void>;
 }
 
@@ -92,7 +98,9 @@ class SnapshotCache {
       };
     }
     this.stats.misses++;
-    if (!current && !this.writes.inFlight().some((w) => touchesBefore(w.touch, tenant, day))) this.start(key, tenant, day, dayStart, now);
+    // One build at a time: a build is one rollup query, so asks never queue more than one behind each other.
+    const building = [...this.entries.values()].some((e) => e.building);
+    if (!current && !building && !this.writes.inFlight().some((w) => touchesBefore(w.touch, tenant, day))) this.start(key, tenant, day, dayStart, now);
     return null;
   }
 
@@ -106,17 +114,17 @@ class SnapshotCache {
   }
 
   private start(key: string, tenant: string | null, day: string, dayStart: Date, now: number): void {
-    const entry: Entry = { key, tenant, day, table: `value_risk_snapshot_${process.pid}_${++this.seq}`, state: 'building', spoiled: false, readyAt: now, readers: 0, lastUsed: now };
+    const entry: Entry = { key, tenant, day, table: `value_risk_snapshot_${process.pid}_${++this.seq}`, state: 'building', spoiled: false, readyAt: now, readers: 0, lastUsed: now, rows: 0 };
     this.entries.set(key, entry);
-    this.evict();
     entry.building = (async () => {
       try {
         await this.driver.command(CREATE(entry.table));
         const outcome = await this.build(entry.table, tenant, dayStart);
+        entry.rows = outcome.rows;
         if (entry.spoiled || entry.state !== 'building') this.stats.spoiled++;
-        else if (outcome === 'ties') this.stats.ties++;
+        else if (outcome.ties) this.stats.ties++;
         else this.stats.built++;
-        if (entry.state === 'building') entry.state = !entry.spoiled && outcome === 'built' ? 'valid' : 'unusable';
+        if (entry.state === 'building') entry.state = !entry.spoiled && !outcome.ties ? 'valid' : 'unusable';
       } catch {
         this.stats.failed++;
         if (entry.state === 'building') entry.state = 'unusable';
@@ -126,6 +134,7 @@ class SnapshotCache {
         entry.readyAt = Date.now();
         entry.building = undefined;
         this.dropTableIfUnused(entry);
+        this.evict();
       }
     })();
   }
@@ -141,7 +150,8 @@ class SnapshotCache {
 
   private evict(): void {
     const idle = [...this.entries.values()].filter((e) => e.state !== 'building').sort((a, b) => a.lastUsed - b.lastUsed);
-    while (this.entries.size > MAX_SNAPSHOTS && idle.length > 0) this.drop(idle.shift()!);
+    const rows = () => [...this.entries.values()].reduce((n, e) => n + (e.state === 'valid' ? e.rows : 0), 0);
+    while ((this.entries.size > MAX_SNAPSHOTS || rows() > MAX_ROWS) && idle.length > 0) this.drop(idle.shift()!);
   }
 
   private drop(entry: Entry): void {

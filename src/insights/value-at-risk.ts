@@ -216,14 +216,18 @@ async function runAtRisk(driver: Driver, f: ValueFilter, asOfs: readonly Date[],
  * last sync before it share a millisecond is settled by event id in a query; a snapshot
  * with one is not used (rare: its day stays on the rollups).
  */
-async function buildSnapshot(driver: Driver, table: string, tenant: string | null, dayStart: Date): Promise<'built' | 'ties'> {
+async function buildSnapshot(driver: Driver, table: string, tenant: string | null, dayStart: Date): Promise<{ rows: number; ties: boolean }> {
   const f: ValueFilter = tenant === null ? {} : { tenant };
   await driver.command(
     `INSERT INTO ${table} SELECT tenant, integration, record_key, failure, last_failed = last_synced FROM (${atRiskRecordsSql(f, 1, rollupSources)})`,
     { ...filterParams(f), ...cutParams([dayStart]) },
   );
-  const [tied] = await driver.query({ name: 'value.at_risk_snapshot_ties', sql: `SELECT count() AS n FROM ${table} WHERE tie`, schema: z.object({ n: z.coerce.number() }) });
-  return tied.n > 0 ? 'ties' : 'built';
+  const [held] = await driver.query({
+    name: 'value.at_risk_snapshot_rows',
+    sql: `SELECT count() AS rows, countIf(tie) AS ties FROM ${table}`,
+    schema: z.object({ rows: z.coerce.number(), ties: z.coerce.number() }),
+  });
+  return { rows: held.rows, ties: held.ties > 0 };
 }
 
 /**
