@@ -254,8 +254,10 @@ const cases: [string, (d: Driver) => Promise<unknown>][] = [
   [`runs list, ${tenant}, 24h, limit 50`, (d) => listRuns(d, { tenant, range: last(24 * H), limit: 50 })],
   [`run report, ${tenant} ${reportRun}`, (d) => getRunReport(d, { tenant, run: reportRun, limit: 10_000 })],
   [`value, ${tenant}, ${monthStart.toISOString().slice(0, 7)} (+ previous month)`, (d) => getValue(d, { tenant, range: { from: monthStart, to: monthEnd } }, valueSettings)],
-  // A rolling window: its cut-offs fall mid-month, so value at risk reads the own month's syncs raw.
+  // A rolling window: its cut-offs fall inside a day, so value at risk reads that day's events raw.
   [`value, ${tenant}, last 30 days`, (d) => getValue(d, { tenant, range: last(30 * 24 * H) }, valueSettings)],
+  // The worst case for a cut-off: a month's last millisecond (a whole day raw; on the rollups, a whole month of days).
+  [`value, ${tenant}, 30 days to the last millisecond of ${monthStart.toISOString().slice(0, 7)}`, (d) => getValue(d, { tenant, range: { from: new Date(monthEnd.getTime() - 1 - 30 * 24 * H), to: new Date(monthEnd.getTime() - 1) } }, valueSettings)],
   [`record look-up, ${tenant} ${record} (attempts + status)`, (d) => Promise.all([getRecordAttempts(d, { tenant, recordId: record, limit: 100 }), getRecordStatus(d, { tenant, recordId: record })])],
   ['adoption funnel, all integrations, 30d', (d) => getAdoption(d, { range: last(30 * 24 * H) }, valueSettings)],
 ];
