@@ -41,6 +41,8 @@ export interface RawEngine {
   rows: number;
   seconds: number;
   inserts: number;
+  /** Process CPU seconds (every thread) over the timed inserts. */
+  cpuSeconds?: number;
 }
 
 const countEvents = async (query: (sql: string) => Promise<string>) => Number((await query('SELECT count() FROM events')).trim());
@@ -205,6 +207,7 @@ export async function runRawEngine(buffers: { buffer: Buffer; rows: number }[]):
   try {
     let done = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (const { buffer, rows } of buffers) {
       await session.insert({ table: 'events', values: buffer, format: 'JSONEachRow' });
       done += rows;
@@ -212,8 +215,9 @@ export async function runRawEngine(buffers: { buffer: Buffer; rows: number }[]):
     }
     const stored = await countEvents(async (sql) => (await session.queryAsync(sql, { format: 'TSV' })).text());
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     if (stored !== total) throw new Error(`phase B: ${stored} rows stored, expected ${total}`);
-    return { rows: total, seconds, inserts: buffers.length };
+    return { rows: total, seconds, inserts: buffers.length, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   } finally {
     progress.stop();
     await close();
@@ -244,6 +248,7 @@ export async function runEngineCeiling(buffers: { buffer: Buffer; rows: number }
     }
     let done = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (const { file, rows } of files) {
       await session.queryAsync(`INSERT INTO bare_events SELECT * FROM file('${file}', 'Native')`);
       done += rows;
@@ -251,8 +256,9 @@ export async function runEngineCeiling(buffers: { buffer: Buffer; rows: number }
     }
     const stored = Number((await session.queryAsync('SELECT count() FROM bare_events', { format: 'TSV' })).text().trim());
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     if (stored !== total) throw new Error(`phase C: ${stored} rows stored, expected ${total}`);
-    return { rows: total, seconds, inserts: files.length };
+    return { rows: total, seconds, inserts: files.length, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   } finally {
     progress.stop();
     await close();

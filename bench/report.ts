@@ -61,6 +61,9 @@ export async function describeEnvironment(engineVersion: () => Promise<string>):
   };
 }
 
+/** `; N µs CPU per row` of a raw phase, when it measured CPU: what A's µs per row is set against. */
+const cpuPerRow = (r: RawEngine) => (r.cpuSeconds === undefined ? '' : `; ${((r.cpuSeconds * 1e6) / r.rows).toFixed(1)} µs CPU per row`);
+
 /** The numbers of one run as `label: value` lines (printed and written to RESULTS.md). */
 export function summarise(a: EndToEnd, b: RawEngine, c: RawEngine | null, opts: { batch: number; concurrency: number; batchRows: string; role: string }): [string, string][] {
   const rateA = rate(a.rows, a.seconds);
@@ -71,10 +74,10 @@ export function summarise(a: EndToEnd, b: RawEngine, c: RawEngine | null, opts: 
     ['A end to end', `${rateA.toLocaleString('en-US')} rows/s (${a.seconds.toFixed(2)} s)`],
     // Both cores busy is 2 CPU s per s: the share shows whether A is bound by CPU or by waiting.
     ['A CPU (process: service, store and client)', `${a.cpuSeconds.toFixed(1)} s, ${((a.cpuSeconds / a.seconds) * 100).toFixed(0)} % of one core; ${((a.cpuSeconds * 1e6) / a.rows).toFixed(1)} µs per row`],
-    ['B raw engine', `${rateB.toLocaleString('en-US')} rows/s (${b.seconds.toFixed(2)} s, ${b.inserts} inserts)`],
+    ['B raw engine', `${rateB.toLocaleString('en-US')} rows/s (${b.seconds.toFixed(2)} s, ${b.inserts} inserts)${cpuPerRow(b)}`],
     ['ratio A/B', (rateA / rateB).toFixed(2)],
     ...(c && rateC ? ([
-      ['C engine ceiling', `${rateC.toLocaleString('en-US')} rows/s (${c.seconds.toFixed(2)} s, ${c.inserts} Native inserts into events without views)`],
+      ['C engine ceiling', `${rateC.toLocaleString('en-US')} rows/s (${c.seconds.toFixed(2)} s, ${c.inserts} Native inserts into events without views)${cpuPerRow(c)}`],
       ['ratio A/C', (rateA / rateC).toFixed(2)],
     ] as [string, string][]) : []),
     ['peak RSS during A', `${mib(a.peakRssBytes)} (RSS before A: ${mib(a.rssBeforeBytes)}; peak JS heap: ${mib(a.peakHeapBytes)})`],
