@@ -25,6 +25,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startService, type Service } from '../src/main.js';
 import { startClickHouseShim, type ClickHouseShim } from '../test/support/clickhouse-shim.js';
+import { streamingRules } from '../test/support/rule-fixture.js';
 import { describeEnvironment, embeddedEngineVersion, positiveInt, quantile } from './report.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -37,27 +38,7 @@ const EVENT_TARGET_MS = 1_000;
 const WINDOW_TARGET_MS = 5_000;
 
 // The shipped auth-expired rule, and two window rules whose threshold needs more than one event.
-const RULES = `
-rules:
-  - name: auth-expired
-    kind: event
-    event: auth.expired
-    severity: critical
-    resolve_on: [auth.refreshed, integration.authorized]
-    group_by: [tenant, integration]
-  - name: data-failures
-    kind: threshold
-    severity: warning
-    match: { category: data }
-    metric: failure_count
-    threshold: 3
-    window: 1h
-  - name: consecutive-failed-runs
-    kind: consecutive_failed_runs
-    severity: critical
-    runs: 3
-    audience: [tenant]
-`;
+const RULES = streamingRules('auth-expired', 'data-failures', 'consecutive-failed-runs');
 
 const opts = new Command('bench:alerts')
   .description('latency from an alerting event to the tenant webhook: event rules, and window rules by streaming evaluation')
@@ -138,7 +119,7 @@ const where = { integration: 'salesforce', flow: 'orders.export' };
 const KINDS: Kind[] = [
   { name: 'event rule (auth-expired)', rule: 'auth-expired', samples: opts.samples, events: (tenant, i) => [{ type: 'auth.expired', tenant, integration: `hubspot-${i}`, flow: 'contacts.import' }] },
   {
-    name: 'window rule (data-failures, 3rd failure in 1h)',
+    name: 'window rule (data-failures, 3rd failure in 15m)',
     rule: 'data-failures',
     samples: opts.windowSamples,
     events: (tenant, i) =>
@@ -326,7 +307,7 @@ const settingsLines: [string, string][] = [
   ['SYNCWATCH_BATCH_MS', `${first?.batchMs} (default)`],
   ['background ingest', `${opts.background} events/s asked; achieved per run: ${results.map((r) => (r.background.seconds ? Math.round(r.background.events / r.background.seconds) : 0)).join(', ')} events/s (successes over 200 flows)`],
   ['streaming confirmations per run', results.map((r) => r.confirmations).join(', ')],
-  ['rules', 'auth-expired (event); data-failures (failure_count ≥ 3 in 1h, for 0); consecutive-failed-runs (3 runs, audience tenant); tenant route defaults (group_wait 0)'],
+  ['rules', 'auth-expired (event); data-failures (failure_count ≥ 3 in 15m, for 0); consecutive-failed-runs (3 runs, audience tenant); tenant route defaults (group_wait 0)'],
   ['store', opts.split
     ? 'scaled out: an `api` service (takes the events, stages them) and a `worker` service (lease holder: drains, evaluates, sends), both in this process, on one chDB behind the ClickHouse HTTP interface (test/support/clickhouse-shim), fresh per run; real clock; loopback webhook receiver, one subscription per tenant'
     : 'embedded chdb, fresh temp data dir per run; real clock; loopback webhook receiver, one subscription per tenant'],

@@ -3,7 +3,7 @@
 // carrying business ids and money values, ~5% failures with error objects.
 import { createRandom } from '../src/demo/random.js';
 
-/** One posted event, as a runner would send it (DESIGN.md §4.2). */
+/** One posted event, as a runner would send it (docs/runtime-authors.md#events). */
 export type BenchEvent = Record<string, unknown>;
 
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka'];

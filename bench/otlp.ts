@@ -1,5 +1,5 @@
 // OTLP ingest throughput, same run, same service: spans over OTLP/HTTP (/v1/traces) and
-// OTLP/gRPC, log records over OTLP/HTTP (/v1/logs) and OTLP/gRPC (DESIGN.md §14).
+// OTLP/gRPC, log records over OTLP/HTTP (/v1/logs) and OTLP/gRPC (docs/scaling.md#benchmarks).
 // Bodies are protobuf ExportTrace/LogsServiceRequests built before timing; each phase is
 // timed from its first request until all its rows are counted in the store.
 import { appendFileSync } from 'node:fs';

@@ -81,15 +81,20 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const duties = () => roleDuties(config, alerting.engine?.isLeader ?? false, drain?.lagMs() ?? 0);
   const app = createApp({ config, driver, ingest, metrics, log, notifier, clock, signer, links, duties });
   const server = createHttpServer(app, config.http);
+  // What runs behind the HTTP server, stopped in this order; the store closes last.
+  const stopBehindServer = async () => {
+    await drain?.stop();
+    await alerting.stop();
+    await notifier.stop();
+    await ingest.close();
+    await driver.close();
+  };
   server.listen(config.port, config.host);
   try {
     await once(server, 'listening');
   } catch (err) {
     // A busy port: release the store before the error reaches the CLI (exiting with chDB open crashes).
-    await alerting.stop();
-    await notifier.stop();
-    await ingest.close();
-    await driver.close();
+    await stopBehindServer();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -114,11 +119,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
       server.closeIdleConnections();
       await Promise.all([stopped, grpc?.close()]);
       await reports?.stop();
-      await drain?.stop();
-      await alerting.stop();
-      await notifier.stop();
-      await ingest.close();
-      await driver.close();
+      await stopBehindServer();
       log.info('syncwatch stopped');
     })());
   try {

@@ -16,7 +16,7 @@ export interface WorkloadOptions {
   days?: number;
 }
 
-/** A generated workload: the events (§4.2 shape, sorted by time) and the scenario timeline behind them. */
+/** A generated workload: the events (as runners post them, sorted by time) and the scenario timeline behind them. */
 export interface Workload {
   events: IntegrationEvent[];
   scenarios: Scenarios;

@@ -9,7 +9,7 @@ import { isUtcMs, utcMsToChTime, utcMsToEpoch } from './utc-time.js';
 
 export { LIMITS } from './limits.js';
 
-/** The event types of DESIGN.md §4.2. */
+/** The event types runners send (docs/runtime-authors.md#events). */
 export const EVENT_TYPES = [
   'run.started',
   'run.succeeded',
@@ -48,7 +48,7 @@ const attributes = z
   .record(z.string().min(1).max(LIMITS.attributeKeyLength), z.string().max(LIMITS.attributeValueLength))
   .refine((a) => Object.keys(a).length <= LIMITS.maxAttributes, `at most ${LIMITS.maxAttributes} attributes`);
 
-/** The schema of one posted event (DESIGN.md §4.2): the authority on what is valid. */
+/** The schema of one posted event (docs/runtime-authors.md#events): the authority on what is valid. */
 export const eventSchema = z
   .strictObject({
     id: z.string().min(1).max(200).optional(),

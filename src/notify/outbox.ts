@@ -52,7 +52,7 @@ function supersedes(later: Delivery, earlier: Delivery): boolean {
 }
 
 /**
- * The outbox (DESIGN.md §10): at-least-once delivery of each (message, target) with
+ * The outbox (docs/notify.md#delivery-and-retries): at-least-once delivery of each (message, target) with
  * retries, backoff and a dead letter. Every state change is written to the store
  * (notification_outbox, and each attempt to notification_attempts) before it counts as
  * done, and the pending deliveries are read back at start, so a restart resumes them.

@@ -13,8 +13,11 @@ const SEVERITY_COLOURS: Record<string, string> = { critical: '#b42318', warning:
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 
-/** The one handlebars factory of syncwatch (emails, reports, pages), with its helpers . */
-export function createHandlebars(): typeof Handlebars {
+/**
+ * The one handlebars factory of syncwatch (emails, reports, pages), with its helpers, and
+ * with every `*.hbs` of `partialsDir` (when it exists) as a partial named after its file.
+ */
+export function createHandlebars(partialsDir?: string): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper('money', (amount: unknown, currency: unknown) => formatMoney(amount, currency));
   hb.registerHelper('time', (value: unknown) => formatTime(value));
@@ -28,6 +31,11 @@ export function createHandlebars(): typeof Handlebars {
   hb.registerHelper('percent', (ratio: unknown) => formatPercent(ratio));
   hb.registerHelper('number', (value: unknown) => formatNumber(value));
   hb.registerHelper('encode', (s: unknown) => encodeURIComponent(String(s ?? '')));
+  if (partialsDir && existsSync(partialsDir)) {
+    for (const file of readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'))) {
+      hb.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(path.join(partialsDir, file), 'utf8'));
+    }
+  }
   return hb;
 }
 
@@ -50,13 +58,7 @@ export interface EmailRenderer {
  * only garble the text). Partials come from templates/partials/*.hbs.
  */
 export function createEmailRenderer(dir: string = TEMPLATES_DIR): EmailRenderer {
-  const hb = createHandlebars();
-  const partialsDir = path.join(dir, 'partials');
-  if (existsSync(partialsDir)) {
-    for (const file of readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'))) {
-      hb.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(path.join(partialsDir, file), 'utf8'));
-    }
-  }
+  const hb = createHandlebars(path.join(dir, 'partials'));
   const compiled = new Map<string, { html: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate }>();
   const file = (name: string, kind: 'html' | 'txt') => path.join(dir, `${name}.${kind}.hbs`);
   const safeName = (name: string) => /^[a-z0-9-]+$/.test(name);

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Driver } from '../store/index.js';
 import { enqueueValueReport, reportLinks, type ReportOutbox } from './deliver.js';
 import { lastFullPeriod } from './period.js';
-import { handledTenants, recordSend, type ReportKind } from './sends.js';
+import { handledTenants, recordSend, type ReportKind, type ReportSend } from './sends.js';
 import { buildValueReport, type ReportFigures, type ValueReportModel } from './value-report.js';
 
 const HOUR = 3_600_000;
@@ -35,14 +35,8 @@ export interface ReportSchedulerDeps {
   leadership?: Leadership;
 }
 
-/** One tenant's scheduled report that a `runDue` handled. */
-export interface HandledReport {
-  kind: ReportKind;
-  period: string;
-  tenant: string;
-  outcome: 'sent' | 'skipped';
-  targets: number;
-}
+/** One tenant's scheduled report that a `runDue` handled: its recorded send without the message ids and time. */
+export type HandledReport = Omit<ReportSend, 'messageIds' | 'handledAt'>;
 
 const activity = (f: ReportFigures, which: 'current' | 'previous') =>
   f.records_moved[which] + f.records_failed[which] + f.records_skipped[which] + f.runs[which].total + f.incidents[which].count;

@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/clock.js';
 import { MIN, SECRET, datadogEvents, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
 import { TEST_EPOCH } from '../support/clock.js';
 
-// Scenarios of DESIGN.md §10 with real parts on loopback: the shipped alert rules, the
+// Scenarios of docs/alerts.md and docs/notify.md with real parts on loopback: the shipped alert rules, the
 // embedded store, SMTP (smtp-server + mailparser), Datadog's official client against a
 // loopback API, and webhook receivers that check signatures on their own.
 

@@ -5,8 +5,8 @@ import { ManualClock } from '../../src/clock.js';
 import { ADMIN, MIN, SECRET, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
 import { TEST_EPOCH } from '../support/clock.js';
 
-// Tenant-facing scenarios (DESIGN.md §6, §10): the right tenant hears what it can act on,
-// through its own subscription, and nobody else does.
+// Tenant-facing scenarios (docs/alerts.md#audiences, #subscriptions): the right tenant hears
+// what it can act on, through its own subscription, and nobody else does.
 
 // Ten past the hour: the volume-drop rule compares whole clock hours, so its baseline hours
 // must contain the history below whatever the wall-clock time the suite runs at.

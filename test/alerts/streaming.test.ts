@@ -4,43 +4,14 @@ import { z } from 'zod';
 import { evaluateWindowRules, loadAlertRules, type Alert } from '../../src/alerts/index.js';
 import { ManualClock } from '../../src/clock.js';
 import { TEST_EPOCH } from '../support/clock.js';
+import { streamingRules } from '../support/rule-fixture.js';
 import { MIN, SECRET, startReceivers, startScenario, waitFor, webhooks, type Receivers, type Scenario } from './scenarios-support.js';
 
 // Streaming evaluation of window rules (docs/alerts.md#when-window-rules-fire): a threshold
 // crossed by an accepted event fires without waiting for the periodic evaluation, and the
 // periodic evaluation — run here by hand on a manual clock — agrees with every alert it raised.
 
-const RULES = `
-rules:
-  - name: data-failures
-    kind: threshold
-    severity: warning
-    match: { category: data }
-    metric: failure_count
-    threshold: 3
-    window: 15m
-  - name: endpoint-failure-rate
-    kind: threshold
-    severity: critical
-    match: { category: endpoint }
-    metric: failure_rate
-    threshold: 50%
-    min_sample: 4
-    window: 5m
-  - name: runs-failing
-    kind: consecutive_failed_runs
-    severity: critical
-    runs: 2
-  - name: out-of-memory
-    kind: threshold
-    severity: critical
-    match: { category: infra }
-    metric: failure_count
-    threshold: 1
-    window: 15m
-    for: 2m
-    audience: [tenant]
-`;
+const RULES = streamingRules('data-failures', 'endpoint-failure-rate', 'runs-failing', 'out-of-memory');
 
 const base = TEST_EPOCH;
 const where = { integration: 'salesforce', flow: 'orders.export' };

@@ -39,7 +39,7 @@ function assertScenarios(events: IntegrationEvent[], now: number): void {
   const tenantsOf = (integration: string) => new Set(runs.filter((e) => e.integration === integration).map((e) => e.tenant));
   assert.ok(INTEGRATIONS.some((i) => tenantsOf(i.id).size < 5), 'not every tenant has every integration');
 
-  // Failures, as syncwatch classifies them (DESIGN.md §6).
+  // Failures, as syncwatch classifies them (docs/classification.md).
   const failures = new Set(rows.filter((r) => r.failure_category).map((r) => `${r.failure_category}.${r.failure_code}`));
   for (const f of ['endpoint.unavailable', 'endpoint.rate_limited', 'endpoint.auth', 'endpoint.timeout', 'data.validation', 'data.mapping', 'infra.resources']) {
     assert.ok(failures.has(f), `a ${f} failure is present (got ${[...failures].join(', ')})`);

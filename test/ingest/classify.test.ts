@@ -13,7 +13,7 @@ import type { FailureSignals } from '../../src/ingest/types.js';
 
 const rules: ClassificationRules = loadClassificationRules(defaultClassificationFile());
 
-/** One row of the DESIGN.md §6 table: given these signals, expect category · code. */
+/** One row of the table in docs/architecture.md#failure-categories: given these signals, expect category · code. */
 function expectClass(signals: FailureSignals, category: string, code: string): void {
   const failure = classifyFailure(signals, rules);
   assert.deepEqual(
@@ -23,7 +23,7 @@ function expectClass(signals: FailureSignals, category: string, code: string): v
   );
 }
 
-describe('default failure classification (DESIGN.md §6)', () => {
+describe('default failure classification (docs/architecture.md#failure-categories)', () => {
   describe('endpoint', () => {
     it('HTTP 429 is rate_limited', () => expectClass({ httpStatus: 429 }, 'endpoint', 'rate_limited'));
     it('a Retry-After is rate_limited, even on a 503', () =>

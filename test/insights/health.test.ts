@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { startTestService, type TestService } from '../support/service.js';
 
-// Each status and each reason of DESIGN.md §7 is one situation built from posted events,
+// Each status and each reason of docs/api/health.md#the-rules is one situation built from posted events,
 // each in a tenant of its own, with times relative to now.
 
 const ADMIN = 'admin-key-0123456789abcdef';

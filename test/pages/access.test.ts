@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { ACME_KEY, ADMIN, GLOBEX_KEY, INGEST, post, run, startPageService, type PageService } from './status-seed.js';
 
-// Who may open which page (DESIGN.md §11, §12), over HTTP: tenant pages need that tenant's
-// key, signed link or session (or an admin), errors are HTML pages, and sign-in never
-// redirects off the site.
+// Who may open which page (docs/architecture.md#access, docs/customers.md#opening-it-links-and-keys),
+// over HTTP: tenant pages need that tenant's key, signed link or session (or an admin),
+// errors are HTML pages, and sign-in never redirects off the site.
 
 let ps: PageService;
 const app = () => request(ps.svc.server);

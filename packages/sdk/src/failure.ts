@@ -1,7 +1,7 @@
 import { SpanStatusCode, type Attributes, type Exception, type Span } from '@opentelemetry/api';
 import { OTEL_ATTR, SDK_ATTR } from './attributes.js';
 
-/** The three failure categories (DESIGN.md §1): who can act on a failure. */
+/** The three failure categories (docs/classification.md): who can act on a failure. */
 export type FailureCategory = 'infra' | 'endpoint' | 'data';
 
 /** An explicit classification; the server uses it as is instead of inferring one. */
@@ -90,9 +90,10 @@ export function messageOf(error: unknown): string {
 }
 
 /**
- * The attributes that let the server classify a failure (DESIGN.md §6). The SDK does not
- * classify itself: it only reports what the error says — an explicit category/code, the
- * HTTP status, a system error code (`ECONNREFUSED`…), a `Retry-After`, the remote address.
+ * The attributes that let the server classify a failure (docs/classification.md#what-the-rules-read).
+ * The SDK does not classify itself: it only reports what the error says — an explicit
+ * category/code, the HTTP status, a system error code (`ECONNREFUSED`…), a `Retry-After`,
+ * the remote address.
  */
 export function failureAttributes(error: unknown, explicit?: FailureInfo): Attributes {
   const out: Attributes = {};

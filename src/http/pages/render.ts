@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Handlebars from 'handlebars';
 import { createHandlebars, TEMPLATES_DIR } from '../../notify/index.js';
@@ -24,16 +24,10 @@ const STATUS_LABELS: Record<string, string> = {
  * escapes its own labels. Templates are compiled once and kept.
  */
 export function createPageRenderer(dir: string = path.join(TEMPLATES_DIR, 'pages')): PageRenderer {
-  const hb = createHandlebars();
+  const hb = createHandlebars(path.join(dir, 'partials'));
   hb.registerHelper('statusLabel', (status: unknown) => STATUS_LABELS[String(status)] ?? String(status ?? ''));
   hb.registerHelper('statusColour', (status: unknown) => (PALETTE as Record<string, string>)[String(status)] ?? PALETTE.unknown);
   hb.registerHelper('json', (value: unknown) => JSON.stringify(value ?? null));
-  const partialsDir = path.join(dir, 'partials');
-  if (existsSync(partialsDir)) {
-    for (const file of readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'))) {
-      hb.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(path.join(partialsDir, file), 'utf8'));
-    }
-  }
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
   return {
     render(name, context) {

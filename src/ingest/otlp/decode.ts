@@ -1,14 +1,13 @@
 import type { DecodedSpan } from '../types.js';
 import { attributesToRecord } from './attributes.js';
-import { OtlpDecodeError } from './errors.js';
+import { guardDecode } from './errors.js';
 import { decodeJsonRequest } from './json.js';
-import type { OtlpTraceRequest } from './model.js';
-import { decodeProtobufRequest, otlpType } from './protobuf.js';
+import type { OtlpEncoding, OtlpTraceRequest } from './model.js';
+import { decodeProtobufRequest } from './protobuf.js';
+import { encodeExportResponse } from './response.js';
 
 export { OtlpDecodeError } from './errors.js';
-
-/** The two OTLP/HTTP body encodings: `application/x-protobuf` and `application/json`. */
-export type OtlpEncoding = 'protobuf' | 'json';
+export type { OtlpEncoding } from './model.js';
 
 /** How many spans of a request were refused, and why; null when all were accepted. */
 export type OtlpPartialSuccess = { rejectedSpans: number; errorMessage: string } | null;
@@ -25,28 +24,12 @@ const STATUS_CODE_NAMES = ['Unset', 'Ok', 'Error'];
  * no other error escapes, whatever the bytes.
  */
 export function decodeTraceRequest(body: Buffer, encoding: OtlpEncoding): DecodedSpan[] {
-  try {
-    const request = encoding === 'json' ? decodeJsonRequest(body) : decodeProtobufRequest(body);
-    return toDecodedSpans(request);
-  } catch (err) {
-    if (err instanceof OtlpDecodeError) throw err;
-    // Pathological input (e.g. values nested thousands deep) can exhaust the stack.
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new OtlpDecodeError(`body could not be decoded as an OTLP ${encoding} trace request: ${reason}`);
-  }
+  return guardDecode(`${encoding} trace request`, () => toDecodedSpans(encoding === 'json' ? decodeJsonRequest(body) : decodeProtobufRequest(body)));
 }
 
 /** The ExportTraceServiceResponse body: empty when everything was accepted. */
 export function encodeTraceResponse(partial: OtlpPartialSuccess, encoding: OtlpEncoding): Buffer {
-  if (encoding === 'json') {
-    const body = partial
-      ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }
-      : {};
-    return Buffer.from(JSON.stringify(body));
-  }
-  const type = otlpType('ExportTraceServiceResponse');
-  const message = type.create(partial ? { partialSuccess: partial } : {});
-  return Buffer.from(type.encode(message).finish());
+  return encodeExportResponse('ExportTraceServiceResponse', partial, encoding);
 }
 
 function toDecodedSpans(request: OtlpTraceRequest): DecodedSpan[] {

@@ -9,3 +9,18 @@ export class OtlpDecodeError extends Error {
     this.name = 'OtlpDecodeError';
   }
 }
+
+/**
+ * Runs a decoder so that no error but OtlpDecodeError escapes, whatever the bytes:
+ * anything else (pathological input, e.g. values nested thousands deep, can exhaust the
+ * stack) becomes one that says which request could not be decoded and why.
+ */
+export function guardDecode<T>(request: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new OtlpDecodeError(`body could not be decoded as an OTLP ${request}: ${reason}`);
+  }
+}

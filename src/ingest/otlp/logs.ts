@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { attributesToRecord } from './attributes.js';
 import type { OtlpEncoding } from './decode.js';
-import { OtlpDecodeError } from './errors.js';
+import { guardDecode } from './errors.js';
 import * as json from './json.js';
 import type { OtlpKeyValue, OtlpValue } from './model.js';
 import * as pb from './protobuf.js';
+import { encodeExportResponse } from './response.js';
 
 /** One OTLP log record as syncwatch reads it: attributes rendered as strings, as for spans. */
 export interface DecodedLogRecord {
@@ -44,23 +45,12 @@ interface RawLogsRequest {
  * body throws OtlpDecodeError whose message says what is wrong and where, and nothing else escapes.
  */
 export function decodeLogsRequest(body: Buffer, encoding: OtlpEncoding): DecodedLogRecord[] {
-  try {
-    return flatten(encoding === 'json' ? fromJson(body) : fromProtobuf(body));
-  } catch (err) {
-    if (err instanceof OtlpDecodeError) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new OtlpDecodeError(`body could not be decoded as an OTLP ${encoding} logs request: ${reason}`);
-  }
+  return guardDecode(`${encoding} logs request`, () => flatten(encoding === 'json' ? fromJson(body) : fromProtobuf(body)));
 }
 
 /** The ExportLogsServiceResponse body: empty when everything was taken. */
 export function encodeLogsResponse(partial: OtlpLogsPartialSuccess, encoding: OtlpEncoding): Buffer {
-  if (encoding === 'json') {
-    const body = partial ? { partialSuccess: { rejectedLogRecords: String(partial.rejectedLogRecords), errorMessage: partial.errorMessage } } : {};
-    return Buffer.from(JSON.stringify(body));
-  }
-  const type = pb.otlpType('ExportLogsServiceResponse');
-  return Buffer.from(type.encode(type.create(partial ? { partialSuccess: partial } : {})).finish());
+  return encodeExportResponse('ExportLogsServiceResponse', partial, encoding);
 }
 
 function flatten(request: RawLogsRequest): DecodedLogRecord[] {

@@ -44,3 +44,6 @@ export interface OtlpTraceRequest {
     scopeSpans: { scopeName: string; scopeVersion: string; spans: OtlpSpan[] }[];
   }[];
 }
+
+/** The two OTLP/HTTP body encodings: `application/x-protobuf` and `application/json`. */
+export type OtlpEncoding = 'protobuf' | 'json';

@@ -1,4 +1,4 @@
--- Adoption (DESIGN.md §9), part 1: where each connection stands in the funnel.
+-- Adoption (docs/api/adoption.md#how-it-stays-fast-and-exact), part 1: where each connection stands in the funnel.
 --
 -- adoption_lifecycle is a log of the connection lifecycle events only (integration.*):
 -- a handful of rows per connection, so the funnel, installs and churn read O(connections)

@@ -1,4 +1,4 @@
--- Adoption (DESIGN.md §9), part 2: activity and volume over time.
+-- Adoption (docs/api/adoption.md#how-it-stays-fast-and-exact), part 2: activity and volume over time.
 --
 -- adoption_active_daily: successful runs per connection per UTC day, with the first and
 -- last success of the day. Keeping both ends makes "a successful run in [to - 7d, to)"

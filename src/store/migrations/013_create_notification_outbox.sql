@@ -1,4 +1,4 @@
--- The notification outbox (DESIGN.md §10): one row per delivery — one message to one
+-- The notification outbox (docs/notify.md#delivery-and-retries): one row per delivery — one message to one
 -- target — rewritten on every change (pending → delivered | dead, attempts, next try) with
 -- a higher version; ReplacingMergeTree(version) keeps the latest, and reads use FINAL
 -- (the table holds deliveries, not telemetry: small). ORDER BY delivery_id: the only

@@ -38,9 +38,9 @@ CREATE TABLE IF NOT EXISTS alert_notify_log (
 ORDER BY key
 TTL toDateTime(updated_at) + toIntervalDay(90);
 
--- alert_lease: which worker evaluates and dispatches (DESIGN.md §12). One row per lease
--- name; the highest version is the current holder. ClickHouse has no transactions, so
--- this is a best-effort lease: see docs/alerts.md for its limits.
+-- alert_lease: which worker evaluates and dispatches (docs/alerts.md#scheduling-and-the-lease).
+-- One row per lease name; the highest version is the current holder. ClickHouse has no
+-- transactions, so this is a best-effort lease: that section gives its limits.
 CREATE TABLE IF NOT EXISTS alert_lease (
     name String,
     holder String,

@@ -1,4 +1,4 @@
--- Scheduled value reports already handled (DESIGN.md §11): one row per (kind, period,
+-- Scheduled value reports already handled (docs/api/reports.md#the-schedule): one row per (kind, period,
 -- tenant) once the report was handed to the outbox, or deliberately skipped (a quiet
 -- tenant). The scheduler reads the rows of one (kind, period) to know which tenants are
 -- done, so that is the key order; a restart or a second worker never sends a period twice.
