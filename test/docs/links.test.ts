@@ -63,14 +63,14 @@ test('every relative link and anchor in README.md and docs/ resolves inside the 
   assert.deepEqual(broken, []);
 });
 
-/** Every text file under `dir` (relative to the root), node_modules and images left out. */
+/** Every text file under `dir` (relative to the root); node_modules, build output (dist) and images left out. */
 function textFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const entry of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
       const child = path.join(rel, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules') walk(child);
+        if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(child);
       } else if (!/\.(png|jpe?g|gif|ico|gz|zip)$/i.test(entry.name)) out.push(child);
     }
   };
