@@ -14,9 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { queryAtRiskAsOf } from '../../src/insights/value-at-risk.js';
-import { EmbeddedDriver, migrate, readMigrations, toChTime, type Driver } from '../../src/store/index.js';
+import { EmbeddedDriver, migrate, readMigrations, type Driver } from '../../src/store/index.js';
 import { rawAtRisk } from '../support/raw-at-risk.js';
 import { createRandom } from '../../src/demo/random.js';
+import { recordEvent } from '../support/record-event.js';
 
 const SEED = Number(process.env.SYNCWATCH_TEST_SEED ?? 80_080);
 const DAY = 86_400_000;
@@ -41,28 +42,8 @@ function attemptTime(): number {
   return within(START - 20 * DAY, 60 * DAY);
 }
 
-function event(n: number, status: string, ts: number, tenant: string, integration: string, recordId: string) {
-  const hasValue = random() < 0.8;
-  return {
-    event_id: `e-${String(n).padStart(4, '0')}-${Math.floor(random() * 100)}`,
-    type: `record.${status}`,
-    ts: toChTime(ts),
-    received_at: toChTime(ts),
-    tenant,
-    integration,
-    connection: `${tenant}-${integration}`,
-    flow: pick(['orders.export', 'orders.import']),
-    run: `run-${n % 30}`,
-    record_id: recordId,
-    record_type: 'order',
-    record_value: hasValue ? Math.round(random() * 10_000) / 100 : 0,
-    has_value: hasValue ? 1 : 0,
-    currency: hasValue ? pick(['USD', 'EUR']) : '',
-    failure_category: status === 'failed' ? 'data' : '',
-    failure_code: status === 'failed' ? 'validation' : '',
-    source: 'event',
-  };
-}
+const event = (n: number, status: string, ts: number, tenant: string, integration: string, recordId: string) =>
+  recordEvent({ random, pick }, { id: () => `e-${String(n).padStart(4, '0')}-${Math.floor(random() * 100)}`, status, ts, tenant, integration, recordId, run: `run-${n % 30}` });
 
 const rows = Array.from({ length: 1000 }, (_, n) => {
   const tenant = pick(['acme', 'globex']);

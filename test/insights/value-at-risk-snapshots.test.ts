@@ -13,11 +13,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { queryAtRiskAsOf } from '../../src/insights/value-at-risk.js';
 import { snapshotsSettled, snapshotStats } from '../../src/insights/value-at-risk-snapshots.js';
-import { EmbeddedDriver, migrate, toChTime, type Driver } from '../../src/store/index.js';
+import { EmbeddedDriver, migrate, type Driver } from '../../src/store/index.js';
 import { EventWrites, touchOfLines, touchOfRows, touchOfStatement } from '../../src/store/event-writes.js';
 import type { ValueFilter } from '../../src/insights/value-filter.js';
 import { rawAtRisk } from '../support/raw-at-risk.js';
 import { createRandom } from '../../src/demo/random.js';
+import { recordEvent } from '../support/record-event.js';
 
 const SEED = Number(process.env.SYNCWATCH_TEST_SEED ?? 90_090);
 const DAY = 86_400_000;
@@ -30,28 +31,8 @@ const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
 const within = (from: number, span: number) => from + Math.floor(random() * span);
 let serial = 0;
 
-function event(status: string, ts: number, tenant: string, integration: string, recordId: string) {
-  const hasValue = random() < 0.8;
-  return {
-    event_id: `s-${String(++serial).padStart(5, '0')}`,
-    type: `record.${status}`,
-    ts: toChTime(ts),
-    received_at: toChTime(ts),
-    tenant,
-    integration,
-    connection: `${tenant}-${integration}`,
-    flow: pick(['orders.export', 'orders.import']),
-    run: `run-${serial % 20}`,
-    record_id: recordId,
-    record_type: 'order',
-    record_value: hasValue ? Math.round(random() * 10_000) / 100 : 0,
-    has_value: hasValue ? 1 : 0,
-    currency: hasValue ? pick(['USD', 'EUR']) : '',
-    failure_category: status === 'failed' ? 'data' : '',
-    failure_code: status === 'failed' ? 'validation' : '',
-    source: 'event',
-  };
-}
+const event = (status: string, ts: number, tenant: string, integration: string, recordId: string) =>
+  recordEvent({ random, pick }, { id: () => `s-${String(++serial).padStart(5, '0')}`, status, ts, tenant, integration, recordId, run: `run-${serial % 20}` });
 
 /** Random attempts over days [from, to), often on a day start or a millisecond either side. */
 function attempts(n: number, from: number, to: number) {
