@@ -229,6 +229,16 @@ describe('ingest admission limit', () => {
     socket.destroy();
     assert.deepEqual([...(await storedIds('run-socket')).keys()].sort(), ['held-0', 'held-1', 'held-2']);
   });
+
+  test('the OpenAPI document gives the ingest routes their 503 with Retry-After', async () => {
+    const doc = await (await fetch(`${svc.url}/openapi.json`)).json();
+    for (const path of ['/v1/events', '/v1/traces', '/v1/logs']) {
+      const refused = doc.paths[path].post.responses['503'];
+      assert.match(refused.description, /at capacity/, path);
+      assert.ok(refused.headers['Retry-After'], path);
+      assert.equal(refused.content['application/json'].schema.$ref, '#/components/schemas/Error');
+    }
+  });
 });
 
 /** One raw OTLP/gRPC logs export of a record.synced log record for run-grpc, with the RetryInfo delay of a refusal. */
