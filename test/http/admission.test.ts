@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
@@ -7,6 +7,7 @@ import protobuf from 'protobufjs';
 import type { Batcher } from '../../src/ingest/index.js';
 import { otlpType } from '../../src/ingest/otlp/protobuf.js';
 import { freePort } from '../support/free-port.js';
+import { nextResponse } from '../support/raw-http.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 // The ingest admission limit (src/http/admission.ts). Requests are held deterministically at
@@ -281,26 +282,4 @@ function retryDelay(metadata: grpc.Metadata): number | null {
   if (!detail) return null;
   const info = root.lookupType('RetryInfo').toObject(root.lookupType('RetryInfo').decode(detail.value), { longs: Number }) as { retryDelay: { seconds: number } };
   return info.retryDelay.seconds;
-}
-
-/** Reads one HTTP response off a raw socket: status, head and body, or the error or close that came instead. */
-function nextResponse(socket: Socket): Promise<{ status: number; head: string; body: string } | { failed: string }> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const done = (r: { status: number; head: string; body: string } | { failed: string }) => {
-      socket.off('data', onData).off('error', onError).off('close', onClose);
-      resolve(r);
-    };
-    const onData = (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-      if (buf.length - end - 4 < length) return;
-      done({ status: Number(buf.slice(9, 12)), head: buf.slice(0, end), body: buf.slice(end + 4, end + 4 + length) });
-    };
-    const onError = (err: NodeJS.ErrnoException) => done({ failed: err.code ?? err.message });
-    const onClose = () => done({ failed: 'closed without an answer' });
-    socket.on('data', onData).on('error', onError).on('close', onClose);
-  });
 }
