@@ -49,6 +49,9 @@ const envSchema = z.object({
   SYNCWATCH_READY_MAX_LAG_SECONDS: z.coerce.number().int().positive().default(120),
   // Off by default for now: see docs/ingest.md#decoding-off-the-http-thread (1 suits a 2-core machine).
   SYNCWATCH_DECODE_THREADS: z.coerce.number().int().min(0).max(64).default(0),
+  // Ingest work in flight before new requests get 503 at once (src/http/admission.ts; defaults measured in bench/RESULTS.md).
+  SYNCWATCH_MAX_INFLIGHT_REQUESTS: z.coerce.number().int().positive().default(16),
+  SYNCWATCH_MAX_INFLIGHT_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   SYNCWATCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   SYNCWATCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SYNCWATCH_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
@@ -167,6 +170,10 @@ export interface Config {
     readyMaxLagMs: number;
     /** Worker threads decoding request bodies off the HTTP thread (0: the HTTP thread decodes). */
     decodeThreads: number;
+    /** Ingest requests (HTTP and gRPC) read, decoded or waiting for the spool at once; more get 503 / UNAVAILABLE. */
+    maxInflightRequests: number;
+    /** Their bodies' bytes (after gzip); a request alone is admitted whatever its size. */
+    maxInflightBytes: number;
   };
   /** A client must send its headers, and its whole request, within these (else a 408 and the socket closes). */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
@@ -243,6 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFutureMs: e.SYNCWATCH_INGEST_MAX_FUTURE_HOURS * 3600 * 1000,
       readyMaxLagMs: e.SYNCWATCH_READY_MAX_LAG_SECONDS * 1000,
       decodeThreads: e.SYNCWATCH_DECODE_THREADS,
+      maxInflightRequests: e.SYNCWATCH_MAX_INFLIGHT_REQUESTS,
+      maxInflightBytes: e.SYNCWATCH_MAX_INFLIGHT_BYTES,
     },
     http: {
       requestTimeoutMs: e.SYNCWATCH_REQUEST_TIMEOUT_MS,

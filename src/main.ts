@@ -5,7 +5,7 @@ import { startAlerting, type Alerting, type AlertingOptions } from './alerts/ind
 import { systemClock, type Clock } from './clock.js';
 import { SOLE_LEADER, type Leadership } from './leadership.js';
 import type { Config } from './config.js';
-import { createApp, createHttpServer, startGrpcServer, type GrpcServer } from './http/index.js';
+import { admissionFor, createApp, createHttpServer, startGrpcServer, type GrpcServer } from './http/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
 import { AccessSigner, Links, loadLinkSecret } from './links.js';
 import { createLogger, type Logger } from './logger.js';
@@ -79,7 +79,11 @@ export async function startService(config: Config, log: Logger = createLogger(co
   const drain = config.role === 'api' ? null : ingest.stagingDrain(leadership, Math.max(config.ingest.batchMs, 1_000));
   drain?.start();
   const duties = () => roleDuties(config, alerting.engine?.isLeader ?? false, drain?.lagMs() ?? 0);
-  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock, signer, links, duties });
+  // One admission limit for ingest over HTTP and gRPC: they share the event loop and the heap.
+  const admission = admissionFor(config);
+  metrics.gauge('syncwatch_ingest_inflight_requests', 'Ingest requests being read, decoded or waiting for the spool (HTTP and gRPC)', () => admission.requests);
+  metrics.gauge('syncwatch_ingest_inflight_bytes', 'Body bytes of the ingest requests in flight (after gzip)', () => admission.bytes);
+  const app = createApp({ config, driver, ingest, metrics, log, notifier, clock, signer, links, duties, admission });
   const server = createHttpServer(app, config.http);
   // What runs behind the HTTP server, stopped in this order; the store closes last.
   const stopBehindServer = async () => {
@@ -123,7 +127,7 @@ export async function startService(config: Config, log: Logger = createLogger(co
       log.info('syncwatch stopped');
     })());
   try {
-    if (config.grpcPort > 0 && config.role !== 'worker') grpc = await startGrpcServer({ config, ingest, metrics, log });
+    if (config.grpcPort > 0 && config.role !== 'worker') grpc = await startGrpcServer({ config, ingest, metrics, log, admission });
   } catch (err) {
     await close();
     throw err;

@@ -26,6 +26,8 @@ export interface Metrics {
   /** OTLP log records ignored: not an integration event. */
   ignoredLogRecords: Counter;
   unexpectedErrors: Counter;
+  /** Ingest requests refused at capacity (the admission limit), by transport (http, grpc). */
+  refusedAtCapacity: Counter<'transport'>;
   /** HTTP requests by method, route pattern and status. */
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   /** Store calls by operation (query name, insert table, command). */
@@ -51,6 +53,12 @@ export function createMetrics(): Metrics {
     rejectedEvents: new Counter({ name: 'syncwatch_ingest_rejected_total', help: 'Events, spans and log records refused as invalid', labelNames: ['source'], registers }),
     ignoredLogRecords: new Counter({ name: 'syncwatch_ingest_log_records_ignored_total', help: 'OTLP log records ignored (not an integration event)', registers }),
     unexpectedErrors: new Counter({ name: 'syncwatch_http_unexpected_errors_total', help: 'Requests that ended in a 500', registers }),
+    refusedAtCapacity: new Counter({
+      name: 'syncwatch_ingest_refused_at_capacity_total',
+      help: 'Ingest requests refused at once because too much ingest work was in flight (503 / UNAVAILABLE)',
+      labelNames: ['transport'],
+      registers,
+    }),
     httpDuration: new Histogram({
       name: 'syncwatch_http_request_duration_seconds',
       help: 'HTTP request latency by route pattern',

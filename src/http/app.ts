@@ -5,6 +5,7 @@ import type { Ingest } from '../ingest/index.js';
 import type { Metrics } from '../metrics.js';
 import type { Notifier } from '../notify/index.js';
 import type { Driver } from '../store/index.js';
+import { Admission } from './admission.js';
 import { KeyRing, requireRole } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { limitUrlLength } from './server.js';
@@ -50,7 +51,13 @@ export interface AppDeps {
   links?: Links;
   /** What this process's role adds to /readyz (main.ts: the lease, the staging drain). */
   duties?: RoleDuties;
+  /** The ingest admission limit, shared with the OTLP/gRPC server; built from config when absent. */
+  admission?: Admission;
 }
+
+/** The ingest admission limit the configuration asks for (one per process: HTTP and gRPC share it). */
+export const admissionFor = (config: Pick<Config, 'ingest'>) =>
+  new Admission({ maxRequests: config.ingest.maxInflightRequests, maxBytes: config.ingest.maxInflightBytes });
 
 const workerServesNoApi: express.RequestHandler = (_req, res) => {
   res.status(404).json({
@@ -59,7 +66,7 @@ const workerServesNoApi: express.RequestHandler = (_req, res) => {
 };
 
 /** Builds the express app: thin routes over the capabilities, one error middleware. */
-export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock, signer, links = new Links(config.publicUrl, signer ?? null, clock), duties }: AppDeps): Express {
+export function createApp({ config, driver, ingest, metrics, log, notifier, clock = systemClock, signer, links = new Links(config.publicUrl, signer ?? null, clock), duties, admission = admissionFor(config) }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -73,7 +80,7 @@ export function createApp({ config, driver, ingest, metrics, log, notifier, cloc
   // A worker serves no API: probes and metrics only (docs/scaling.md).
   if (config.role === 'worker') app.use(workerServesNoApi);
   app.use(docsRouter(config.publicUrl));
-  app.use(ingestRouter(ingest, metrics, config.ingest.maxBodyBytes, requireRole(keys, 'ingest')));
+  app.use(ingestRouter(ingest, metrics, config.ingest.maxBodyBytes, requireRole(keys, 'ingest'), admission));
   app.use(quarantineRouter(driver, ingest, requireRole(keys, 'admin')));
   // Reads: tenant keys read their own tenant (readableTenant in each route); admin keys any.
   app.use(recordsRouter(driver, requireRole(keys, 'tenant')));

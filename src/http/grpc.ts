@@ -4,7 +4,9 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { OtlpDecodeError, type Ingest } from '../ingest/index.js';
 import type { Metrics } from '../metrics.js';
+import { atCapacity, type Admission } from './admission.js';
 import { authorize, KeyRing } from './auth.js';
+import { retryInfoTrailer } from './grpc-status.js';
 import { exportLogs, exportTraces } from './otlp.js';
 
 /*
@@ -20,6 +22,8 @@ export interface GrpcDeps {
   ingest: Ingest;
   metrics: Metrics;
   log: Logger;
+  /** The ingest admission limit shared with OTLP/HTTP (main.ts). */
+  admission: Admission;
 }
 
 /** A running OTLP/gRPC server. */
@@ -56,16 +60,29 @@ const CODES: Record<number, grpc.status> = {
 
 type ExportFn = typeof exportTraces;
 
-function handler({ ingest, metrics, log }: GrpcDeps, keys: KeyRing, exportFn: ExportFn): grpc.handleUnaryCall<Buffer, Buffer> {
+function handler({ ingest, metrics, log, admission }: GrpcDeps, keys: KeyRing, exportFn: ExportFn): grpc.handleUnaryCall<Buffer, Buffer> {
   return (call, callback) => {
     const header = call.metadata.get('authorization').map(String)[0] ?? '';
     const principal = authorize(keys, header, ['ingest']);
     if (principal instanceof AppError) return callback({ code: CODES[principal.status], details: principal.message });
-    exportFn(ingest, metrics, call.request, 'protobuf', principal.tenants).then(
+    // grpc-js has read the whole message by now; the limit spares its decoding and the wait for the spool.
+    const ticket = admission.tryAdmit(call.request.length);
+    if (!ticket) {
+      metrics.refusedAtCapacity.inc({ transport: 'grpc' });
+      const refusal = atCapacity();
+      // The OTLP spec's backpressure signal: UNAVAILABLE, with the delay as a RetryInfo detail.
+      return callback({ code: grpc.status.UNAVAILABLE, details: refusal.message, metadata: retryInfoTrailer(grpc.status.UNAVAILABLE, refusal) });
+    }
+    const work = ticket.during(() => exportFn(ingest, metrics, call.request, 'protobuf', principal.tenants));
+    ticket.release(); // no response to wait for: the share is freed when the work ends
+    work.then(
       (response) => callback(null, response),
       (err: unknown) => {
         if (err instanceof OtlpDecodeError) return callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
-        if (err instanceof AppError) return callback({ code: CODES[err.status] ?? grpc.status.INTERNAL, details: err.message });
+        if (err instanceof AppError) {
+          const code = CODES[err.status] ?? grpc.status.INTERNAL;
+          return callback({ code, details: err.message, metadata: retryInfoTrailer(code, err) });
+        }
         metrics.unexpectedErrors.inc();
         log.error({ err, method: call.getPath() }, 'OTLP/gRPC export failed unexpectedly');
         callback({ code: grpc.status.INTERNAL, details: 'internal error' });

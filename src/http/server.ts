@@ -36,7 +36,20 @@ export function createHttpServer(app: RequestListener, limits: ServerLimits): Se
   return server;
 }
 
+/**
+ * How long a connection answered from here (408, 431, 400) may go on sending before it is
+ * cut. Node keeps reading a socket after its answer is ended: a client that kept trickling
+ * body bytes after its 408 held the connection for good (observed: 25 s and counting), past
+ * every timeout. Cutting at once instead would destroy a socket with unread bytes, and the
+ * kernel's reset can discard the answer still on its way (a lingering close, as web servers do).
+ */
+export const ANSWERED_LINGER_MS = 2_000;
+
+/** Sockets answered and lingering: a second error on one (Node checks timeouts again) waits for the linger. */
+const lingering = new WeakSet<Duplex>();
+
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (lingering.has(socket)) return;
   const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
   if (!socket.writable || started || err.code === 'ECONNRESET') {
     socket.destroy();
@@ -53,6 +66,10 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  lingering.add(socket);
+  const cut = setTimeout(() => socket.destroy(), ANSWERED_LINGER_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
 }
 
 /** Middleware: a request target over MAX_URL_BYTES is a JSON 414, before any route parses it. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { nextResponse, statusAndBody } from '../support/raw-http.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 // Session 6's ECONNRESET under saturation: a client reused an idle keep-alive connection,
@@ -25,28 +26,6 @@ const eventRequest = (id: string) => {
   return `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${INGEST}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 };
 
-/** Reads one HTTP response off the socket: its status and body, or the socket error or close that came instead. */
-function nextResponse(socket: Socket): Promise<{ status: number; body: string } | { failed: string }> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const done = (r: { status: number; body: string } | { failed: string }) => {
-      socket.off('data', onData).off('error', onError).off('close', onClose);
-      resolve(r);
-    };
-    const onData = (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const length = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
-      if (buf.length - end - 4 < length) return;
-      done({ status: Number(buf.slice(9, 12)), body: buf.slice(end + 4, end + 4 + length) });
-    };
-    const onError = (err: NodeJS.ErrnoException) => done({ failed: err.code ?? err.message });
-    const onClose = () => done({ failed: 'closed without an answer' });
-    socket.on('data', onData).on('error', onError).on('close', onClose);
-  });
-}
-
 const storedIds = async () =>
   (await svc.driver.query<{ id: string }>({ name: 'test.ids', sql: "SELECT event_id AS id FROM events WHERE run = 'run-ka' ORDER BY id" })).map((r) => r.id);
 
@@ -55,7 +34,7 @@ test('a request on a kept-alive connection is served, not reset, when the loop s
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write(eventRequest('ka-1'));
   const first = await nextResponse(socket);
-  assert.deepEqual(first, { status: 202, body: JSON.stringify({ accepted: 1, rejected: [] }) });
+  assert.deepEqual(statusAndBody(first), { status: 202, body: JSON.stringify({ accepted: 1, rejected: [] }) });
 
   // The connection is idle and its keep-alive timer runs. Send the next request and stall the
   // process (as saturation does) until well after the timer is due.
@@ -65,7 +44,7 @@ test('a request on a kept-alive connection is served, not reset, when the loop s
   const stallUntil = Date.now() + KEEP_ALIVE_MS + 2_500;
   while (Date.now() < stallUntil);
   const second = await answer;
-  assert.deepEqual(second, { status: 202, body: JSON.stringify({ accepted: 1, rejected: [] }) }, 'the request that was waiting in the socket is answered');
+  assert.deepEqual(statusAndBody(second), { status: 202, body: JSON.stringify({ accepted: 1, rejected: [] }) }, 'the request that was waiting in the socket is answered');
   socket.destroy();
 
   // Nothing accepted is lost or counted twice.

@@ -25,6 +25,8 @@ const ERRORS: Record<string, string> = {
   '404': 'No such resource',
 };
 
+const RETRY_AFTER = { description: 'Seconds to wait before sending the same request again', schema: { type: 'integer', minimum: 0 } };
+
 /** Express `/v1/runs/:run/report` → OpenAPI `/v1/runs/{run}/report`. */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z_]\w*)/g, '{$1}');
 
@@ -81,6 +83,9 @@ function operation(op: Operation, toSchema: (s: z.ZodType, io: 'input' | 'output
     for (const [code, description] of Object.entries(ERRORS)) responses[code] = { description, content: errorContent };
   } else if (parameters.length > 0 || op.body) {
     responses['400'] = { description: ERRORS['400'], content: errorContent };
+  }
+  for (const [code, description] of Object.entries(op.errors ?? {})) {
+    responses[code] = { description, content: errorContent, ...(code === '503' ? { headers: { 'Retry-After': RETRY_AFTER } } : {}) };
   }
   const result: Json = {
     operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}` || op.method,

@@ -33,12 +33,20 @@ export interface Operation {
   params?: z.ZodObject;
   body?: { schema: z.ZodType; contentTypes: string[] } | { raw: string[] };
   status: number;
+  /** Error answers besides the ones every keyed route has (400/401/403/404): status → when. */
+  errors?: Record<string, string>;
   /** JSON response schema; absent for non-JSON answers (`produces`). */
   response?: z.ZodType;
   produces?: string[];
 }
 
 const OTLP = ['application/x-protobuf', 'application/json'];
+/** What every ingest route may answer besides success (src/http/admission.ts, body limits, the spool). */
+const INGEST_ERRORS = {
+  '413': 'The body is over SYNCWATCH_MAX_BODY_BYTES (after gzip), or carries more than 100 000 events',
+  '503':
+    'Not accepted now; nothing from the request was stored. Retry the same body after Retry-After seconds. Either the service is at capacity (more ingest requests or body bytes in flight than SYNCWATCH_MAX_INFLIGHT_REQUESTS / _BYTES; answered before the body is read), or the store is away and the spool is full, or the process is shutting down',
+};
 const HTML = ['text/html'];
 const json = (schema: z.ZodType) => ({ schema, contentTypes: ['application/json'] });
 const runParam = z.object({ run: z.string().min(1).max(128) });
@@ -60,10 +68,11 @@ export const OPERATIONS: Operation[] = [
     access: 'ingest',
     body: { schema: z.array(eventSchema), contentTypes: ['application/json', 'application/x-ndjson'] },
     status: 202,
+    errors: INGEST_ERRORS,
     response: r.eventsResponse,
   },
-  { method: 'post', path: '/v1/traces', summary: 'OTLP/HTTP traces (ExportTraceServiceRequest)', tag: 'ingest', access: 'ingest', body: { raw: OTLP }, status: 200, response: r.otlpResponse },
-  { method: 'post', path: '/v1/logs', summary: 'OTLP/HTTP logs (ExportLogsServiceRequest): event-named log records', tag: 'ingest', access: 'ingest', body: { raw: OTLP }, status: 200, response: r.otlpResponse },
+  { method: 'post', path: '/v1/traces', summary: 'OTLP/HTTP traces (ExportTraceServiceRequest)', tag: 'ingest', access: 'ingest', body: { raw: OTLP }, status: 200, errors: INGEST_ERRORS, response: r.otlpResponse },
+  { method: 'post', path: '/v1/logs', summary: 'OTLP/HTTP logs (ExportLogsServiceRequest): event-named log records', tag: 'ingest', access: 'ingest', body: { raw: OTLP }, status: 200, errors: INGEST_ERRORS, response: r.otlpResponse },
   { method: 'get', path: '/v1/records', summary: "One record's attempts by business id", tag: 'insights', access: 'admin', query: recordQuery, status: 200, response: r.recordResponse },
   { method: 'get', path: '/v1/health', summary: 'Status per connection and flow, with reasons', tag: 'insights', access: 'admin', query: healthQuery, status: 200, response: r.healthResponse },
   { method: 'get', path: '/v1/runs', summary: 'Recent runs', tag: 'insights', access: 'admin', query: runsQuery, status: 200, response: r.runsResponse },

@@ -2,20 +2,26 @@ import express, { Router } from 'express';
 import { AppError } from '../../errors.js';
 import { OtlpDecodeError, type Ingest } from '../../ingest/index.js';
 import type { Metrics } from '../../metrics.js';
+import { ingestAdmission, type Admission } from '../admission.js';
 import type { Principal } from '../auth.js';
 import { limitDeclaredLength } from '../body.js';
 import { exportLogs, exportTraces } from '../otlp.js';
 
-/** POST /v1/events, and POST /v1/traces and /v1/logs (OTLP/HTTP). */
-export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: number, guard: express.RequestHandler): Router {
+/**
+ * POST /v1/events, and POST /v1/traces and /v1/logs (OTLP/HTTP). Each passes the admission
+ * limit (admission.ts) after its key and declared size are checked and before its body is read.
+ */
+export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: number, guard: express.RequestHandler, admission: Admission): Router {
   const router = Router();
+  const { admit, admitted } = ingestAdmission(admission, () => metrics.refusedAtCapacity.inc({ transport: 'http' }));
   // Raw bytes for both: we decode ourselves (NDJSON, protobuf); body-parser handles size and gzip.
-  const raw = [limitDeclaredLength(maxBodyBytes), express.raw({ type: () => true, limit: maxBodyBytes, inflate: true })];
+  const raw = [limitDeclaredLength(maxBodyBytes), admit, express.raw({ type: () => true, limit: maxBodyBytes, inflate: true })];
 
   router.post('/v1/events', guard, ...raw, async (req, res) => {
     const principal = res.locals.principal as Principal;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = await ingest.acceptEventsBody(body, req.get('content-type') ?? 'application/json', principal.tenants);
+    const contentType = req.get('content-type') ?? 'application/json';
+    const result = await admitted(res, body.length, () => ingest.acceptEventsBody(body, contentType, principal.tenants));
     metrics.acceptedEvents.inc({ source: 'events' }, result.accepted);
     metrics.rejectedEvents.inc({ source: 'events' }, result.rejected.length);
     res.status(202).json(result);
@@ -32,7 +38,7 @@ export function ingestRouter(ingest: Ingest, metrics: Metrics, maxBodyBytes: num
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let response: Buffer;
     try {
-      response = await exportFn(ingest, metrics, body, encoding, principal.tenants);
+      response = await admitted(res, body.length, () => exportFn(ingest, metrics, body, encoding, principal.tenants));
     } catch (err) {
       if (err instanceof OtlpDecodeError) throw new AppError(err.code, err.message, 400);
       throw err;
