@@ -150,8 +150,12 @@ class SnapshotCache {
 
   private evict(): void {
     const idle = [...this.entries.values()].filter((e) => e.state !== 'building').sort((a, b) => a.lastUsed - b.lastUsed);
-    const rows = () => [...this.entries.values()].reduce((n, e) => n + (e.state === 'valid' ? e.rows : 0), 0);
-    while ((this.entries.size > MAX_SNAPSHOTS || rows() > MAX_ROWS) && idle.length > 0) this.drop(idle.shift()!);
+    let rows = [...this.entries.values()].reduce((n, e) => n + (e.state === 'valid' ? e.rows : 0), 0);
+    for (const entry of idle) {
+      if (this.entries.size <= MAX_SNAPSHOTS && rows <= MAX_ROWS) break;
+      if (entry.state === 'valid') rows -= entry.rows;
+      this.drop(entry);
+    }
   }
 
   private drop(entry: Entry): void {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
 import { and, filterParams, filterSql, MONEY_SQL, toMicros, type ValueFilter } from './value-filter.js';
+import { UNIT_MS } from './rollup-range.js';
 import { snapshotCache } from './value-at-risk-snapshots.js';
 
 const atRiskRow = z
@@ -54,7 +55,7 @@ export async function queryAtRisk(driver: Driver, f: ValueFilter, asOf: Date): P
 export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: readonly Date[]): Promise<AtRiskRow[][]> {
   const cache = snapshotCache(driver, (table, tenant, dayStart) => buildSnapshot(driver, table, tenant, dayStart));
   // A cut-off takes its day's snapshot when there is a valid one (value-at-risk-snapshots.ts).
-  const leases = asOfs.map((asOf) => cache?.lease(f.tenant ?? null, new Date(Math.floor(asOf.getTime() / DAY_MS) * DAY_MS)) ?? null);
+  const leases = asOfs.map((asOf) => cache?.lease(f.tenant ?? null, new Date(Math.floor(asOf.getTime() / UNIT_MS.day) * UNIT_MS.day)) ?? null);
   try {
     const fromSnapshots = asOfs.flatMap((_, i) => (leases[i] ? [i] : []));
     const fromRollups = asOfs.flatMap((_, i) => (leases[i] ? [] : [i]));
@@ -70,8 +71,6 @@ export async function queryAtRiskAsOf(driver: Driver, f: ValueFilter, asOfs: rea
     for (const lease of leases) lease?.release();
   }
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Where the rows of a per-record at-risk computation come from, for the cut-offs given:
