@@ -64,9 +64,10 @@ function timeStoreCalls(driver: Driver): Record<string, { seconds: number; calls
       total.calls++;
     }
   };
-  const { insert, insertJson, query } = driver;
+  const { insert, insertJson, insertJsonThenCopy, query } = driver;
   driver.insert = (table, rows) => timed(`insert ${table}`, () => insert.call(driver, table, rows));
   driver.insertJson = (table, lines) => timed(`insert ${table}`, () => insertJson.call(driver, table, lines));
+  if (insertJsonThenCopy) driver.insertJsonThenCopy = (table, lines, copy) => timed(`insert ${table} (+ ${copy.into})`, () => insertJsonThenCopy.call(driver, table, lines, copy));
   driver.query = <T>(q: Query<T>) => timed(q.name, () => query.call(driver, q) as Promise<T[]>);
   return totals;
 }

@@ -4,13 +4,13 @@ import {
   deleteEventRows,
   eventKey,
   findStoredEventKeys,
-  insertEventIds,
   insertEventJson,
   insertQuarantined,
   insertSpanJson,
   toChTime,
   type Driver,
   type QuarantinedRow,
+  type StoredId,
 } from '../store/index.js';
 import type { Batch, SpooledRow } from './spool.js';
 import { dedupFilter, type DedupFilter } from './dedup.js';
@@ -80,7 +80,8 @@ export function partitionChunks(rows: SpooledRow[], key: '"ts":"' | '"Timestamp"
 
 interface Table {
   kind: 'event' | 'span';
-  insert: (driver: Driver, lines: readonly string[]) => Promise<void>;
+  /** Inserts the rows and records their ids (store: insertRecordingIds). */
+  insert: (driver: Driver, lines: readonly string[], receivedAt: string, ids: () => StoredId[]) => Promise<void>;
   dayKey: '"ts":"' | '"Timestamp":"';
 }
 const EVENTS: Table = { kind: 'event', insert: insertEventJson, dayKey: '"ts":"' };
@@ -190,7 +191,7 @@ async function insertFinding(
   filter: DedupFilter | null,
 ): Promise<{ stored: number; refused: Refused[] }> {
   try {
-    await table.insert(driver, rows.map((r) => r.json));
+    await table.insert(driver, rows.map((r) => r.json), receivedAt, () => rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
   } catch (err) {
     if (!isRefusal(err) && !suspect) throw err;
     if (rows.length === 1) return { stored: 0, refused: [{ row: rows[0], err }] };
@@ -199,7 +200,6 @@ async function insertFinding(
     const b = await insertFinding(driver, table, rows.slice(mid), suspect, receivedAt, filter);
     return { stored: a.stored + b.stored, refused: [...a.refused, ...b.refused] };
   }
-  await insertEventIds(driver, rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
   filter?.add(rows.map((r) => eventKey(r.tenant, r.eventId)));
   return { stored: rows.length, refused: [] };
 }

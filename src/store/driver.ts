@@ -11,6 +11,15 @@ export interface Query<T> {
   schema?: z.ZodType<T>;
 }
 
+/** Rows derived from an insert's own rows (see Driver.insertJsonThenCopy); `select` may bind `{name:Type}` params. */
+export interface RowCopy {
+  into: string;
+  /** The target's columns, in the order `select` gives them. */
+  columns: readonly string[];
+  select: string;
+  params?: Record<string, unknown>;
+}
+
 /** The whole surface the rest of syncwatch sees of ClickHouse . */
 export interface Driver {
   readonly kind: 'embedded' | 'remote';
@@ -21,6 +30,13 @@ export interface Driver {
   insert(table: string, rows: readonly object[]): Promise<void>;
   /** Inserts rows already serialised: one JSON object per element, keyed by column name (JSONEachRow). */
   insertJson(table: string, lines: readonly string[]): Promise<void>;
+  /**
+   * Inserts rows already serialised (as insertJson), then derives rows from exactly those
+   * rows into another table: `INSERT INTO <copy.into> SELECT <copy.select> FROM <the rows>`.
+   * Embedded engine only: it reads them from its staging copy of the insert, so the derived
+   * rows need no payload of their own (ingest records the ids of what it stored this way).
+   */
+  insertJsonThenCopy?(table: string, lines: readonly string[], copy: RowCopy): Promise<void>;
   /** Runs DDL or other statements that return nothing (values bound with `{name:Type}` as in queries). */
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /**

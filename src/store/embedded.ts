@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
-import { parseRows, StoreError, type Driver, type Query } from './driver.js';
+import { parseRows, StoreError, type Driver, type Query, type RowCopy } from './driver.js';
 import { EventWrites, touchOfLines, touchOfRows, touchOfStatement, type EventWriteLog } from './event-writes.js';
 import { StagedInserts } from './staged-insert.js';
 
@@ -29,7 +29,7 @@ export class EmbeddedDriver implements Driver {
     } catch (err) {
       throw lockHolder(dataDir) !== null ? new StoreBusyError(dataDir, lockHolder(dataDir)!) : err;
     }
-    this.staged = new StagedInserts(dataDir, (sql) => this.session.queryAsync(sql));
+    this.staged = new StagedInserts(dataDir, (sql, params) => (params ? this.session.queryBindAsync(sql, params) : this.session.queryAsync(sql)));
   }
 
   /**
@@ -92,11 +92,16 @@ export class EmbeddedDriver implements Driver {
 
   /** The ingest's bulk inserts (events, spans): staged through a file (staged-insert.ts). */
   async insertJson(table: string, lines: readonly string[]): Promise<void> {
+    await this.insertJsonThenCopy(table, lines);
+  }
+
+  /** insertJson, then `copy` from the staging copy of the same rows (see Driver.insertJsonThenCopy). */
+  async insertJsonThenCopy(table: string, lines: readonly string[], copy?: RowCopy): Promise<void> {
     if (lines.length === 0) return;
     const payload = Buffer.from(lines.join('\n') + '\n');
     try {
       await this.ready();
-      const insert = () => this.staged.insert(table, payload);
+      const insert = () => this.staged.insert(table, payload, copy);
       await (table === 'events' ? this.writes.run(touchOfLines(lines), insert) : insert());
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);

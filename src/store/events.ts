@@ -34,14 +34,38 @@ export async function insertEvents(driver: Driver, rows: readonly EventRow[]): P
   await driver.insert('events', rows);
 }
 
-/** Inserts event rows already serialised as JSON objects (the ingest spool keeps them that way). */
-export async function insertEventJson(driver: Driver, lines: readonly string[]): Promise<void> {
-  await driver.insertJson('events', lines);
+/** A stored row's de-duplication id (a row of `event_ids`). */
+export interface StoredId {
+  event_id: string;
+  tenant: string;
+  received_at: string;
 }
 
 /** Records ids as stored, so re-sends of the same (tenant, id) are recognised and dropped. */
-export async function insertEventIds(driver: Driver, rows: readonly { event_id: string; tenant: string; received_at: string }[]): Promise<void> {
+export async function insertEventIds(driver: Driver, rows: readonly StoredId[]): Promise<void> {
   await driver.insert('event_ids', rows);
+}
+
+/**
+ * Inserts rows already serialised as JSON objects (the ingest spool keeps them that way)
+ * into `table`, then records their ids, received at `receivedAt`, so a re-send is dropped.
+ * The embedded engine derives the ids from the rows it has just taken (`idColumns`: the
+ * id and the tenant as SQL over the table's columns), with no payload of their own;
+ * elsewhere the rows `ids()` gives are inserted.
+ */
+export async function insertRecordingIds(driver: Driver, table: string, lines: readonly string[], idColumns: string, receivedAt: string, ids: () => StoredId[]): Promise<void> {
+  if (driver.insertJsonThenCopy) {
+    const select = `${idColumns}, toDateTime64({received_at:String}, 3, 'UTC')`;
+    await driver.insertJsonThenCopy(table, lines, { into: 'event_ids', columns: ['event_id', 'tenant', 'received_at'], select, params: { received_at: receivedAt } });
+    return;
+  }
+  await driver.insertJson(table, lines);
+  await insertEventIds(driver, ids());
+}
+
+/** Inserts serialised event rows and records their ids (see insertRecordingIds). */
+export async function insertEventJson(driver: Driver, lines: readonly string[], receivedAt: string, ids: () => StoredId[]): Promise<void> {
+  await insertRecordingIds(driver, 'events', lines, 'event_id, tenant', receivedAt, ids);
 }
 
 /**

@@ -4,13 +4,13 @@ import { EmbeddedDriver } from './embedded.js';
 import { migrate } from './migrate.js';
 import { RemoteDriver } from './remote.js';
 
-export type { Driver, Query } from './driver.js';
+export type { Driver, Query, RowCopy } from './driver.js';
 export { touchesBefore, type EventTouch, type EventWrite, type EventWriteLog } from './event-writes.js';
 export { StoreError } from './driver.js';
 export { migrate, readMigrations, migrationsFor, ledgerStatements } from './migrate.js';
 export { copyStore, copiedTables, targetIsEmpty, type CopyTarget, type CopyProgress } from './copy.js';
 export { clusterStatements, clusterMigrations, type ClusterTarget } from './cluster.js';
-export { insertEvents, insertEventJson, insertEventIds, findStoredEventKeys, storedKeyBits, deleteEventRows, eventKey, type EventRow } from './events.js';
+export { insertEvents, insertEventJson, insertEventIds, type StoredId, findStoredEventKeys, storedKeyBits, deleteEventRows, eventKey, type EventRow } from './events.js';
 export { insertQuarantined, listQuarantined, type QuarantinedRow, type QuarantineState, type QuarantineFilter } from './quarantine.js';
 export { insertSpans, insertSpanJson, type SpanRow } from './spans.js';
 export { getRecordAttempts, getRecordStatus, type RecordAttempt, type RecordStatus } from './records.js';

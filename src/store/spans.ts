@@ -1,4 +1,5 @@
 import type { Driver } from './driver.js';
+import { insertRecordingIds, type StoredId } from './events.js';
 
 /** One row of `otel_traces`, with the Collector exporter's column names. */
 export interface SpanRow {
@@ -31,7 +32,10 @@ export async function insertSpans(driver: Driver, rows: readonly SpanRow[]): Pro
   await driver.insert('otel_traces', rows);
 }
 
-/** Inserts whole spans already serialised as JSON objects. */
-export async function insertSpanJson(driver: Driver, lines: readonly string[]): Promise<void> {
-  await driver.insertJson('otel_traces', lines);
+/**
+ * Inserts whole spans already serialised as JSON objects and records their ids: tenant
+ * `''` and `otel:<trace id><span id>` (see insertRecordingIds).
+ */
+export async function insertSpanJson(driver: Driver, lines: readonly string[], receivedAt: string, ids: () => StoredId[]): Promise<void> {
+  await insertRecordingIds(driver, 'otel_traces', lines, "concat('otel:', TraceId, SpanId), ''", receivedAt, ids);
 }

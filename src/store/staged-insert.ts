@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-/** What a staged insert needs of the engine: run one statement. */
-type Run = (sql: string) => Promise<unknown>;
+import type { RowCopy } from './driver.js';
+
+/** What a staged insert needs of the engine: run one statement (with bound params). */
+type Run = (sql: string, params?: Record<string, unknown>) => Promise<unknown>;
 
 /**
  * The embedded engine's bulk insert (issue 15): the rows are written to a file and read
@@ -22,6 +24,9 @@ type Run = (sql: string) => Promise<unknown>;
  *   engine de-duplicates `INSERT … SELECT` only with a token, and a retried flush (after a
  *   crash between the table's insert and the ids' insert) must be dropped by the table and
  *   every view's target exactly as a re-sent block was before (migration 025).
+ * - Rows derived from the inserted ones (ingest's ids) are copied from the staging copy
+ *   right after the move, with no payload of their own; a failure in between leaves the
+ *   copy to the retry, as a failure between two inserts would.
  * One staged insert per table at a time (the staging copy is shared by the session).
  */
 export class StagedInserts {
@@ -40,9 +45,9 @@ export class StagedInserts {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Inserts a JSONEachRow payload into `table` (see the class comment). */
-  insert(table: string, payload: Buffer): Promise<void> {
-    const turn = (this.turns.get(table) ?? Promise.resolve()).then(() => this.insertNow(table, payload));
+  /** Inserts a JSONEachRow payload into `table`, then runs `copy` over its rows (see the class comment). */
+  insert(table: string, payload: Buffer, copy?: RowCopy): Promise<void> {
+    const turn = (this.turns.get(table) ?? Promise.resolve()).then(() => this.insertNow(table, payload, copy));
     this.turns.set(
       table,
       turn.catch(() => {}),
@@ -55,17 +60,18 @@ export class StagedInserts {
     return readdirSync(this.dir);
   }
 
-  private async insertNow(table: string, payload: Buffer): Promise<void> {
+  private async insertNow(table: string, payload: Buffer, copy?: RowCopy): Promise<void> {
     const staging = await this.stagingFor(table);
     const file = path.join(this.dir, `${table}-${process.pid}-${++this.seq}.jsonl`);
     const token = createHash('sha256').update(table).update('\0').update(payload).digest('hex');
-    await writeFile(file, payload);
+    await writeWhole(file, payload);
     try {
       await this.run(`TRUNCATE TABLE ${staging}`);
       await this.run(`INSERT INTO ${staging} FROM INFILE ${quote(file)} FORMAT JSONEachRow`);
       // One thread reads the copy in insertion order, so a retry of the same payload makes
       // the same blocks and the token's per-block ids match.
       await this.run(`INSERT INTO ${table} SELECT * FROM ${staging} SETTINGS max_threads = 1, insert_deduplication_token = ${quote(token)}`);
+      if (copy) await this.run(`INSERT INTO ${name(copy.into)} (${copy.columns.map(name).join(', ')}) SELECT ${copy.select} FROM ${staging}`, copy.params);
     } finally {
       await this.run(`TRUNCATE TABLE ${staging}`).catch(() => {});
       await rm(file, { force: true });
@@ -79,13 +85,36 @@ export class StagedInserts {
   private stagingFor(table: string): Promise<string> {
     let made = this.staged.get(table);
     if (!made) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
-      const name = `_staging_${table}`;
-      made = this.run(`CREATE TEMPORARY TABLE IF NOT EXISTS ${name} AS ${table}`).then(() => name);
+      const staging = `_staging_${name(table)}`;
+      made = this.run(`CREATE TEMPORARY TABLE IF NOT EXISTS ${staging} AS ${table}`).then(() => staging);
       made.catch(() => this.staged.delete(table));
       this.staged.set(table, made);
     }
     return made;
+  }
+}
+
+/** A table name checked to be a plain identifier (it is written into the statements). */
+function name(table: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
+  return table;
+}
+
+/**
+ * Writes the payload with as few requests to the file system as it takes (one, almost
+ * always). fs's writeFile writes in 512 KiB pieces, each waiting for a turn of the event
+ * loop: with requests being decoded in between, a 10 MB payload took 0.8 s (bench/RESULTS.md).
+ */
+async function writeWhole(file: string, payload: Buffer): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    for (let done = 0; done < payload.length; ) {
+      const { bytesWritten } = await fh.write(payload, done, payload.length - done);
+      if (bytesWritten === 0) throw new Error(`staged insert: writing ${file} stopped at ${done} of ${payload.length} bytes`);
+      done += bytesWritten;
+    }
+  } finally {
+    await fh.close();
   }
 }
 

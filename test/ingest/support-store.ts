@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { Batcher } from '../../src/ingest/batcher.js';
-import { EmbeddedDriver, migrate, type Driver, type EventRow, type Query, type SpanRow } from '../../src/store/index.js';
+import { EmbeddedDriver, migrate, type Driver, type EventRow, type Query, type RowCopy, type SpanRow } from '../../src/store/index.js';
 
 /**
  * A real embedded store behind a hook that can refuse inserts: the refusal is thrown
@@ -31,6 +31,24 @@ export class FaultyStore implements Driver {
     if (refused) throw refused;
     await this.inner.insertJson(table, lines);
     this.inserts.push({ table, rows: lines.length });
+    const late = this.after(table, lines);
+    if (late) throw late;
+  }
+  /**
+   * The ingest's insert with its ids copied from the same rows. Refusing the copy's target
+   * (`event_ids`) lets the table take the rows and then fails: the ids were not recorded.
+   */
+  async insertJsonThenCopy(table: string, lines: readonly string[], copy: RowCopy): Promise<void> {
+    const refused = this.refuse(table, lines);
+    if (refused) throw refused;
+    const copyRefused = this.refuse(copy.into, lines);
+    if (copyRefused) {
+      await this.inner.insertJson(table, lines);
+      this.inserts.push({ table, rows: lines.length });
+      throw copyRefused;
+    }
+    await this.inner.insertJsonThenCopy(table, lines, copy);
+    this.inserts.push({ table, rows: lines.length }, { table: copy.into, rows: lines.length });
     const late = this.after(table, lines);
     if (late) throw late;
   }

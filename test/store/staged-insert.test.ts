@@ -101,6 +101,20 @@ describe('staged bulk insert (embedded engine)', () => {
     assert.equal(await n("SELECT count() AS n FROM events WHERE tenant = 'dup'"), 6_000);
   });
 
+  test('rows copied from an insert (its ids) are exactly the rows the table took, and a refused payload copies nothing', async () => {
+    const copy = { into: 'event_ids', columns: ['event_id', 'tenant', 'received_at'], select: "event_id, tenant, toDateTime64({received_at:String}, 3, 'UTC')", params: { received_at: '2026-11-20 10:00:00.125' } };
+    const rows = Array.from({ length: 2_500 }, (_, i) => row(500_000 + i, { tenant: `copy-${i % 4}`, event_id: `id-${i}-é"\\x` }));
+    const ids = z.object({ event_id: z.string(), tenant: z.string(), received_at: z.string() });
+    const stored = () => driver.query({ name: 'test.ids', sql: "SELECT event_id, tenant, toString(received_at) AS received_at FROM event_ids WHERE startsWith(tenant, 'copy-') ORDER BY tenant, event_id", schema: ids });
+    const bad = [...rows.slice(0, 100).map((r) => JSON.stringify(r)), JSON.stringify(row(600_000, { tenant: 'copy-0' })).replace('"ts":"', '"ts":"never ')];
+    await assert.rejects(driver.insertJsonThenCopy('events', bad, copy), /Code: (27|41|6|38)\b|Cannot parse/);
+    assert.deepEqual(await stored(), []);
+    await driver.insertJsonThenCopy('events', rows.map((r) => JSON.stringify(r)), copy);
+    const expected = rows.map((r) => ({ event_id: r.event_id, tenant: r.tenant, received_at: '2026-11-20 10:00:00.125' })).sort((a, b) => (a.tenant + '\0' + a.event_id < b.tenant + '\0' + b.event_id ? -1 : 1));
+    assert.deepEqual(await stored(), expected);
+    assert.equal(await n("SELECT count() AS n FROM events WHERE startsWith(tenant, 'copy-')"), 2_500);
+  });
+
   test('columns a row leaves out get the table defaults, and concurrent inserts of one table each land whole', async () => {
     const { failure_retryable: _, ...bare } = row(300_000, { tenant: 'defaults', failure_retryable: 1 });
     const sets = [0, 1, 2, 3].map((k) => Array.from({ length: 2_000 }, (_, i) => JSON.stringify(row(400_000 + k * 10_000 + i, { tenant: 'many' }))));
