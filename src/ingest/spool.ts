@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { readWhole } from '../files.js';
 import type { EventRow, SpanRow } from '../store/index.js';
 
 /** Rows as ingest hands them to the batcher. */
@@ -246,7 +247,7 @@ export async function writeAll(fh: FileHandle, lines: Buffer[]): Promise<number>
  * row and recording its id.
  */
 export async function readSegment(file: string): Promise<Batch> {
-  const data = await readFile(file);
+  const data = await readWhole(file);
   const out = emptyBatch();
   for (let start = 0; start < data.length; ) {
     let end = data.indexOf(LF, start);

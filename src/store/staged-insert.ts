@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
+import { writeWhole } from '../files.js';
 import type { RowCopy } from './driver.js';
 
 /** What a staged insert needs of the engine: run one statement (with bound params). */
@@ -98,24 +99,6 @@ export class StagedInserts {
 function name(table: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a table name: ${table}`);
   return table;
-}
-
-/**
- * Writes the payload with as few requests to the file system as it takes (one, almost
- * always). fs's writeFile writes in 512 KiB pieces, each waiting for a turn of the event
- * loop: with requests being decoded in between, a 10 MB payload took 0.8 s (bench/RESULTS.md).
- */
-async function writeWhole(file: string, payload: Buffer): Promise<void> {
-  const fh = await open(file, 'w');
-  try {
-    for (let done = 0; done < payload.length; ) {
-      const { bytesWritten } = await fh.write(payload, done, payload.length - done);
-      if (bytesWritten === 0) throw new Error(`staged insert: writing ${file} stopped at ${done} of ${payload.length} bytes`);
-      done += bytesWritten;
-    }
-  } finally {
-    await fh.close();
-  }
 }
 
 /** A ClickHouse string literal. */
