@@ -12,7 +12,7 @@ import {
   type QuarantinedRow,
   type StoredId,
 } from '../store/index.js';
-import type { Batch, SpooledRow } from './spool.js';
+import { jsonPayload, rowText, type Batch, type SpooledRow } from './spool.js';
 import { dedupFilter, type DedupFilter } from './dedup.js';
 
 /**
@@ -52,14 +52,17 @@ export function storeErrorCode(err: unknown): number | undefined {
 /** True when the store refused the data itself (see REFUSAL_CODES). */
 export const isRefusal = (err: unknown) => REFUSAL_CODES.has(storeErrorCode(err) ?? -1);
 
-const dayOf = (json: string, key: string) => {
-  const at = json.indexOf(key);
-  return at < 0 ? '' : json.slice(at + key.length, at + key.length + 10);
+const DAY_KEYS = { '"ts":"': Buffer.from('"ts":"'), '"Timestamp":"': Buffer.from('"Timestamp":"') };
+
+/** The day (`YYYY-MM-DD`) the row's time `key` starts with, or '' when the row has none. */
+const dayOf = (r: SpooledRow, key: Buffer) => {
+  const at = r.line.indexOf(key, r.start);
+  return at < 0 || at >= r.end ? '' : r.line.toString('latin1', at + key.length, at + key.length + 10);
 };
 
 /** Splits rows so no insert spans more than MAX_DAYS_PER_INSERT days (and so partitions). */
 export function partitionChunks(rows: SpooledRow[], key: '"ts":"' | '"Timestamp":"'): SpooledRow[][] {
-  const days = rows.map((r) => dayOf(r.json, key));
+  const days = rows.map((r) => dayOf(r, DAY_KEYS[key]));
   if (new Set(days).size <= MAX_DAYS_PER_INSERT) return rows.length ? [rows] : [];
   const order = rows.map((_, i) => i).sort((a, b) => (days[a] < days[b] ? -1 : days[a] > days[b] ? 1 : 0));
   const chunks: SpooledRow[][] = [];
@@ -81,7 +84,7 @@ export function partitionChunks(rows: SpooledRow[], key: '"ts":"' | '"Timestamp"
 interface Table {
   kind: 'event' | 'span';
   /** Inserts the rows and records their ids (store: insertRecordingIds). */
-  insert: (driver: Driver, lines: readonly string[], receivedAt: string, ids: () => StoredId[]) => Promise<void>;
+  insert: (driver: Driver, payload: Buffer, receivedAt: string, ids: () => StoredId[]) => Promise<void>;
   dayKey: '"ts":"' | '"Timestamp":"';
 }
 const EVENTS: Table = { kind: 'event', insert: insertEventJson, dayKey: '"ts":"' };
@@ -191,7 +194,7 @@ async function insertFinding(
   filter: DedupFilter | null,
 ): Promise<{ stored: number; refused: Refused[] }> {
   try {
-    await table.insert(driver, rows.map((r) => r.json), receivedAt, () => rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
+    await table.insert(driver, jsonPayload(rows), receivedAt, () => rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
   } catch (err) {
     if (!isRefusal(err) && !suspect) throw err;
     if (rows.length === 1) return { stored: 0, refused: [{ row: rows[0], err }] };
@@ -218,7 +221,7 @@ async function quarantine(driver: Driver, table: Table, refused: Refused[], log:
     tenant: row.tenant,
     eventId: row.eventId,
     reason: String((err as Error)?.message ?? err).slice(0, 2000),
-    row: row.json,
+    row: rowText(row),
     state: 'quarantined',
     updatedAt: now,
   }));

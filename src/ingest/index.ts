@@ -11,6 +11,7 @@ import type { Rejection } from './events.js';
 import type { TimeWindow } from './limits.js';
 import type { OtlpEncoding } from './otlp/decode.js';
 import { eventItemsToRows, type DecodedEvents } from './requests.js';
+import { rowText } from './spool.js';
 import { StagingDrain, WriteLock } from './staging.js';
 import type { Leadership } from '../leadership.js';
 
@@ -143,7 +144,7 @@ export function createIngest(
         clock,
         // Parsed only when someone listens: the rows' JSON is the staged form.
         written: (batch) => {
-          if (drainedListeners.length > 0 && batch.events.length > 0) announce(batch.events.map((r) => JSON.parse(r.json) as EventRow), drainedListeners);
+          if (drainedListeners.length > 0 && batch.events.length > 0) announce(batch.events.map((r) => JSON.parse(rowText(r)) as EventRow), drainedListeners);
         },
       }),
     async acceptEvents(items, scope) {

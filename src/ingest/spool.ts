@@ -17,15 +17,45 @@ export interface RowBatch {
 }
 
 /**
- * One accepted row, serialised once: `json` is its text in the spool line and its line
- * in the JSONEachRow insert. `tenant` and `eventId` are its de-duplication key (spans:
+ * One accepted row, serialised once: its JSON text is bytes `start`..`end` of `line`, the
+ * spool line it was written in (or read back from), and, copied as they are, its line in
+ * the JSONEachRow insert. Held as bytes outside the JS heap, a row waiting for its flush
+ * costs the garbage collector nothing to keep (as a string it was copied at every young
+ * collection it lived through). `tenant` and `eventId` are its de-duplication key (spans:
  * `''` and `otel:<trace><span>`); `lookup` is false when the id cannot be stored yet.
  */
 export interface SpooledRow {
-  json: string;
+  line: Buffer;
+  start: number;
+  end: number;
   tenant: string;
   eventId: string;
   lookup: boolean;
+}
+
+/** A row from its JSON text (rows read from elsewhere than a spool line: staging, the first line format). */
+export function textRow(json: string, tenant: string, eventId: string, lookup: boolean): SpooledRow {
+  const line = Buffer.from(json);
+  return { line, start: 0, end: line.length, tenant, eventId, lookup };
+}
+
+/** A row's JSON text. */
+export const rowText = (r: SpooledRow): string => r.line.toString('utf8', r.start, r.end);
+
+/** A row's JSON bytes (a view, not a copy). */
+export const rowBytes = (r: SpooledRow): Buffer => r.line.subarray(r.start, r.end);
+
+/** Rows as one JSONEachRow payload: each row's bytes, then LF. */
+export function jsonPayload(rows: readonly SpooledRow[]): Buffer {
+  let size = 0;
+  for (const r of rows) size += r.end - r.start + 1;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const r of rows) {
+    at += r.line.copy(out, at, r.start, r.end);
+    out[at++] = LF;
+  }
+  return out;
 }
 
 /** Rows accepted by one or more requests, on their way to the store. */
@@ -37,7 +67,8 @@ export interface Batch {
 export const emptyBatch = (): Batch => ({ events: [], spans: [] });
 export const batchSize = (b: Batch) => b.events.length + b.spans.length;
 
-const spanEntry = (s: SpanRow, json: string): SpooledRow => ({ json, tenant: '', eventId: `otel:${s.TraceId}${s.SpanId}`, lookup: true });
+/** The de-duplication key of a span: tenant `''`, id `otel:<trace><span>`. */
+const spanId = (s: SpanRow) => `otel:${s.TraceId}${s.SpanId}`;
 
 /*
  * Spool line format: one line per accepted request, written and synced before the 202.
@@ -63,28 +94,36 @@ const HEADER_ROOM = 48;
  * rows are written after room for the header, which goes in front once the crc is known.
  */
 export function encodeBatch(input: RowBatch): { batch: Batch; line: Buffer } {
-  const events = input.events.map((r) => ({ json: JSON.stringify(r), tenant: r.tenant, eventId: r.event_id, lookup: !input.newIds?.has(r) }));
-  const spans = input.spans.map((s) => spanEntry(s, JSON.stringify(s)));
+  const keys = [
+    ...input.events.map((r) => ({ tenant: r.tenant, eventId: r.event_id, lookup: !input.newIds?.has(r) })),
+    ...input.spans.map((s) => ({ tenant: '', eventId: spanId(s), lookup: true })),
+  ];
+  const texts = [...input.events, ...input.spans].map((r) => JSON.stringify(r));
   // The size when every text is ASCII, plus room for the last row's worst case (3 bytes a unit).
   let chars = 0;
   let longest = 0;
-  for (const rows of [events, spans]) {
-    for (const r of rows) {
-      chars += r.json.length + r.eventId.length + r.tenant.length + 16;
-      longest = Math.max(longest, r.json.length);
-    }
+  for (const [i, text] of texts.entries()) {
+    chars += text.length + keys[i].eventId.length + keys[i].tenant.length + 16;
+    longest = Math.max(longest, text.length);
   }
   const writer = new LineWriter(HEADER_ROOM, chars + 2 * longest + 64);
-  for (const r of events) writer.field(keyJson(r)).field(r.json);
-  for (const r of spans) writer.field(keyJson(r)).field(r.json);
-  return { batch: { events, spans }, line: writer.finish(`#2\t${events.length}\t${spans.length}\t`) };
+  // Where each text lies in the writer's buffer (unchanged when it grows: it is copied whole).
+  const at = new Array<number>(2 * texts.length);
+  for (const [i, text] of texts.entries()) {
+    writer.field(keyJson(keys[i]));
+    at[2 * i] = writer.field(text);
+    at[2 * i + 1] = writer.length;
+  }
+  const { line, offset } = writer.finish(`#2\t${input.events.length}\t${input.spans.length}\t`);
+  const rows = keys.map((k, i): SpooledRow => ({ line, start: at[2 * i] - offset, end: at[2 * i + 1] - offset, ...k }));
+  return { batch: { events: rows.slice(0, input.events.length), spans: rows.slice(input.events.length) }, line };
 }
 
 /** Text JSON.stringify writes between quotes as it is: no quote, backslash, control character or surrogate. */
 const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 /** `JSON.stringify([tenant, eventId])`, without the array for the common plain key. */
-const keyJson = ({ tenant, eventId }: SpooledRow) => (PLAIN.test(tenant) && PLAIN.test(eventId) ? `["${tenant}","${eventId}"]` : JSON.stringify([tenant, eventId]));
+const keyJson = ({ tenant, eventId }: { tenant: string; eventId: string }) => (PLAIN.test(tenant) && PLAIN.test(eventId) ? `["${tenant}","${eventId}"]` : JSON.stringify([tenant, eventId]));
 
 /**
  * Builds one spool line in a growing buffer: tab-led UTF-8 fields after `room` reserved
@@ -103,23 +142,30 @@ class LineWriter {
     this.end = room;
   }
 
-  field(text: string): this {
+  /** Appends a tab and the text; returns where the text starts in the buffer. */
+  field(text: string): number {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; +2 for the tab and the final LF.
     this.reserve(text.length * 3 + 2);
     this.buf[this.end++] = TAB;
+    const start = this.end;
     this.end += this.buf.write(text, this.end);
-    return this;
+    return start;
   }
 
-  /** The line: `head` + crc32 of the fields + the fields + LF. */
-  finish(head: string): Buffer {
+  /** Bytes written so far (positions in the buffer). */
+  get length(): number {
+    return this.end;
+  }
+
+  /** The line: `head` + crc32 of the fields + the fields + LF; `offset`: where it starts in the buffer. */
+  finish(head: string): { line: Buffer; offset: number } {
     const fields = this.buf.subarray(this.room, this.end);
     const header = `${head}${crc32(fields)}`;
     const start = this.room - header.length;
     this.buf.write(header, start, 'latin1');
     this.reserve(1);
     this.buf[this.end++] = LF;
-    return this.buf.subarray(start, this.end);
+    return { line: this.buf.subarray(start, this.end), offset: start };
   }
 
   private reserve(bytes: number): void {
@@ -130,26 +176,36 @@ class LineWriter {
   }
 }
 
-/** Decodes one spool line (without its LF); null when it is torn or corrupt (never acknowledged, so skipped). */
+/**
+ * Decodes one spool line (without its LF); null when it is torn or corrupt (never
+ * acknowledged, so skipped). The rows are views of the line's bytes: only the keys are parsed.
+ */
 function decodeLine(line: Buffer): Batch | null {
   if (line[0] === OPEN_BRACE) return decodeFirstFormat(line.toString('utf8'));
   const header = HEADER.exec(line.subarray(0, 48).toString('latin1'));
   if (!header) return null;
-  const bytes = line.subarray(header[0].length);
-  if (crc32(bytes) !== Number(header[3])) return null;
-  const fields = bytes.toString('utf8').split('\t');
+  const from = header[0].length;
+  if (crc32(line.subarray(from)) !== Number(header[3])) return null;
   const nEvents = Number(header[1]);
-  if (fields.length !== 1 + 2 * (nEvents + Number(header[2]))) return null;
+  const nRows = nEvents + Number(header[2]);
   const out = emptyBatch();
+  let at = from;
   try {
-    for (let i = 1; i < fields.length; i += 2) {
-      const [tenant, eventId] = JSON.parse(fields[i]) as [string, string];
-      (i <= 2 * nEvents ? out.events : out.spans).push({ json: fields[i + 1], tenant, eventId, lookup: true });
+    for (let i = 0; i < nRows; i++) {
+      // TAB key TAB json, for each row; the line ends after the last json.
+      if (line[at] !== TAB) return null;
+      const keyEnd = line.indexOf(TAB, at + 1);
+      if (keyEnd < 0) return null;
+      let end = line.indexOf(TAB, keyEnd + 1);
+      if (end < 0) end = line.length;
+      const [tenant, eventId] = JSON.parse(line.toString('utf8', at + 1, keyEnd)) as [string, string];
+      (i < nEvents ? out.events : out.spans).push({ line, start: keyEnd + 1, end, tenant, eventId, lookup: true });
+      at = end;
     }
   } catch {
     return null;
   }
-  return out;
+  return at === line.length ? out : null;
 }
 
 function decodeFirstFormat(line: string): Batch | null {
@@ -160,8 +216,8 @@ function decodeFirstFormat(line: string): Batch | null {
     return null;
   }
   return {
-    events: b.events.map((r) => ({ json: JSON.stringify(r), tenant: r.tenant, eventId: r.event_id, lookup: true })),
-    spans: b.spans.map((s) => spanEntry(s, JSON.stringify(s))),
+    events: b.events.map((r) => textRow(JSON.stringify(r), r.tenant, r.event_id, true)),
+    spans: b.spans.map((s) => textRow(JSON.stringify(s), '', spanId(s), true)),
   };
 }
 

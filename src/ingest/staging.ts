@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { toChTime, type Driver } from '../store/index.js';
 import { writeBatch, type WriteCounts } from './flush.js';
-import type { Batch, SpooledRow } from './spool.js';
+import { rowBytes, rowText, textRow, type Batch } from './spool.js';
 import type { Clock } from '../clock.js';
 import type { Leadership } from '../leadership.js';
 import { Serial } from '../serial.js';
@@ -26,8 +26,8 @@ export { Serial as WriteLock };
 /** A batch's id: a hash of its rows, so the same rows re-staged (a crash, a retry, another process) are the same batch. */
 export function batchId(batch: Batch): string {
   const h = createHash('sha256');
-  for (const r of batch.events) h.update('e').update(r.json).update('\n');
-  for (const r of batch.spans) h.update('s').update(r.json).update('\n');
+  for (const r of batch.events) h.update('e').update(rowBytes(r)).update('\n');
+  for (const r of batch.spans) h.update('s').update(rowBytes(r)).update('\n');
   return h.digest('hex').slice(0, 32);
 }
 
@@ -45,7 +45,7 @@ export async function stageBatch(driver: Driver, batch: Batch, now = Date.now())
     tenant: r.tenant,
     event_id: r.eventId,
     lookup: r.lookup ? 1 : 0,
-    row: r.json,
+    row: rowText(r),
   }));
   await driver.insert('ingest_staging', rows);
 }
@@ -79,7 +79,7 @@ async function readBatch(driver: Driver, id: string): Promise<Batch> {
   });
   const batch: Batch = { events: [], spans: [] };
   for (const r of rows) {
-    const row: SpooledRow = { json: r.row, tenant: r.tenant, eventId: r.event_id, lookup: r.lookup === 1 };
+    const row = textRow(r.row, r.tenant, r.event_id, r.lookup === 1);
     (r.kind === 'span' ? batch.spans : batch.events).push(row);
   }
   return batch;

@@ -11,6 +11,15 @@ export interface Query<T> {
   schema?: z.ZodType<T>;
 }
 
+/**
+ * Serialised rows: one JSON object per element, or a JSONEachRow payload already in bytes
+ * (one object per line, each ending in LF), which is sent as it is.
+ */
+export type JsonLines = readonly string[] | Buffer;
+
+/** The JSONEachRow payload of serialised rows. */
+export const jsonLinesPayload = (lines: JsonLines): Buffer => (Buffer.isBuffer(lines) ? lines : Buffer.from(lines.join('\n') + '\n'));
+
 /** Rows derived from an insert's own rows (see Driver.insertJsonThenCopy); `select` may bind `{name:Type}` params. */
 export interface RowCopy {
   into: string;
@@ -28,15 +37,15 @@ export interface Driver {
   query<T = Record<string, unknown>>(q: Query<T>): Promise<T[]>;
   /** Inserts rows given as objects keyed by column name (JSONEachRow). */
   insert(table: string, rows: readonly object[]): Promise<void>;
-  /** Inserts rows already serialised: one JSON object per element, keyed by column name (JSONEachRow). */
-  insertJson(table: string, lines: readonly string[]): Promise<void>;
+  /** Inserts rows already serialised: JSON objects keyed by column name (JSONEachRow; see JsonLines). */
+  insertJson(table: string, lines: JsonLines): Promise<void>;
   /**
    * Inserts rows already serialised (as insertJson), then derives rows from exactly those
    * rows into another table: `INSERT INTO <copy.into> SELECT <copy.select> FROM <the rows>`.
    * Embedded engine only: it reads them from its staging copy of the insert, so the derived
    * rows need no payload of their own (ingest records the ids of what it stored this way).
    */
-  insertJsonThenCopy?(table: string, lines: readonly string[], copy: RowCopy): Promise<void>;
+  insertJsonThenCopy?(table: string, lines: JsonLines, copy: RowCopy): Promise<void>;
   /** Runs DDL or other statements that return nothing (values bound with `{name:Type}` as in queries). */
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /**

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
-import { parseRows, StoreError, type Driver, type Query, type RowCopy } from './driver.js';
-import { EventWrites, touchOfLines, touchOfRows, touchOfStatement, type EventWriteLog } from './event-writes.js';
+import { jsonLinesPayload, parseRows, StoreError, type Driver, type JsonLines, type Query, type RowCopy } from './driver.js';
+import { EventWrites, touchOfLines, touchOfPayload, touchOfRows, touchOfStatement, type EventWriteLog } from './event-writes.js';
 import { StagedInserts } from './staged-insert.js';
 
 /**
@@ -91,18 +91,19 @@ export class EmbeddedDriver implements Driver {
   }
 
   /** The ingest's bulk inserts (events, spans): staged through a file (staged-insert.ts). */
-  async insertJson(table: string, lines: readonly string[]): Promise<void> {
+  async insertJson(table: string, lines: JsonLines): Promise<void> {
     await this.insertJsonThenCopy(table, lines);
   }
 
   /** insertJson, then `copy` from the staging copy of the same rows (see Driver.insertJsonThenCopy). */
-  async insertJsonThenCopy(table: string, lines: readonly string[], copy?: RowCopy): Promise<void> {
+  async insertJsonThenCopy(table: string, lines: JsonLines, copy?: RowCopy): Promise<void> {
     if (lines.length === 0) return;
-    const payload = Buffer.from(lines.join('\n') + '\n');
+    const payload = jsonLinesPayload(lines);
     try {
       await this.ready();
       const insert = () => this.staged.insert(table, payload, copy);
-      await (table === 'events' ? this.writes.run(touchOfLines(lines), insert) : insert());
+      if (table !== 'events') await insert();
+      else await this.writes.run(Buffer.isBuffer(lines) ? touchOfPayload(payload) : touchOfLines(lines), insert);
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }

@@ -103,6 +103,32 @@ export function touchOfLines(lines: readonly string[]): EventTouch {
   return days;
 }
 
+const TENANT_BYTES = Buffer.from(TENANT);
+const TS_BYTES = Buffer.from(TS);
+const LF = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** touchOfLines of a JSONEachRow payload in bytes (one row per line). */
+export function touchOfPayload(payload: Buffer): EventTouch {
+  const days = new Map<string, string>();
+  for (let start = 0; start < payload.length; ) {
+    let end = payload.indexOf(LF, start);
+    if (end < 0) end = payload.length;
+    const t = payload.indexOf(TENANT_BYTES, start);
+    const s = payload.indexOf(TS_BYTES, start);
+    if (t < 0 || s < 0 || t >= end || s >= end) return 'all';
+    const from = t + TENANT_BYTES.length;
+    const close = payload.indexOf(QUOTE, from);
+    if (close < 0 || close >= end || payload.subarray(from, close).includes(BACKSLASH)) return 'all';
+    const day = payload.toString('latin1', s + TS_BYTES.length, s + TS_BYTES.length + 10);
+    if (!DAY.test(day)) return 'all';
+    earliest(days, payload.toString('utf8', from, close), day);
+    start = end + 1;
+  }
+  return days;
+}
+
 /**
  * A statement that writes `events` or a table derived from it (insert, delete, alter,
  * truncate, drop or rename of one); reading them, or writing other tables, touches nothing.

@@ -4,7 +4,7 @@ import { EmbeddedDriver } from './embedded.js';
 import { migrate } from './migrate.js';
 import { RemoteDriver } from './remote.js';
 
-export type { Driver, Query, RowCopy } from './driver.js';
+export type { Driver, JsonLines, Query, RowCopy } from './driver.js';
 export { touchesBefore, type EventTouch, type EventWrite, type EventWriteLog } from './event-writes.js';
 export { StoreError } from './driver.js';
 export { migrate, readMigrations, migrationsFor, ledgerStatements } from './migrate.js';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { parseRows, StoreError, type Driver, type Query } from './driver.js';
+import { jsonLinesPayload, parseRows, StoreError, type Driver, type JsonLines, type Query } from './driver.js';
 
 /** Connection settings of a remote ClickHouse server or cluster (CLICKHOUSE_* variables). */
 export interface RemoteOptions {
@@ -67,7 +67,7 @@ export class RemoteDriver implements Driver {
     }
   }
 
-  async insertJson(table: string, lines: readonly string[]): Promise<void> {
+  async insertJson(table: string, lines: JsonLines): Promise<void> {
     if (lines.length === 0) return;
     if (!/^\w+$/.test(table)) throw new StoreError(`insert ${table}`, 'invalid table name');
     try {
@@ -75,7 +75,7 @@ export class RemoteDriver implements Driver {
       // wants objects for JSON formats and would serialise them again).
       const res = await this.client.exec({
         query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-        values: Readable.from([Buffer.from(lines.join('\n') + '\n')], { objectMode: false }),
+        values: Readable.from([jsonLinesPayload(lines)], { objectMode: false }),
         clickhouse_settings: this.insertSettings,
       });
       res.stream.resume();

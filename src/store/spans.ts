@@ -1,4 +1,4 @@
-import type { Driver } from './driver.js';
+import type { Driver, JsonLines } from './driver.js';
 import { insertRecordingIds, type StoredId } from './events.js';
 
 /** One row of `otel_traces`, with the Collector exporter's column names. */
@@ -36,6 +36,6 @@ export async function insertSpans(driver: Driver, rows: readonly SpanRow[]): Pro
  * Inserts whole spans already serialised as JSON objects and records their ids: tenant
  * `''` and `otel:<trace id><span id>` (see insertRecordingIds).
  */
-export async function insertSpanJson(driver: Driver, lines: readonly string[], receivedAt: string, ids: () => StoredId[]): Promise<void> {
+export async function insertSpanJson(driver: Driver, lines: JsonLines, receivedAt: string, ids: () => StoredId[]): Promise<void> {
   await insertRecordingIds(driver, 'otel_traces', lines, "concat('otel:', TraceId, SpanId), ''", receivedAt, ids);
 }

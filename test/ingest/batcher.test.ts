@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Batcher } from '../../src/ingest/batcher.js';
-import { StoreError, type Driver, type EventRow, type Query } from '../../src/store/index.js';
+import { StoreError, type Driver, type EventRow, type JsonLines, type Query } from '../../src/store/index.js';
+import { asLines } from './support-store.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -30,9 +31,9 @@ class FlakyStore implements Driver {
   async insert(table: string, rows: readonly object[]): Promise<void> {
     await this.insertJson(table, rows.map((r) => JSON.stringify(r)));
   }
-  async insertJson(table: string, lines: readonly string[]): Promise<void> {
+  async insertJson(table: string, lines: JsonLines): Promise<void> {
     this.check(`insert ${table}`);
-    const rows = lines.map((l) => JSON.parse(l));
+    const rows = asLines(lines).map((l) => JSON.parse(l));
     if (table === 'events') this.events.push(...rows);
     if (table === 'event_ids') for (const r of rows) this.ids.add(`${r.tenant}/${r.event_id}`);
   }

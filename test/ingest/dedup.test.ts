@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Batcher } from '../../src/ingest/batcher.js';
 import { DedupFilter, resetDedupFilter } from '../../src/ingest/dedup.js';
-import { EmbeddedDriver, eventKey, insertEventIds, migrate, type Driver, type Query, type RowCopy } from '../../src/store/index.js';
+import { EmbeddedDriver, eventKey, insertEventIds, migrate, type Driver, type JsonLines, type Query, type RowCopy } from '../../src/store/index.js';
 import { eventRow } from './support-store.js';
 
 // De-duplication without a look-up per batch (src/ingest/dedup.ts) must stay exactly as
@@ -31,10 +31,10 @@ class CountingStore implements Driver {
   insert(table: string, rows: readonly object[]) {
     return this.inner.insert(table, rows);
   }
-  insertJson(table: string, lines: readonly string[]) {
+  insertJson(table: string, lines: JsonLines) {
     return this.inner.insertJson(table, lines);
   }
-  insertJsonThenCopy(table: string, lines: readonly string[], copy: RowCopy) {
+  insertJsonThenCopy(table: string, lines: JsonLines, copy: RowCopy) {
     return this.inner.insertJsonThenCopy(table, lines, copy);
   }
   command(sql: string, params?: Record<string, unknown>) {

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { createRandom, type Random } from '../../src/demo/random.js';
 import type { FileHandle } from 'node:fs/promises';
-import { encodeBatch, readSegment, Segment, writeAll, type RowBatch } from '../../src/ingest/spool.js';
+import { encodeBatch, readSegment, rowText, Segment, writeAll, type RowBatch } from '../../src/ingest/spool.js';
 import type { EventRow, SpanRow } from '../../src/store/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-spool-encode-'));
@@ -99,11 +99,11 @@ describe('spool line encoding', () => {
       const { batch, line } = encodeBatch(input);
       assert.ok(line.equals(referenceLine(input)), `seed ${seed}: the line differs from the format`);
       assert.deepEqual(
-        batch.events.map((r) => [r.json, r.tenant, r.eventId, r.lookup]),
+        batch.events.map((r) => [rowText(r), r.tenant, r.eventId, r.lookup]),
         input.events.map((r) => [JSON.stringify(r), r.tenant, r.event_id, !input.newIds!.has(r)]),
       );
       assert.deepEqual(
-        batch.spans.map((s) => [s.json, s.eventId]),
+        batch.spans.map((s) => [rowText(s), s.eventId]),
         input.spans.map((s) => [JSON.stringify(s), `otel:${s.TraceId}${s.SpanId}`]),
       );
     }
@@ -117,11 +117,11 @@ describe('spool line encoding', () => {
     await segment.seal();
     const read = await readSegment(file);
     assert.deepEqual(
-      read.events.map((r) => [r.json, r.tenant, r.eventId]),
+      read.events.map((r) => [rowText(r), r.tenant, r.eventId]),
       inputs.flatMap((b) => b.events.map((r) => [JSON.stringify(r), r.tenant, r.event_id])),
     );
     assert.deepEqual(
-      read.spans.map((s) => s.json),
+      read.spans.map((s) => rowText(s)),
       inputs.flatMap((b) => b.spans.map((s) => JSON.stringify(s))),
     );
   });

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { encodeBatch, readSegment, Segment } from '../../src/ingest/spool.js';
+import { encodeBatch, readSegment, rowText, Segment } from '../../src/ingest/spool.js';
 import type { EventRow } from '../../src/store/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-spool-'));
@@ -54,7 +54,7 @@ describe('spool', () => {
     await spool(file, [[row('e-1'), tricky], [row('e-2')]]);
     const read = await readSegment(file);
     assert.deepEqual(
-      read.events.map((r) => ({ ...r, json: JSON.parse(r.json) })),
+      read.events.map((r) => ({ json: JSON.parse(rowText(r)), tenant: r.tenant, eventId: r.eventId, lookup: r.lookup })),
       [row('e-1'), tricky, row('e-2')].map((r) => ({ json: r, tenant: r.tenant, eventId: r.event_id, lookup: true })),
     );
     assert.equal(read.spans.length, 0);
@@ -76,6 +76,6 @@ describe('spool', () => {
     const file = path.join(dir, 'seg-000000000099.ndjson');
     writeFileSync(file, JSON.stringify({ events: [row('old-1'), row('old-2')], spans: [] }) + '\n{"events":[tor');
     const read = await readSegment(file);
-    assert.deepEqual(read.events.map((r) => [r.eventId, JSON.parse(r.json)]), [['old-1', row('old-1')], ['old-2', row('old-2')]]);
+    assert.deepEqual(read.events.map((r) => [r.eventId, JSON.parse(rowText(r))]), [['old-1', row('old-1')], ['old-2', row('old-2')]]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { Batcher } from '../../src/ingest/batcher.js';
-import { EmbeddedDriver, migrate, type Driver, type EventRow, type Query, type RowCopy, type SpanRow } from '../../src/store/index.js';
+import { EmbeddedDriver, migrate, type Driver, type EventRow, type JsonLines, type Query, type RowCopy, type SpanRow } from '../../src/store/index.js';
 
 /**
  * A real embedded store behind a hook that can refuse inserts: the refusal is thrown
@@ -26,7 +26,8 @@ export class FaultyStore implements Driver {
   async insert(table: string, rows: readonly object[]): Promise<void> {
     await this.insertJson(table, rows.map((r) => JSON.stringify(r)));
   }
-  async insertJson(table: string, lines: readonly string[]): Promise<void> {
+  async insertJson(table: string, payload: JsonLines): Promise<void> {
+    const lines = asLines(payload);
     const refused = this.refuse(table, lines);
     if (refused) throw refused;
     await this.inner.insertJson(table, lines);
@@ -38,7 +39,8 @@ export class FaultyStore implements Driver {
    * The ingest's insert with its ids copied from the same rows. Refusing the copy's target
    * (`event_ids`) lets the table take the rows and then fails: the ids were not recorded.
    */
-  async insertJsonThenCopy(table: string, lines: readonly string[], copy: RowCopy): Promise<void> {
+  async insertJsonThenCopy(table: string, payload: JsonLines, copy: RowCopy): Promise<void> {
+    const lines = asLines(payload);
     const refused = this.refuse(table, lines);
     if (refused) throw refused;
     const copyRefused = this.refuse(copy.into, lines);
@@ -62,6 +64,9 @@ export class FaultyStore implements Driver {
     return this.inner.close();
   }
 }
+
+/** Serialised rows as one string per row (the hooks' view of an insert). */
+export const asLines = (lines: JsonLines): readonly string[] => (Buffer.isBuffer(lines) ? lines.toString('utf8').split('\n').filter((l) => l !== '') : lines);
 
 /** A migrated embedded store and a batcher over it (hand-flushed), in a temp dir. */
 export async function openFaultyStore(): Promise<{ store: FaultyStore; batcher: Batcher; cleanup: () => Promise<void> }> {
