@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Driver, JsonLines, RowCopy } from './store/index.js';
+import type { Driver, EventTouch, JsonLines, RowCopy } from './store/index.js';
 
 /*
  * The service's own metrics (GET /metrics), named by Prometheus conventions so they read
@@ -113,7 +113,7 @@ export function timedDriver(driver: Driver, metrics: Metrics): Driver {
     // Passed on only where the engine has it: ingest's de-duplication filter looks for it.
     ...(driver.queryBytes && { queryBytes: (name: string, sql: string, params?: Record<string, unknown>) => time(name, 'query', () => driver.queryBytes!(name, sql, params)) }),
     ...(driver.insertJsonThenCopy && {
-      insertJsonThenCopy: (table: string, lines: JsonLines, copy: RowCopy) => time(table, 'insert', () => driver.insertJsonThenCopy!(table, lines, copy)),
+      insertJsonThenCopy: (table: string, lines: JsonLines, copy: RowCopy, touch?: EventTouch) => time(table, 'insert', () => driver.insertJsonThenCopy!(table, lines, copy, touch)),
     }),
     ...(driver.eventWrites && { eventWrites: driver.eventWrites }),
     ping: () => driver.ping(),

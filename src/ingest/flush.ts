@@ -10,6 +10,8 @@ import {
   toChTime,
   type Driver,
   type QuarantinedRow,
+  touchOfDays,
+  type EventTouch,
   type StoredId,
 } from '../store/index.js';
 import { jsonPayload, rowText, type Batch, type SpooledRow } from './spool.js';
@@ -60,22 +62,29 @@ const dayOf = (r: SpooledRow, key: Buffer) => {
   return at < 0 || at >= r.end ? '' : r.line.toString('latin1', at + key.length, at + key.length + 10);
 };
 
+/** Rows for one insert, with each row's day (`YYYY-MM-DD`, '' when it has no time). */
+export interface Chunk {
+  rows: SpooledRow[];
+  days: string[];
+}
+
 /** Splits rows so no insert spans more than MAX_DAYS_PER_INSERT days (and so partitions). */
-export function partitionChunks(rows: SpooledRow[], key: '"ts":"' | '"Timestamp":"'): SpooledRow[][] {
+export function partitionChunks(rows: SpooledRow[], key: '"ts":"' | '"Timestamp":"'): Chunk[] {
   const days = rows.map((r) => dayOf(r, DAY_KEYS[key]));
-  if (new Set(days).size <= MAX_DAYS_PER_INSERT) return rows.length ? [rows] : [];
+  if (new Set(days).size <= MAX_DAYS_PER_INSERT) return rows.length ? [{ rows, days }] : [];
   const order = rows.map((_, i) => i).sort((a, b) => (days[a] < days[b] ? -1 : days[a] > days[b] ? 1 : 0));
-  const chunks: SpooledRow[][] = [];
-  let chunk: SpooledRow[] = [];
+  const chunks: Chunk[] = [];
+  let chunk: Chunk = { rows: [], days: [] };
   const seen = new Set<string>();
   for (const i of order) {
     if (!seen.has(days[i]) && seen.size === MAX_DAYS_PER_INSERT) {
       chunks.push(chunk);
-      chunk = [];
+      chunk = { rows: [], days: [] };
       seen.clear();
     }
     seen.add(days[i]);
-    chunk.push(rows[i]);
+    chunk.rows.push(rows[i]);
+    chunk.days.push(days[i]);
   }
   chunks.push(chunk);
   return chunks;
@@ -84,7 +93,7 @@ export function partitionChunks(rows: SpooledRow[], key: '"ts":"' | '"Timestamp"
 interface Table {
   kind: 'event' | 'span';
   /** Inserts the rows and records their ids (store: insertRecordingIds). */
-  insert: (driver: Driver, payload: Buffer, receivedAt: string, ids: () => StoredId[]) => Promise<void>;
+  insert: (driver: Driver, payload: Buffer, receivedAt: string, ids: () => StoredId[], touch?: EventTouch) => Promise<void>;
   dayKey: '"ts":"' | '"Timestamp":"';
 }
 const EVENTS: Table = { kind: 'event', insert: insertEventJson, dayKey: '"ts":"' };
@@ -122,8 +131,10 @@ export async function writeBatch(driver: Driver, batch: Batch, log: Logger, coun
   const spans = batch.spans.filter((_, i) => fresh(keys[batch.events.length + i]));
   counts.duplicatesDropped += all.length - events.length - spans.length;
   for (const [table, rows] of [[EVENTS, events], [SPANS, spans]] as const) {
-    for (const chunk of partitionChunks(rows, table.dayKey)) {
-      const found = await insertFinding(driver, table, chunk, suspect, receivedAt, filter);
+    for (const { rows: chunk, days } of partitionChunks(rows, table.dayKey)) {
+      // The history this writes, from the keys and days at hand (the store need not read it from the rows).
+      const touch = table === EVENTS ? touchOfDays(chunk.map((r) => r.tenant), days) : undefined;
+      const found = await insertFinding(driver, table, chunk, suspect, receivedAt, filter, touch);
       const { refused } = suspect ? await confirmRefusals(driver, table, found.refused, receivedAt, filter) : found;
       const n = chunk.length - refused.length;
       if (table === EVENTS) counts.storedEvents += n;
@@ -192,15 +203,17 @@ async function insertFinding(
   suspect: boolean,
   receivedAt: string,
   filter: DedupFilter | null,
+  /** What the rows write to the event history (covers any part of them); undefined: the store reads it. */
+  touch?: EventTouch,
 ): Promise<{ stored: number; refused: Refused[] }> {
   try {
-    await table.insert(driver, jsonPayload(rows), receivedAt, () => rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })));
+    await table.insert(driver, jsonPayload(rows), receivedAt, () => rows.map((r) => ({ event_id: r.eventId, tenant: r.tenant, received_at: receivedAt })), touch);
   } catch (err) {
     if (!isRefusal(err) && !suspect) throw err;
     if (rows.length === 1) return { stored: 0, refused: [{ row: rows[0], err }] };
     const mid = rows.length >> 1;
-    const a = await insertFinding(driver, table, rows.slice(0, mid), suspect, receivedAt, filter);
-    const b = await insertFinding(driver, table, rows.slice(mid), suspect, receivedAt, filter);
+    const a = await insertFinding(driver, table, rows.slice(0, mid), suspect, receivedAt, filter, touch);
+    const b = await insertFinding(driver, table, rows.slice(mid), suspect, receivedAt, filter, touch);
     return { stored: a.stored + b.stored, refused: [...a.refused, ...b.refused] };
   }
   filter?.add(rows.map((r) => eventKey(r.tenant, r.eventId)));

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EventWriteLog } from './event-writes.js';
+import type { EventTouch, EventWriteLog } from './event-writes.js';
 
 /** A named, parameterised query. Values are always bound server-side with `{name:Type}` placeholders. */
 export interface Query<T> {
@@ -44,8 +44,10 @@ export interface Driver {
    * rows into another table: `INSERT INTO <copy.into> SELECT <copy.select> FROM <the rows>`.
    * Embedded engine only: it reads them from its staging copy of the insert, so the derived
    * rows need no payload of their own (ingest records the ids of what it stored this way).
+   * `touch`: what the rows write to the event history (eventWrites), when the caller
+   * already knows it; otherwise it is read from the rows.
    */
-  insertJsonThenCopy?(table: string, lines: JsonLines, copy: RowCopy): Promise<void>;
+  insertJsonThenCopy?(table: string, lines: JsonLines, copy: RowCopy, touch?: EventTouch): Promise<void>;
   /** Runs DDL or other statements that return nothing (values bound with `{name:Type}` as in queries). */
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /**

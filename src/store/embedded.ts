@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { jsonLinesPayload, parseRows, StoreError, type Driver, type JsonLines, type Query, type RowCopy } from './driver.js';
-import { EventWrites, touchOfLines, touchOfPayload, touchOfRows, touchOfStatement, type EventWriteLog } from './event-writes.js';
+import { EventWrites, touchOfLines, touchOfPayload, touchOfRows, touchOfStatement, type EventTouch, type EventWriteLog } from './event-writes.js';
 import { StagedInserts } from './staged-insert.js';
 
 /**
@@ -96,14 +96,14 @@ export class EmbeddedDriver implements Driver {
   }
 
   /** insertJson, then `copy` from the staging copy of the same rows (see Driver.insertJsonThenCopy). */
-  async insertJsonThenCopy(table: string, lines: JsonLines, copy?: RowCopy): Promise<void> {
+  async insertJsonThenCopy(table: string, lines: JsonLines, copy?: RowCopy, touch?: EventTouch): Promise<void> {
     if (lines.length === 0) return;
     const payload = jsonLinesPayload(lines);
     try {
       await this.ready();
       const insert = () => this.staged.insert(table, payload, copy);
       if (table !== 'events') await insert();
-      else await this.writes.run(Buffer.isBuffer(lines) ? touchOfPayload(payload) : touchOfLines(lines), insert);
+      else await this.writes.run(touch ?? (Buffer.isBuffer(lines) ? touchOfPayload(payload) : touchOfLines(lines)), insert);
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }

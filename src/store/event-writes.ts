@@ -103,6 +103,22 @@ export function touchOfLines(lines: readonly string[]): EventTouch {
   return days;
 }
 
+/**
+ * The touch of rows whose tenants and days (`YYYY-MM-DD` of their `ts`) the writer already
+ * holds, aligned by index (ingest: from its keys and the days it splits inserts by); a day
+ * that is not one is `'all'`.
+ */
+export function touchOfDays(tenants: readonly string[], days: readonly string[]): EventTouch {
+  const out = new Map<string, string>();
+  for (let i = 0; i < tenants.length; i++) {
+    const had = out.get(tenants[i]);
+    if (had !== undefined && had <= days[i]) continue;
+    if (!DAY.test(days[i])) return 'all';
+    out.set(tenants[i], days[i]);
+  }
+  return out;
+}
+
 const TENANT_BYTES = Buffer.from(TENANT);
 const TS_BYTES = Buffer.from(TS);
 const LF = 0x0a;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Driver, JsonLines } from './driver.js';
+import type { EventTouch } from './event-writes.js';
 
 /** One row of the `events` table, keyed by column name (what ingest inserts). */
 export interface EventRow {
@@ -53,19 +54,19 @@ export async function insertEventIds(driver: Driver, rows: readonly StoredId[]):
  * id and the tenant as SQL over the table's columns), with no payload of their own;
  * elsewhere the rows `ids()` gives are inserted.
  */
-export async function insertRecordingIds(driver: Driver, table: string, lines: JsonLines, idColumns: string, receivedAt: string, ids: () => StoredId[]): Promise<void> {
+export async function insertRecordingIds(driver: Driver, table: string, lines: JsonLines, idColumns: string, receivedAt: string, ids: () => StoredId[], touch?: EventTouch): Promise<void> {
   if (driver.insertJsonThenCopy) {
     const select = `${idColumns}, toDateTime64({received_at:String}, 3, 'UTC')`;
-    await driver.insertJsonThenCopy(table, lines, { into: 'event_ids', columns: ['event_id', 'tenant', 'received_at'], select, params: { received_at: receivedAt } });
+    await driver.insertJsonThenCopy(table, lines, { into: 'event_ids', columns: ['event_id', 'tenant', 'received_at'], select, params: { received_at: receivedAt } }, touch);
     return;
   }
   await driver.insertJson(table, lines);
   await insertEventIds(driver, ids());
 }
 
-/** Inserts serialised event rows and records their ids (see insertRecordingIds). */
-export async function insertEventJson(driver: Driver, lines: JsonLines, receivedAt: string, ids: () => StoredId[]): Promise<void> {
-  await insertRecordingIds(driver, 'events', lines, 'event_id, tenant', receivedAt, ids);
+/** Inserts serialised event rows and records their ids (see insertRecordingIds; `touch` as Driver.insertJsonThenCopy). */
+export async function insertEventJson(driver: Driver, lines: JsonLines, receivedAt: string, ids: () => StoredId[], touch?: EventTouch): Promise<void> {
+  await insertRecordingIds(driver, 'events', lines, 'event_id, tenant', receivedAt, ids, touch);
 }
 
 /**

@@ -5,7 +5,7 @@ import { migrate } from './migrate.js';
 import { RemoteDriver } from './remote.js';
 
 export type { Driver, JsonLines, Query, RowCopy } from './driver.js';
-export { touchesBefore, type EventTouch, type EventWrite, type EventWriteLog } from './event-writes.js';
+export { touchesBefore, touchOfDays, type EventTouch, type EventWrite, type EventWriteLog } from './event-writes.js';
 export { StoreError } from './driver.js';
 export { migrate, readMigrations, migrationsFor, ledgerStatements } from './migrate.js';
 export { copyStore, copiedTables, targetIsEmpty, type CopyTarget, type CopyProgress } from './copy.js';

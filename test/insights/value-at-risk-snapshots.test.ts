@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { queryAtRiskAsOf } from '../../src/insights/value-at-risk.js';
 import { snapshotsSettled, snapshotStats } from '../../src/insights/value-at-risk-snapshots.js';
 import { EmbeddedDriver, migrate, type Driver } from '../../src/store/index.js';
-import { EventWrites, touchOfLines, touchOfPayload, touchOfRows, touchOfStatement } from '../../src/store/event-writes.js';
+import { EventWrites, touchOfDays, touchOfLines, touchOfPayload, touchOfRows, touchOfStatement } from '../../src/store/event-writes.js';
 import type { ValueFilter } from '../../src/insights/value-filter.js';
 import { rawAtRisk } from '../support/raw-at-risk.js';
 import { createRandom } from '../../src/demo/random.js';
@@ -206,6 +206,12 @@ describe('what a write to the event history touches', () => {
       assert.equal(touchOf([line('acme', '2026-11-12 10:00:00.000'), line('a\\"b', '2026-11-12 10:00:00.000')]), 'all');
       assert.equal(touchOf([line('acme', '2026-11-12 10:00:00.000'), '{"event_id":"x"}', line('b', '2026-11-12 10:00:00.000')]), 'all');
     }
+  });
+
+  test('rows whose tenants and days ingest already holds', () => {
+    assert.deepEqual(touchOfDays(['acme', 'globex', 'acme', 'zoë'], ['2026-11-12', '2026-11-14', '2026-11-10', '2026-11-13']), new Map([['acme', '2026-11-10'], ['globex', '2026-11-14'], ['zoë', '2026-11-13']]));
+    assert.equal(touchOfDays(['acme', 'acme'], ['2026-11-12', '']), 'all');
+    assert.equal(touchOfDays(['acme'], ['not a day']), 'all');
   });
 
   test('rows as objects, and statements', () => {
