@@ -94,30 +94,41 @@ const HEADER_ROOM = 48;
  * rows are written after room for the header, which goes in front once the crc is known.
  */
 export function encodeBatch(input: RowBatch): { batch: Batch; line: Buffer } {
-  const keys = [
-    ...input.events.map((r) => ({ tenant: r.tenant, eventId: r.event_id, lookup: !input.newIds?.has(r) })),
-    ...input.spans.map((s) => ({ tenant: '', eventId: spanId(s), lookup: true })),
-  ];
-  const texts = [...input.events, ...input.spans].map((r) => JSON.stringify(r));
+  // Each row's line and place are set once the line is complete.
+  const rows: SpooledRow[] = [];
+  const texts: string[] = [];
+  for (const r of input.events) {
+    rows.push({ line: NO_LINE, start: 0, end: 0, tenant: r.tenant, eventId: r.event_id, lookup: !input.newIds?.has(r) });
+    texts.push(JSON.stringify(r));
+  }
+  for (const s of input.spans) {
+    rows.push({ line: NO_LINE, start: 0, end: 0, tenant: '', eventId: spanId(s), lookup: true });
+    texts.push(JSON.stringify(s));
+  }
   // The size when every text is ASCII, plus room for the last row's worst case (3 bytes a unit).
   let chars = 0;
   let longest = 0;
-  for (const [i, text] of texts.entries()) {
-    chars += text.length + keys[i].eventId.length + keys[i].tenant.length + 16;
-    longest = Math.max(longest, text.length);
+  for (let i = 0; i < rows.length; i++) {
+    chars += texts[i].length + rows[i].eventId.length + rows[i].tenant.length + 16;
+    longest = Math.max(longest, texts[i].length);
   }
   const writer = new LineWriter(HEADER_ROOM, chars + 2 * longest + 64);
-  // Where each text lies in the writer's buffer (unchanged when it grows: it is copied whole).
-  const at = new Array<number>(2 * texts.length);
-  for (const [i, text] of texts.entries()) {
-    writer.field(keyJson(keys[i]));
-    at[2 * i] = writer.field(text);
-    at[2 * i + 1] = writer.length;
+  // Places in the writer's buffer (unchanged when it grows: it is copied whole), then in the line.
+  for (let i = 0; i < rows.length; i++) {
+    writer.field(keyJson(rows[i]));
+    rows[i].start = writer.field(texts[i]);
+    rows[i].end = writer.length;
   }
   const { line, offset } = writer.finish(`#2\t${input.events.length}\t${input.spans.length}\t`);
-  const rows = keys.map((k, i): SpooledRow => ({ line, start: at[2 * i] - offset, end: at[2 * i + 1] - offset, ...k }));
+  for (const r of rows) {
+    r.line = line;
+    r.start -= offset;
+    r.end -= offset;
+  }
   return { batch: { events: rows.slice(0, input.events.length), spans: rows.slice(input.events.length) }, line };
 }
+
+const NO_LINE = Buffer.alloc(0);
 
 /** Text JSON.stringify writes between quotes as it is: no quote, backslash, control character or surrogate. */
 const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
