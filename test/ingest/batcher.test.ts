@@ -74,6 +74,35 @@ describe('batcher', () => {
     assert.equal(b.backlogSegments(), 0);
     assert.equal(store.events.length, 70);
     assert.equal(new Set(store.events.map((e) => e.event_id)).size, 70);
+    assert.deepEqual(store.events.map((e) => e.event_id), [...ids('a', 10), ...[0, 1, 2, 3, 4, 5].flatMap((i) => ids(`b${i}`, 10))], 'oldest segment first');
+    await b.close();
+  });
+
+  test('a write failing half-way through the parked segments loses and repeats nothing, oldest first', async () => {
+    const store = new FlakyStore();
+    const b = batcher(store);
+    store.down = true;
+    for (let i = 0; i < 12; i++) await b.accept({ events: ids(`c${i}`, 10).map(row), spans: [] });
+    await b.flush().catch(() => {});
+    const parked = b.backlogSegments();
+    assert.ok(parked >= 3, `segments parked: ${parked}`);
+    // The store takes two segments, then goes down while the third is written.
+    let writes = 0;
+    const insertJson = store.insertJson.bind(store);
+    store.insertJson = async (table, lines) => {
+      if (table === 'events' && ++writes === 3) store.down = true;
+      return insertJson(table, lines);
+    };
+    store.down = false;
+    const all = Array.from({ length: 12 }, (_, i) => ids(`c${i}`, 10)).flat();
+    await assert.rejects(b.flush());
+    assert.equal(b.backlogSegments(), parked - 2, 'the two segments written are gone; the rest wait');
+    assert.ok(store.events.length > 0 && store.events.length < all.length);
+    assert.deepEqual(store.events.map((e) => e.event_id), all.slice(0, store.events.length), 'the two oldest segments, once');
+    store.down = false;
+    await b.flush();
+    assert.equal(b.backlogSegments(), 0);
+    assert.deepEqual(store.events.map((e) => e.event_id), all);
     await b.close();
   });
 
