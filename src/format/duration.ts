@@ -1,7 +1,8 @@
 // Durations as people say them, the same on every page, email and webhook: the two
 // largest units in words ("3 minutes 5 seconds", "2 hours 15 minutes", "3 days 4 hours").
+import { numberFormat } from './intl.js';
 
-const plural = (n: number, unit: string) => `${new Intl.NumberFormat('en-US').format(n)} ${unit}${n === 1 ? '' : 's'}`;
+const plural = (n: number, unit: string) => `${numberFormat().format(n)} ${unit}${n === 1 ? '' : 's'}`;
 const pair = (a: number, aUnit: string, b: number, bUnit: string) => (b ? `${plural(a, aUnit)} ${plural(b, bUnit)}` : plural(a, aUnit));
 
 /** A duration in milliseconds in words: "less than a second", "42 seconds", "1 hour 5 minutes". */

@@ -3,4 +3,5 @@
 export { formatMoney, formatNumber, formatPercent } from './numbers.js';
 export { formatAgo, formatTime } from './time.js';
 export { formatDuration } from './duration.js';
+export { numberFormat } from './intl.js';
 export { describeMoney, unconvertedAmounts, type MoneyFigure } from './money.js';

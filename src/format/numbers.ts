@@ -1,4 +1,5 @@
 // Numbers, money and percentages as every page, email and webhook shows them (en-US digits).
+import { numberFormat } from './intl.js';
 
 /** Formats money in its own currency: 12345.5 EUR → "€12,345.50". */
 export function formatMoney(amount: unknown, currency: unknown): string {
@@ -6,11 +7,11 @@ export function formatMoney(amount: unknown, currency: unknown): string {
   if (!Number.isFinite(n)) return '';
   const code = typeof currency === 'string' ? currency.toUpperCase() : '';
   try {
-    if (/^[A-Z]{3}$/.test(code)) return new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).format(n);
+    if (/^[A-Z]{3}$/.test(code)) return numberFormat({ style: 'currency', currency: code }).format(n);
   } catch {
     // an unknown ISO code: fall through to the plain number
   }
-  return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(n)}${code ? ` ${code}` : ''}`;
+  return `${numberFormat({ maximumFractionDigits: 2 }).format(n)}${code ? ` ${code}` : ''}`;
 }
 
 /** A ratio as a percentage: 0.9876 → "98.8%"; null/undefined → "–". */
@@ -18,11 +19,11 @@ export function formatPercent(ratio: unknown): string {
   if (ratio === null || ratio === undefined || ratio === '') return '–';
   const n = Number(ratio);
   if (!Number.isFinite(n)) return '–';
-  return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: n > 0.999 && n < 1 ? 2 : 1 }).format(n * 100)}%`;
+  return `${numberFormat({ maximumFractionDigits: n > 0.999 && n < 1 ? 2 : 1 }).format(n * 100)}%`;
 }
 
 /** A count with thousands separators: 12345 → "12,345". */
 export function formatNumber(value: unknown): string {
   const n = Number(value);
-  return Number.isFinite(n) ? new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(n) : '';
+  return Number.isFinite(n) ? numberFormat({ maximumFractionDigits: 1 }).format(n) : '';
 }

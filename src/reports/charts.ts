@@ -2,6 +2,7 @@
 // only rect/line/polyline/text with presentation attributes (no CSS classes, no scripts,
 // no external fonts), fixed width/height attributes, and a <title> plus aria-label so the
 // figure reads as text where SVG is not drawn. Every label passes through escapeXml.
+import { numberFormat } from '../format/index.js';
 
 /** Escapes text for SVG/HTML content and attribute values. */
 export function escapeXml(s: unknown): string {
@@ -32,7 +33,7 @@ export const PALETTE = {
 } as const;
 
 const FONT = 'font-family="Helvetica,Arial,sans-serif"';
-const fmt = (n: number) => new Intl.NumberFormat('en-US', { maximumFractionDigits: n < 10 ? 1 : 0 }).format(n);
+const fmt = (n: number) => numberFormat({ maximumFractionDigits: n < 10 ? 1 : 0 }).format(n);
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
 function frame(width: number, height: number, label: string, body: string): string {
@@ -181,7 +182,7 @@ function tickStep(max: number): number {
   return max >= 1 ? Math.max(1, step) : step;
 }
 
-const compact = (n: number) => new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+const compact = (n: number) => numberFormat({ notation: 'compact', maximumFractionDigits: 1 }).format(n);
 
 /**
  * The y axis: labelled ticks from 0 in round steps up to the first at or above `max`, with
