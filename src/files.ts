@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /*
  * Whole-file reads and writes in one request to the file system (almost always).
@@ -8,15 +8,25 @@ import { open } from 'node:fs/promises';
  * all of it on the store's serial path (bench/RESULTS.md, session 9).
  */
 
+/** Writes the buffers in order, as one writev (no copy into one buffer); returns the bytes written. */
+export async function writeAll(fh: FileHandle, parts: Buffer[]): Promise<number> {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const { bytesWritten } = await fh.writev(parts);
+  // A short write (rare on a file) leaves the rest to write from where it stopped.
+  for (let done = bytesWritten; done < total; ) {
+    const n = (await fh.write(Buffer.concat(parts).subarray(done))).bytesWritten;
+    if (n === 0) throw new Error(`write stopped at ${done} of ${total} bytes`);
+    done += n;
+  }
+  return total;
+}
+
 /** Writes `data` to `file` (created or truncated). */
 export async function writeWhole(file: string, data: Buffer): Promise<void> {
   const fh = await open(file, 'w');
   try {
-    for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await fh.write(data, done, data.length - done);
-      if (bytesWritten === 0) throw new Error(`writing ${file} stopped at ${done} of ${data.length} bytes`);
-      done += bytesWritten;
-    }
+    await writeAll(fh, [data]);
   } finally {
     await fh.close();
   }

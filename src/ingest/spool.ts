@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { readWhole } from '../files.js';
+import { readWhole, writeAll } from '../files.js';
 import type { EventRow, SpanRow } from '../store/index.js';
 
 /** Rows as ingest hands them to the batcher. */
@@ -292,20 +292,6 @@ export class Segment {
     if (this.handle) await (await this.handle).close();
     this.handle = null;
   }
-}
-
-/** Writes the lines in order, as one writev (no copy into one buffer); returns the bytes written. */
-export async function writeAll(fh: FileHandle, lines: Buffer[]): Promise<number> {
-  let total = 0;
-  for (const line of lines) total += line.length;
-  const { bytesWritten } = await fh.writev(lines);
-  // A short write (rare on a file) leaves the rest to write from where it stopped.
-  for (let done = bytesWritten; done < total; ) {
-    const n = (await fh.write(Buffer.concat(lines).subarray(done))).bytesWritten;
-    if (n === 0) throw new Error(`spool write stopped at ${done} of ${total} bytes`);
-    done += n;
-  }
-  return total;
 }
 
 /**

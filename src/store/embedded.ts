@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session, drainPending } from 'chdb';
 import { jsonLinesPayload, parseRows, StoreError, type Driver, type JsonLines, type Query, type RowCopy } from './driver.js';
-import { EventWrites, touchOfLines, touchOfPayload, touchOfRows, touchOfStatement, type EventTouch, type EventWriteLog } from './event-writes.js';
+import { EventWrites, touchOfPayload, touchOfRows, touchOfStatement, type EventTouch, type EventWriteLog } from './event-writes.js';
 import { StagedInserts } from './staged-insert.js';
 
 /**
@@ -103,7 +103,7 @@ export class EmbeddedDriver implements Driver {
       await this.ready();
       const insert = () => this.staged.insert(table, payload, copy);
       if (table !== 'events') await insert();
-      else await this.writes.run(touch ?? (Buffer.isBuffer(lines) ? touchOfPayload(payload) : touchOfLines(lines)), insert);
+      else await this.writes.run(touch ?? touchOfPayload(payload), insert);
     } catch (err) {
       throw new StoreError(`insert ${table}`, (err as Error).message, err);
     }

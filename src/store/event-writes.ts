@@ -84,26 +84,6 @@ const TENANT = '"tenant":"';
 const TS = '"ts":"';
 
 /**
- * The touch of JSONEachRow lines as ingest writes them: `tenant` and `ts` are top-level keys
- * ahead of any nested object (src/ingest/events.ts), so their first occurrence is theirs
- * (a quote inside a value is escaped). A line without them, or with an escaped tenant, is `'all'`.
- */
-export function touchOfLines(lines: readonly string[]): EventTouch {
-  const days = new Map<string, string>();
-  for (const line of lines) {
-    const t = line.indexOf(TENANT);
-    const s = line.indexOf(TS);
-    if (t < 0 || s < 0) return 'all';
-    const end = line.indexOf('"', t + TENANT.length);
-    const tenant = line.slice(t + TENANT.length, end);
-    const day = line.slice(s + TS.length, s + TS.length + 10);
-    if (end < 0 || tenant.includes('\\') || !DAY.test(day)) return 'all';
-    earliest(days, tenant, day);
-  }
-  return days;
-}
-
-/**
  * The touch of rows whose tenants and days (`YYYY-MM-DD` of their `ts`) the writer already
  * holds, aligned by index (ingest: from its keys and the days it splits inserts by); a day
  * that is not one is `'all'`.
@@ -125,7 +105,13 @@ const LF = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** touchOfLines of a JSONEachRow payload in bytes (one row per line). */
+/**
+ * The touch of a JSONEachRow payload as ingest writes it (one row per line): `tenant` and
+ * `ts` are top-level keys ahead of any nested object (src/ingest/events.ts), so their first
+ * occurrence in a line is theirs (a quote inside a value is escaped). A line without them,
+ * or with an escaped tenant, is `'all'`. What the embedded driver reads when the writer
+ * did not say (touchOfDays).
+ */
 export function touchOfPayload(payload: Buffer): EventTouch {
   const days = new Map<string, string>();
   for (let start = 0; start < payload.length; ) {

@@ -6,7 +6,8 @@ import { after, describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { createRandom, type Random } from '../../src/demo/random.js';
 import type { FileHandle } from 'node:fs/promises';
-import { encodeBatch, readSegment, rowText, Segment, writeAll, type RowBatch } from '../../src/ingest/spool.js';
+import { writeAll } from '../../src/files.js';
+import { encodeBatch, readSegment, rowText, Segment, type RowBatch } from '../../src/ingest/spool.js';
 import type { EventRow, SpanRow } from '../../src/store/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'syncwatch-spool-encode-'));
